@@ -1,0 +1,331 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  paginateQuery,
+  paginateScan,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { StoreError } from '../errors.js';
+import type { Period } from '../period.js';
+import type {
+  Account,
+  AccountsRepository,
+  InvalidItem,
+  LedgerEntry,
+  LedgerRepository,
+  LedgerRow,
+  Mapping,
+  MappingsRepository,
+  UsageRepository,
+  Validated,
+} from '../publisher/ports.js';
+import { accountItemSchema, mappingItemSchema, usageItemSchema, validate, type UsageItem } from '../schemas.js';
+
+type Item = Record<string, unknown>;
+
+/** Wraps a DynamoDB call so a failure names the table and the operation; the run cannot go on without it. */
+async function guarded<T>(table: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new StoreError(`DynamoDB ${what} on table ${table} failed: ${detail}`, { table, cause: error });
+  }
+}
+
+async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const page of paginateQuery({ client: db }, input)) items.push(...((page.Items ?? []) as Item[]));
+  return items;
+}
+
+function keyOf(item: Item, names: readonly string[]): Record<string, string> {
+  const key: Record<string, string> = {};
+  for (const name of names) if (item[name] !== undefined) key[name] = String(item[name]);
+  return key;
+}
+
+function toAccount(item: Item): Account | InvalidItem {
+  const result = validate(accountItemSchema, item);
+  if (!result.ok) return { key: keyOf(item, ['accountId']), problems: result.problems };
+  const v = result.value;
+  return {
+    accountId: v.accountId,
+    secretId: v.secretId,
+    managementItName: v.managementItName,
+    enabled: v.enabled ?? true,
+    configurationTypeName: v.configurationTypeName ?? 'Backup Stats',
+  };
+}
+
+export function isAccount(value: Account | InvalidItem): value is Account {
+  return 'secretId' in value;
+}
+
+export class DynamoAccountsRepository implements AccountsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async get(accountId: string): Promise<Account | InvalidItem | undefined> {
+    const out = await guarded(this.table, 'GetItem', () => this.db.send(new GetCommand({ TableName: this.table, Key: { accountId } })));
+    return out.Item ? toAccount(out.Item) : undefined;
+  }
+
+  /** The accounts table holds one item per ConnectWise site: a Scan is the listing. */
+  async list(): Promise<Validated<Account>> {
+    const items = await guarded(this.table, 'Scan', async () => {
+      const all: Item[] = [];
+      for await (const page of paginateScan({ client: this.db }, { TableName: this.table })) all.push(...((page.Items ?? []) as Item[]));
+      return all;
+    });
+    const parsed = items.map(toAccount);
+    const accounts = parsed.filter(isAccount).sort((a, b) => a.accountId.localeCompare(b.accountId));
+    return { items: accounts, invalid: parsed.filter((p): p is InvalidItem => !isAccount(p)) };
+  }
+
+  async put(account: Account): Promise<void> {
+    await guarded(this.table, 'PutItem', () => this.db.send(new PutCommand({ TableName: this.table, Item: { ...account } })));
+  }
+
+  async setEnabled(accountId: string, enabled: boolean): Promise<boolean> {
+    return guarded(this.table, 'UpdateItem', async () => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId },
+            UpdateExpression: 'SET enabled = :e',
+            ConditionExpression: 'attribute_exists(accountId)',
+            ExpressionAttributeValues: { ':e': enabled },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    });
+  }
+}
+
+function toMapping(item: Item): Mapping | InvalidItem {
+  const result = validate(mappingItemSchema, item);
+  if (!result.ok) {
+    const key = keyOf(item, ['accountId', 'clientId']);
+    if (typeof item.managedId === 'string') key.managedId = item.managedId;
+    return { key, problems: result.problems };
+  }
+  const v = result.value;
+  return { accountId: v.accountId, clientId: v.clientId, managedId: v.managedId, clientName: v.clientName, enabled: v.enabled ?? true };
+}
+
+export class DynamoMappingsRepository implements MappingsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async listByAccount(accountId: string): Promise<Validated<Mapping>> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: 'accountId = :a',
+        ExpressionAttributeValues: { ':a': accountId },
+      }),
+    );
+    const items_: Mapping[] = [];
+    const invalid: InvalidItem[] = [];
+    for (const item of items) {
+      const parsed = toMapping(item);
+      if ('problems' in parsed) invalid.push(parsed);
+      else items_.push(parsed);
+    }
+    return { items: items_, invalid };
+  }
+
+  async get(accountId: string, clientId: string): Promise<Mapping | InvalidItem | undefined> {
+    const out = await guarded(this.table, 'GetItem', () =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { accountId, clientId } })),
+    );
+    return out.Item ? toMapping(out.Item) : undefined;
+  }
+
+  async put(mapping: Mapping): Promise<void> {
+    await guarded(this.table, 'PutItem', () => this.db.send(new PutCommand({ TableName: this.table, Item: { ...mapping } })));
+  }
+
+  /** Writes many mappings in batches of 25, retrying unprocessed items. */
+  async putMany(mappings: readonly Mapping[]): Promise<void> {
+    await batchPut(this.db, this.table, mappings.map((m) => ({ ...m })));
+  }
+
+  async remove(accountId: string, clientId: string): Promise<boolean> {
+    const out = await guarded(this.table, 'DeleteItem', () =>
+      this.db.send(new DeleteCommand({ TableName: this.table, Key: { accountId, clientId }, ReturnValues: 'ALL_OLD' })),
+    );
+    return out.Attributes !== undefined;
+  }
+
+  async setEnabled(accountId: string, clientId: string, enabled: boolean): Promise<boolean> {
+    return guarded(this.table, 'UpdateItem', async () => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId, clientId },
+            UpdateExpression: 'SET enabled = :e',
+            ConditionExpression: 'attribute_exists(clientId)',
+            ExpressionAttributeValues: { ':e': enabled },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    });
+  }
+}
+
+export function usageKey(period: string, clientId: string): string {
+  return `${period}#${clientId}`;
+}
+
+export class DynamoUsageRepository implements UsageRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async listByPeriod(accountId: string, period: Period): Promise<Validated<UsageItem>> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: 'accountId = :a AND begins_with(usageKey, :p)',
+        ExpressionAttributeValues: { ':a': accountId, ':p': `${period.key}#` },
+      }),
+    );
+    const valid: UsageItem[] = [];
+    const invalid: InvalidItem[] = [];
+    for (const item of items) {
+      const key = keyOf(item, ['accountId', 'usageKey']);
+      const result = validate(usageItemSchema, item);
+      if (!result.ok) {
+        invalid.push({ key, problems: result.problems });
+        continue;
+      }
+      const v = result.value;
+      if (v.period !== period.key || v.usageKey !== usageKey(v.period, v.clientId)) {
+        invalid.push({
+          key,
+          problems: [{ field: 'usageKey', problem: `must equal "<period>#<clientId>" (period ${v.period}, clientId ${v.clientId})` }],
+        });
+        continue;
+      }
+      valid.push(v);
+    }
+    return { items: valid, invalid };
+  }
+
+  async putMany(items: readonly UsageItem[]): Promise<void> {
+    await batchPut(this.db, this.table, items.map((u) => ({ ...u })));
+  }
+}
+
+async function batchPut(db: DynamoDBDocumentClient, table: string, items: readonly Item[]): Promise<void> {
+  await guarded(table, 'BatchWriteItem', async () => {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`${requests.length} items stayed unprocessed after retries`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
+      }
+    }
+  });
+}
+
+/** How long ledger rows live (TTL attribute `expiresAt`): long enough to verify and audit two years back. */
+export const LEDGER_RETENTION_DAYS = 800;
+
+export class DynamoLedgerRepository implements LedgerRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  /**
+   * One row per client and period, updated by every run. The `published*` attributes are set only
+   * when ConnectWise holds the value (published/unchanged), so a later failed run does not erase
+   * what was billed.
+   */
+  async record(rows: readonly LedgerRow[]): Promise<void> {
+    const limit = pLimit(8);
+    await guarded(this.table, 'UpdateItem', () =>
+      Promise.all(
+        rows.map((row) =>
+          limit(() => {
+            const inCw = row.status === 'published' || row.status === 'unchanged';
+            const values: Record<string, unknown> = {
+              ':status': row.status,
+              ':managedId': row.managedId,
+              ':runId': row.runId,
+              ':at': row.at,
+              ':expires': Math.floor(Date.parse(row.at) / 1000) + LEDGER_RETENTION_DAYS * 86_400,
+            };
+            const set = ['#status = :status', 'managedId = :managedId', 'runId = :runId', 'updatedAt = :at', 'expiresAt = :expires'];
+            const remove: string[] = [];
+            if (row.reason) {
+              set.push('reason = :reason');
+              values[':reason'] = row.reason;
+            } else remove.push('reason');
+            if (row.billableSpaceGb !== undefined) {
+              set.push('billableSpaceGb = :gb');
+              values[':gb'] = row.billableSpaceGb;
+            }
+            if (inCw && row.billableSpaceGb !== undefined) {
+              set.push('publishedGb = :gb', 'publishedAt = :at');
+              if (row.companyId !== undefined) {
+                set.push('companyId = :companyId');
+                values[':companyId'] = row.companyId;
+              }
+              if (row.configurationId !== undefined) {
+                set.push('configurationId = :configurationId');
+                values[':configurationId'] = row.configurationId;
+              }
+            }
+            return this.db.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: { runKey: `${row.accountId}#${row.period}`, clientId: row.clientId },
+                UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: values,
+              }),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+
+  async list(accountId: string, period: string): Promise<LedgerEntry[]> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: 'runKey = :k',
+        ExpressionAttributeValues: { ':k': `${accountId}#${period}` },
+      }),
+    );
+    return items as unknown as LedgerEntry[];
+  }
+}

@@ -1,0 +1,27 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublisherError } from '../errors.js';
+import type { EventSink } from '../publisher/ports.js';
+
+export const EVENT_SOURCE = 'connectwise-usage-publisher';
+
+/** Sends run events to the configured bus. */
+export class EventBridgeSink implements EventSink {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  async publish(detailType: 'Usage Published' | 'Usage Publish Failed', detail: Record<string, unknown>): Promise<void> {
+    const out = await this.client.send(
+      new PutEventsCommand({
+        Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+      }),
+    );
+    if (out.FailedEntryCount) {
+      const entry = out.Entries?.[0];
+      throw new PublisherError(`EventBridge rejected the event: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(), {
+        code: 'EVENT_REJECTED',
+      });
+    }
+  }
+}

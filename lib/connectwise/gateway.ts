@@ -1,0 +1,139 @@
+import { ConnectWiseHttpError } from '../errors.js';
+import { andConditions, equalsCondition } from './conditions.js';
+import type { ConnectWiseClient } from './http-client.js';
+import type {
+  Addition,
+  Agreement,
+  Company,
+  Configuration,
+  ConfigurationType,
+  ManagementBackup,
+  ManagementEntry,
+  ManagementItSolution,
+  ManagementSetup,
+  NewConfiguration,
+  PatchOperation,
+  SyncResult,
+  SystemInfo,
+} from './types.js';
+
+/** What the publisher (and doctor/verify) need from ConnectWise: the port the core is written against. */
+export interface ConnectWisePort {
+  findManagementItSolutions(name: string): Promise<ManagementItSolution[]>;
+  findConfigurationTypes(name: string): Promise<ConfigurationType[]>;
+  listCompanies(): Promise<Company[]>;
+  listManagementEntries(companyId: number): Promise<ManagementEntry[]>;
+  /** Configurations of a type (by name), optionally on one company. */
+  listConfigurations(typeName: string, companyId?: number): Promise<Configuration[]>;
+  createConfiguration(input: NewConfiguration): Promise<Configuration>;
+  patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration>;
+  /** Deletes; a configuration already gone counts as deleted. */
+  deleteConfiguration(id: number): Promise<void>;
+  listManagementSetups(): Promise<ManagementSetup[]>;
+  executeManagedItSync(managementId: number): Promise<SyncResult>;
+  /** Number of HTTP attempts sent so far (for reports and benchmarks). */
+  requestCount(): number;
+}
+
+/** Read-only extras for `cwpub doctor` and `cwpub verify`. */
+export interface ConnectWiseInspectionPort extends ConnectWisePort {
+  systemInfo(): Promise<SystemInfo>;
+  listManagementBackups(): Promise<ManagementBackup[]>;
+  listAgreements(companyId?: number): Promise<Agreement[]>;
+  listAdditions(agreementId: number): Promise<Addition[]>;
+}
+
+const CONFIGURATION_FIELDS = [
+  'id',
+  'name',
+  'type',
+  'company',
+  'deviceIdentifier',
+  'activeFlag',
+  'backupBillableSpaceGb',
+  'backupYear',
+  'backupMonth',
+];
+
+/** The ConnectWise port over the REST client. Names only ever enter conditions through `equalsCondition`. */
+export class ConnectWiseGateway implements ConnectWiseInspectionPort {
+  constructor(private readonly client: ConnectWiseClient) {}
+
+  requestCount(): number {
+    return this.client.stats.requests;
+  }
+
+  findManagementItSolutions(name: string): Promise<ManagementItSolution[]> {
+    return this.client.list('company/managementItSolutions', { conditions: equalsCondition('name', name) });
+  }
+
+  findConfigurationTypes(name: string): Promise<ConfigurationType[]> {
+    return this.client.list('company/configurations/types', { conditions: equalsCondition('name', name) });
+  }
+
+  listCompanies(): Promise<Company[]> {
+    return this.client.list('company/companies', {
+      conditions: equalsCondition('deletedFlag', false),
+      fields: ['id', 'identifier', 'name', 'deletedFlag'],
+    });
+  }
+
+  listManagementEntries(companyId: number): Promise<ManagementEntry[]> {
+    return this.client.list(`company/companies/${companyId}/managementSummaryReports`, {
+      fields: ['id', 'groupIdentifier', 'managementSolution', 'deviceType', 'agreement', 'company'],
+    });
+  }
+
+  listConfigurations(typeName: string, companyId?: number): Promise<Configuration[]> {
+    const conditions = andConditions(
+      equalsCondition('type/name', typeName),
+      companyId === undefined ? '' : equalsCondition('company/id', companyId),
+    );
+    return this.client.list('company/configurations', { conditions, fields: CONFIGURATION_FIELDS });
+  }
+
+  createConfiguration(input: NewConfiguration): Promise<Configuration> {
+    return this.client.request('POST', 'company/configurations', { json: input, idempotent: false });
+  }
+
+  patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration> {
+    return this.client.request('PATCH', `company/configurations/${id}`, { json: operations });
+  }
+
+  async deleteConfiguration(id: number): Promise<void> {
+    try {
+      await this.client.request('DELETE', `company/configurations/${id}`);
+    } catch (error) {
+      // A retried DELETE whose first attempt succeeded answers 404: the record is gone, as wanted.
+      if (error instanceof ConnectWiseHttpError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  listManagementSetups(): Promise<ManagementSetup[]> {
+    return this.client.list('company/management');
+  }
+
+  executeManagedItSync(managementId: number): Promise<SyncResult> {
+    // Re-running a sync is harmless, so a sync whose answer was lost may be retried.
+    return this.client.request('POST', `company/management/${managementId}/executeManagedItSync`, { idempotent: true });
+  }
+
+  systemInfo(): Promise<SystemInfo> {
+    return this.client.request('GET', 'system/info');
+  }
+
+  listManagementBackups(): Promise<ManagementBackup[]> {
+    return this.client.list('company/managementBackups');
+  }
+
+  listAgreements(companyId?: number): Promise<Agreement[]> {
+    return this.client.list('finance/agreements', {
+      ...(companyId === undefined ? {} : { conditions: equalsCondition('company/id', companyId) }),
+    });
+  }
+
+  listAdditions(agreementId: number): Promise<Addition[]> {
+    return this.client.list(`finance/agreements/${agreementId}/additions`);
+  }
+}

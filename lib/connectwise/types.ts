@@ -1,0 +1,114 @@
+/** The ConnectWise records this product reads and writes (subset of ConnectWise's OpenAPI 2025.x schemas). */
+
+export interface Reference {
+  readonly id: number;
+  readonly name?: string;
+  readonly identifier?: string;
+}
+
+export interface Company {
+  readonly id: number;
+  readonly identifier: string;
+  readonly name: string;
+  readonly deletedFlag?: boolean;
+}
+
+/** A company's Management tab entry (`CompanyManagementSummary`). */
+export interface ManagementEntry {
+  readonly id: number;
+  readonly groupIdentifier: string;
+  readonly managementSolution?: { readonly id?: number | null; readonly name?: string; readonly setupName?: string };
+  readonly deviceType?: string | null;
+  readonly agreement?: Reference | null;
+  readonly company?: Reference | null;
+}
+
+export interface ManagementItSolution {
+  readonly id: number;
+  readonly name: string;
+  readonly managementItSolutionType?: string;
+  readonly managementSolutionName?: string | null;
+}
+
+export interface ConfigurationType {
+  readonly id: number;
+  readonly name: string;
+  readonly inactiveFlag?: boolean;
+}
+
+/** `Company.Configuration`, the fields we use. */
+export interface Configuration {
+  readonly id: number;
+  readonly name: string;
+  readonly type: Reference;
+  readonly company: Reference;
+  readonly deviceIdentifier?: string | null;
+  readonly activeFlag?: boolean;
+  readonly backupBillableSpaceGb?: number | null;
+  readonly backupYear?: number | null;
+  readonly backupMonth?: number | null;
+}
+
+export interface NewConfiguration {
+  readonly name: string;
+  readonly type: { readonly id: number };
+  readonly company: { readonly id: number };
+  readonly deviceIdentifier: string;
+  readonly activeFlag: boolean;
+  readonly backupBillableSpaceGb: number;
+  readonly backupYear: number;
+  readonly backupMonth: number;
+}
+
+export interface PatchOperation {
+  readonly op: 'replace';
+  readonly path: 'backupBillableSpaceGb' | 'backupYear' | 'backupMonth' | 'activeFlag';
+  readonly value: number | boolean;
+}
+
+/** Setup Tables > Management. */
+export interface ManagementSetup {
+  readonly id: number;
+  readonly integratorLogin?: Reference | null;
+  readonly addedConfigurationStatus?: Reference | null;
+  readonly deletedConfigurationStatus?: Reference | null;
+}
+
+export interface SyncResult {
+  readonly success: boolean;
+  readonly message?: string;
+}
+
+export interface ManagementBackup {
+  readonly id: number;
+  readonly type?: Reference | null;
+  readonly item?: Reference | null;
+  readonly billingLevel?: string | null;
+}
+
+export interface Agreement {
+  readonly id: number;
+  readonly name: string;
+  readonly type?: Reference | null;
+  readonly company?: Reference | null;
+  readonly agreementStatus?: string | null;
+}
+
+export interface Addition {
+  readonly id: number;
+  readonly product?: Reference | null;
+  readonly quantity?: number | null;
+  readonly description?: string | null;
+  readonly invoiceDescription?: string | null;
+  readonly serialNumber?: string | null;
+  readonly cancelledDate?: string | null;
+  readonly effectiveDate?: string | null;
+  readonly agreementId?: number | null;
+}
+
+export interface SystemInfo {
+  readonly version?: string;
+  readonly isCloud?: boolean;
+  readonly serverTimeZone?: string;
+  readonly cloudRegion?: string;
+}

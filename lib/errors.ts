@@ -1,0 +1,135 @@
+/**
+ * One error hierarchy for the whole product. Every class sets `name`, carries a machine-readable
+ * `code` and passes `{ cause }` through. Messages never contain secret values.
+ */
+export class PublisherError extends Error {
+  readonly code: string;
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PublisherError';
+    this.code = options.code ?? 'PUBLISHER_ERROR';
+  }
+}
+
+/** A required environment variable is missing or malformed. */
+export class ConfigurationError extends PublisherError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'CONFIGURATION', ...options });
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Input (an event, a CLI flag, a DynamoDB item, a CSV row) failed validation. `field` names what was wrong. */
+export class InputValidationError extends PublisherError {
+  readonly field: string | undefined;
+  readonly where: string | undefined;
+  constructor(message: string, options: { field?: string; where?: string; cause?: unknown } = {}) {
+    super(message, { code: 'INVALID_INPUT', cause: options.cause });
+    this.name = 'InputValidationError';
+    this.field = options.field;
+    this.where = options.where;
+  }
+}
+
+/** The ConnectWise secret is missing, unreadable or malformed. Never carries the secret's value. */
+export class SecretError extends PublisherError {
+  readonly secretId: string;
+  constructor(message: string, options: { secretId: string; code?: string; cause?: unknown }) {
+    super(message, { code: options.code ?? 'SECRET_INVALID', cause: options.cause });
+    this.name = 'SecretError';
+    this.secretId = options.secretId;
+  }
+}
+
+/** An account is unknown, disabled, or cannot be selected. */
+export class AccountError extends PublisherError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'ACCOUNT', cause: options.cause });
+    this.name = 'AccountError';
+  }
+}
+
+/** A DynamoDB (or other AWS store) call failed: the run cannot proceed. */
+export class StoreError extends PublisherError {
+  readonly table: string;
+  constructor(message: string, options: { table: string; cause?: unknown }) {
+    super(message, { code: 'STORE_UNAVAILABLE', cause: options.cause });
+    this.name = 'StoreError';
+    this.table = options.table;
+  }
+}
+
+/** Anything that went wrong talking to ConnectWise. `method` and `path` never include credentials. */
+export class ConnectWiseError extends PublisherError {
+  readonly method: string;
+  readonly path: string;
+  constructor(message: string, options: { method: string; path: string; code?: string; cause?: unknown }) {
+    super(message, { code: options.code ?? 'CONNECTWISE', cause: options.cause });
+    this.name = 'ConnectWiseError';
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+/** ConnectWise answered with an HTTP error status. `cwCode` is ConnectWise's own error code (body `code`, or `error` on 429). */
+export class ConnectWiseHttpError extends ConnectWiseError {
+  readonly status: number;
+  readonly cwCode: string | undefined;
+  readonly details: readonly { code?: string; message?: string; field?: string; resource?: string }[];
+  constructor(
+    message: string,
+    options: {
+      method: string;
+      path: string;
+      status: number;
+      cwCode?: string;
+      details?: readonly { code?: string; message?: string; field?: string; resource?: string }[];
+      cause?: unknown;
+    },
+  ) {
+    super(message, { method: options.method, path: options.path, code: `HTTP_${options.status}`, cause: options.cause });
+    this.name = 'ConnectWiseHttpError';
+    this.status = options.status;
+    this.cwCode = options.cwCode;
+    this.details = options.details ?? [];
+  }
+}
+
+/** No usable answer: timeout, connection refused or dropped. The request may or may not have been processed. */
+export class ConnectWiseNetworkError extends ConnectWiseError {
+  readonly networkCode: string;
+  constructor(message: string, options: { method: string; path: string; networkCode: string; cause?: unknown }) {
+    super(message, { method: options.method, path: options.path, code: 'NETWORK', cause: options.cause });
+    this.name = 'ConnectWiseNetworkError';
+    this.networkCode = options.networkCode;
+  }
+}
+
+/** ConnectWise answered, but not with what the API promises (bad JSON, wrong shape). */
+export class ConnectWiseResponseError extends ConnectWiseError {
+  constructor(message: string, options: { method: string; path: string; cause?: unknown }) {
+    super(message, { ...options, code: 'BAD_RESPONSE' });
+    this.name = 'ConnectWiseResponseError';
+  }
+}
+
+/** The ConnectWise setup is missing a piece the publish needs (solution, configuration type, Management record). */
+export class ConnectWiseSetupError extends PublisherError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'CONNECTWISE_SETUP', cause: options.cause });
+    this.name = 'ConnectWiseSetupError';
+  }
+}
+
+/** A short, secret-free description of any thrown value, for results and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof ConnectWiseHttpError) {
+    const detail = error.details
+      .map((d) => [d.field, d.message].filter(Boolean).join(': '))
+      .filter(Boolean)
+      .join('; ');
+    return `${error.message}${detail ? ` (${detail})` : ''}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,47 @@
+import { InputValidationError } from './errors.js';
+import type { PublishRun } from './publisher/run-publish.js';
+import { parseOrThrow, publishRequestSchema } from './schemas.js';
+
+/**
+ * Turns whatever invoked the Lambda into a publish run:
+ * - an EventBridge scheduled event (`source` aws.events, `detail-type` Scheduled Event, `time` T):
+ *   every enabled account, the month before T;
+ * - an EventBridge `Republish Requested` event: its `detail`;
+ * - a direct invocation: the payload itself.
+ */
+export function parsePublishInput(event: unknown): PublishRun {
+  if (event === null || event === undefined) return {};
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw new InputValidationError('the invocation payload must be a JSON object', { field: '(payload)' });
+  }
+  const record = event as Record<string, unknown>;
+  const detailType = record['detail-type'];
+  if (detailType === undefined) return toRun(parseOrThrow(publishRequestSchema, record, 'invocation payload'));
+
+  if (detailType === 'Scheduled Event') {
+    if (record.source !== 'aws.events') {
+      throw new InputValidationError(`a Scheduled Event must come from source aws.events (got ${JSON.stringify(record.source)})`, {
+        field: 'source',
+      });
+    }
+    const time = typeof record.time === 'string' ? new Date(record.time) : undefined;
+    if (!time || Number.isNaN(time.getTime())) {
+      throw new InputValidationError('the scheduled event has no valid "time"', { field: 'time' });
+    }
+    return { referenceTime: time };
+  }
+  if (detailType === 'Republish Requested') {
+    const detail = record.detail ?? {};
+    return toRun(parseOrThrow(publishRequestSchema, detail, 'Republish Requested detail'));
+  }
+  throw new InputValidationError(`unsupported event detail-type ${JSON.stringify(detailType)}`, { field: 'detail-type' });
+}
+
+function toRun(request: { accountId?: string; period?: string; clientIds?: string[]; dryRun?: boolean }): PublishRun {
+  return {
+    accountId: request.accountId,
+    period: request.period,
+    clientIds: request.clientIds ? [...new Set(request.clientIds)] : undefined,
+    dryRun: request.dryRun,
+  };
+}
