@@ -129,7 +129,8 @@ export function validate<T>(
   schema: z.ZodType<T>,
   input: unknown,
 ): { ok: true; value: T } | { ok: false; problems: ValidationProblem[] } {
-  const result = schema.safeParse(input);
+  // reportInput lets messages say which type was found; describeIssue never prints the value itself.
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, problems: result.error.issues.map(describeIssue) };
 }

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../errors.js';
 import type { SecretsPort } from '../publisher/ports.js';
 import { secretSchema, validate, type ConnectWiseSecret } from '../schemas.js';

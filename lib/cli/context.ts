@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import type { pino} from 'pino';
+import { type Logger } from 'pino';
 import { readConfig, type RuntimeConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import type { PublisherDeps } from '../publisher/ports.js';

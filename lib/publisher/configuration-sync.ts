@@ -61,7 +61,11 @@ export async function upsertConfiguration(
   const { existing, desired } = request;
   if (existing.length === 0) {
     const created = await createOnce(connectWise, request, sleep);
-    if (created.alreadyExisted) return upsertConfiguration(connectWise, { ...request, existing: created.found }, sleep);
+    if (created.alreadyExisted) {
+      // Our own create was saved: it counts as published even if nothing is left to patch.
+      const settled = await upsertConfiguration(connectWise, { ...request, existing: created.found }, sleep);
+      return { ...settled, changed: true };
+    }
     return { changed: true, configuration: created.configuration, removedDuplicates: [] };
   }
   const [keep, ...extras] = [...existing].sort((a, b) => a.id - b.id) as [Configuration, ...Configuration[]];

@@ -1,0 +1,202 @@
+import { pino } from 'pino';
+import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
+import type {
+  Company,
+  Configuration,
+  ConfigurationType,
+  ManagementEntry,
+  ManagementItSolution,
+  ManagementSetup,
+  NewConfiguration,
+  PatchOperation,
+  SyncResult,
+} from '../../lib/connectwise/types.js';
+import { ConnectWiseNetworkError } from '../../lib/errors.js';
+import type { Period } from '../../lib/period.js';
+import type {
+  Account,
+  AccountsRepository,
+  EventSink,
+  InvalidItem,
+  LedgerEntry,
+  LedgerRepository,
+  LedgerRow,
+  Mapping,
+  MappingsRepository,
+  PublisherDeps,
+  UsageRepository,
+  Validated,
+} from '../../lib/publisher/ports.js';
+import type { ConnectWiseSecret, UsageItem } from '../../lib/schemas.js';
+
+/** An in-memory ConnectWise behind the port, recording every call, for unit tests of the core. */
+export class FakeConnectWise implements ConnectWisePort {
+  solutions: ManagementItSolution[] = [{ id: 1, name: 'Backup Cloud', managementItSolutionType: 'Custom' }];
+  types: ConfigurationType[] = [{ id: 7, name: 'Backup Stats' }];
+  companies: Company[] = [];
+  entries = new Map<number, ManagementEntry[]>();
+  configurations: Configuration[] = [];
+  setups: ManagementSetup[] = [{ id: 1 }];
+  syncAnswer: SyncResult = { success: true, message: 'ok' };
+  calls: string[] = [];
+  /** Make the next N creates save the record but lose the answer. */
+  loseCreateAnswers = 0;
+  private nextId = 1000;
+
+  addCompany(identifier: string, managedIds: string[], solutionId = 1): Company {
+    const company = { id: this.companies.length + 1, identifier, name: `${identifier} Inc.` };
+    this.companies.push(company);
+    this.entries.set(
+      company.id,
+      managedIds.map((groupIdentifier, i) => ({
+        id: company.id * 100 + i,
+        groupIdentifier,
+        managementSolution: { id: solutionId, name: this.solutions.find((s) => s.id === solutionId)?.name ?? 'Other' },
+        deviceType: 'BackupStats',
+      })),
+    );
+    return company;
+  }
+
+  addConfiguration(companyId: number, deviceIdentifier: string, values: Partial<Configuration> = {}): Configuration {
+    const c: Configuration = {
+      id: this.nextId++,
+      name: deviceIdentifier,
+      type: { id: 7, name: 'Backup Stats' },
+      company: { id: companyId },
+      deviceIdentifier,
+      activeFlag: true,
+      ...values,
+    };
+    this.configurations.push(c);
+    return c;
+  }
+
+  writes(): string[] {
+    return this.calls.filter((c) => !c.startsWith('GET'));
+  }
+
+  async findManagementItSolutions(name: string) {
+    this.calls.push('GET solutions');
+    return this.solutions.filter((s) => s.name.toLowerCase() === name.toLowerCase());
+  }
+  async findConfigurationTypes(name: string) {
+    this.calls.push('GET types');
+    return this.types.filter((t) => t.name.toLowerCase() === name.toLowerCase());
+  }
+  async listCompanies() {
+    this.calls.push('GET companies');
+    return [...this.companies];
+  }
+  async listManagementEntries(companyId: number) {
+    this.calls.push(`GET entries ${companyId}`);
+    return this.entries.get(companyId) ?? [];
+  }
+  async listConfigurations(typeName: string, companyId?: number) {
+    this.calls.push(`GET configurations${companyId === undefined ? '' : ` ${companyId}`}`);
+    return this.configurations.filter(
+      (c) => c.type.name?.toLowerCase() === typeName.toLowerCase() && (companyId === undefined || c.company.id === companyId),
+    );
+  }
+  async createConfiguration(input: NewConfiguration) {
+    this.calls.push(`POST ${input.deviceIdentifier}`);
+    const created: Configuration = { ...input, id: this.nextId++, type: { id: input.type.id, name: this.types.find((t) => t.id === input.type.id)?.name ?? '' } };
+    this.configurations.push(created);
+    if (this.loseCreateAnswers > 0) {
+      this.loseCreateAnswers--;
+      throw new ConnectWiseNetworkError('socket hang up', { method: 'POST', path: 'company/configurations', networkCode: 'ECONNRESET' });
+    }
+    return created;
+  }
+  async patchConfiguration(id: number, operations: readonly PatchOperation[]) {
+    this.calls.push(`PATCH ${id} ${operations.map((o) => o.path).join(',')}`);
+    const index = this.configurations.findIndex((c) => c.id === id);
+    const patched = { ...this.configurations[index]!, ...Object.fromEntries(operations.map((o) => [o.path, o.value])) } as Configuration;
+    this.configurations[index] = patched;
+    return patched;
+  }
+  async deleteConfiguration(id: number) {
+    this.calls.push(`DELETE ${id}`);
+    this.configurations = this.configurations.filter((c) => c.id !== id);
+  }
+  async listManagementSetups() {
+    this.calls.push('GET management');
+    return this.setups;
+  }
+  async executeManagedItSync(id: number) {
+    this.calls.push(`POST sync ${id}`);
+    return this.syncAnswer;
+  }
+  requestCount() {
+    return this.calls.length;
+  }
+}
+
+export class MemoryStore implements AccountsRepository, MappingsRepository, UsageRepository {
+  accounts: (Account | InvalidItem)[] = [];
+  mappings: Mapping[] = [];
+  invalidMappings: InvalidItem[] = [];
+  usage: UsageItem[] = [];
+  invalidUsage: InvalidItem[] = [];
+  ledger: LedgerRow[] = [];
+
+  async get(accountId: string) {
+    return this.accounts.find((a) => ('accountId' in a ? a.accountId : a.key.accountId) === accountId);
+  }
+  async list(): Promise<Validated<Account>> {
+    return {
+      items: this.accounts.filter((a): a is Account => 'secretId' in a),
+      invalid: this.accounts.filter((a): a is InvalidItem => !('secretId' in a)),
+    };
+  }
+  async listByAccount(accountId: string): Promise<Validated<Mapping>> {
+    return { items: this.mappings.filter((m) => m.accountId === accountId), invalid: this.invalidMappings.filter((m) => m.key.accountId === accountId) };
+  }
+  async listByPeriod(accountId: string, period: Period): Promise<Validated<UsageItem>> {
+    return {
+      items: this.usage.filter((u) => u.accountId === accountId && u.period === period.key),
+      invalid: this.invalidUsage.filter((u) => u.key.accountId === accountId),
+    };
+  }
+  async record(rows: readonly LedgerRow[]) {
+    this.ledger.push(...rows);
+  }
+  async listLedger(): Promise<LedgerEntry[]> {
+    return [];
+  }
+
+  addUsage(accountId: string, clientId: string, gb: number, period = '2026-10') {
+    this.usage.push({ accountId, usageKey: `${period}#${clientId}`, period, clientId, billableSpaceGb: gb });
+  }
+}
+
+export const SECRET: ConnectWiseSecret = { site: 'https://cw.example.com', companyId: 'acme', publicKey: 'pk', privateKey: 'sk', clientId: 'cid' };
+
+export function makeDeps(store: MemoryStore, cw: FakeConnectWise, events?: EventSink): PublisherDeps & { sent: { type: string; detail: Record<string, unknown> }[] } {
+  const sent: { type: string; detail: Record<string, unknown> }[] = [];
+  return {
+    accounts: store,
+    mappings: store,
+    usage: store,
+    ledger: { record: (rows) => store.record(rows), list: async () => [] },
+    secrets: { load: async () => SECRET },
+    connectWise: async () => cw,
+    events: events ?? {
+      publish: async (type, detail) => {
+        sent.push({ type, detail });
+      },
+    },
+    clock: () => new Date('2026-11-01T06:00:00Z'),
+    newRunId: () => 'run-1',
+    logger: pino({ level: 'silent' }),
+    sent,
+  };
+}
+
+export const ACCOUNT: Account = {
+  accountId: 'acct-1',
+  secretId: 'cw/acct-1',
+  managementItName: 'Backup Cloud',
+  enabled: true,
+  configurationTypeName: 'Backup Stats',
+};
