@@ -19,7 +19,6 @@ import type {
   EventSink,
   InvalidItem,
   LedgerEntry,
-  LedgerRepository,
   LedgerRow,
   Mapping,
   MappingsRepository,
