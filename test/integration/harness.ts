@@ -1,0 +1,123 @@
+import { Writable } from 'node:stream';
+import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../lib/aws/dynamo-client.js';
+import { readConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { createAwsClients } from '../../lib/runtime.js';
+import { createHandler } from '../../functions/publish/handler.js';
+import { runCli } from '../../lib/cli/program.js';
+import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import type { BackupBillingSetup } from '../simulator/seed.js';
+
+export const BUS = 'cwpub-test-bus';
+
+/** Local AWS (dynalite + stand-ins) for a whole test file; a fresh ConnectWise simulator per account. */
+export class Harness {
+  private counter = 0;
+  readonly logs: string[] = [];
+  private constructor(
+    readonly aws: LocalAws,
+    readonly db: DynamoDBDocumentClient,
+  ) {}
+
+  static async start(): Promise<Harness> {
+    const aws = await startLocalAws({ eventBus: BUS });
+    aws.apply();
+    process.env.LOG_LEVEL = 'info';
+    const db = createDocumentClient(new DynamoDBClient({}));
+    return new Harness(aws, db);
+  }
+
+  async close(): Promise<void> {
+    this.db.destroy();
+    await this.aws.close();
+  }
+
+  /** A new account with its own secret and its own simulated ConnectWise site, set up for backup billing. */
+  async account(options: { secret?: Record<string, unknown> | string; managementItName?: string } = {}): Promise<TestAccount> {
+    const accountId = `acct-${++this.counter}`;
+    const sim = await startSimulator();
+    const setup = sim.seed.backupBillingSetup({ solutionName: options.managementItName ?? 'Backup Cloud' });
+    const secretId = `cwpub/${accountId}`;
+    const secret = options.secret ?? { site: sim.url, ...sim.credentials, codebase: sim.codebase };
+    this.aws.standIns.secrets.set(secretId, typeof secret === 'string' ? secret : JSON.stringify(secret));
+    await this.put(TABLES.ACCOUNTS_TABLE, { accountId, secretId, managementItName: 'Backup Cloud' });
+    return new TestAccount(this, accountId, secretId, sim, setup);
+  }
+
+  async put(table: string, item: Record<string, unknown>): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: table, Item: item }));
+  }
+
+  async scan(table: string): Promise<Record<string, unknown>[]> {
+    return ((await this.db.send(new ScanCommand({ TableName: table }))).Items ?? []) as Record<string, unknown>[];
+  }
+
+  /** The real Lambda handler, wired exactly as in production, with logs captured. */
+  handler() {
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        this.logs.push(chunk.toString());
+        done();
+      },
+    });
+    const config = readConfig(process.env);
+    return createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink) });
+  }
+
+  /** The real CLI, in-process. */
+  async cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: process.env,
+    });
+    this.logs.push(stderr);
+    return { code, stdout, stderr };
+  }
+
+  eventsFor(accountId: string): { DetailType: string; Detail: Record<string, unknown> }[] {
+    return this.aws.standIns.events
+      .map((e) => ({ DetailType: e.DetailType, Detail: JSON.parse(e.Detail) as Record<string, unknown> }))
+      .filter((e) => e.Detail.accountId === accountId);
+  }
+}
+
+export class TestAccount {
+  constructor(
+    readonly harness: Harness,
+    readonly accountId: string,
+    readonly secretId: string,
+    readonly sim: Simulator,
+    readonly setup: BackupBillingSetup,
+  ) {}
+
+  /** A customer company with a BackupStats Management entry carrying `managedId` and an agreement. */
+  company(identifier: string, managedId: string) {
+    return this.sim.seed.backupClient(this.setup, { identifier, name: `${identifier} Ltd`, managedId });
+  }
+
+  async mapping(clientId: string, managedId: unknown, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.harness.put(TABLES.MAPPINGS_TABLE, { accountId: this.accountId, clientId, managedId, ...extra });
+  }
+
+  async usage(clientId: string, period: string, billableSpaceGb: unknown): Promise<void> {
+    await this.harness.put(TABLES.USAGE_TABLE, { accountId: this.accountId, usageKey: `${period}#${clientId}`, period, clientId, billableSpaceGb });
+  }
+
+  configurations(deviceIdentifier?: string) {
+    return this.sim.state.configurations.all().filter((c) => deviceIdentifier === undefined || c.deviceIdentifier === deviceIdentifier);
+  }
+
+  writes() {
+    return this.sim.requests.filter((r) => r.method !== 'GET');
+  }
+
+  close(): Promise<void> {
+    return this.sim.close();
+  }
+}
