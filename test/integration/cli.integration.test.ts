@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { RunSummary } from '../../lib/publisher/ports.js';
+import { Harness, type TestAccount } from './harness.js';
+
+const P = '2026-10';
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('cwpub publish (the real CLI against dynalite and the simulator)', () => {
+  let harness: Harness;
+  let a: TestAccount;
+  beforeAll(async () => {
+    harness = await Harness.start();
+    a = await harness.account();
+    a.company('Contoso', 'M-1');
+    a.company('Fabrikam', 'M-2');
+    await a.mapping('c-1', 'M-1');
+    await a.mapping('c-2', 'M-2');
+    await a.mapping('c-bad', 'M-NOPE');
+    await a.usage('c-1', P, 11);
+    await a.usage('c-2', P, 22);
+    await a.usage('c-bad', P, 1);
+  });
+  afterAll(async () => {
+    await a.close();
+    await harness.close();
+  });
+
+  it('--dry-run --json prints the plan on stdout, logs on stderr, and writes nothing', async () => {
+    const { code, stdout, stderr } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--dry-run', '--json']);
+    const summary = JSON.parse(stdout) as RunSummary;
+    expect(summary.dryRun).toBe(true);
+    expect(summary.accounts[0]!.results.map((r) => [r.clientId, r.status])).toEqual([
+      ['c-1', 'planned'],
+      ['c-2', 'planned'],
+      ['c-bad', 'failed'],
+    ]);
+    expect(code).toBe(1); // c-bad fails even on a dry run
+    expect(stderr).toMatch(/"msg":"publish run started"/);
+    expect(a.writes()).toEqual([]);
+  });
+
+  it('publishes only the --client ones and exits 0 when none failed', async () => {
+    const { code, stdout } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--client', 'c-1', '--client', 'c-2', '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as RunSummary;
+    expect(summary.accounts[0]).toMatchObject({ published: 2, failed: 0, sync: 'triggered' });
+    expect(a.configurations().map((c) => c.deviceIdentifier).sort()).toEqual(['c-1', 'c-2']);
+  });
+
+  it('prints a readable table and exits 1 when a client failed', async () => {
+    const { code, stdout } = await harness.cli(['publish', '--account', a.accountId, '--period', P]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(new RegExp(`Account ${a.accountId}: 0 published, 2 unchanged, 0 skipped, 1 failed; sync triggered`));
+    expect(stdout).toMatch(/│ c-bad\s+│ M-NOPE\s+│\s+│ 1\s+│ failed\s+│ Managed ID "M-NOPE" is not on/);
+    expect(stdout).toMatch(/│ c-1\s+│ M-1\s+│ Contoso\s+│ 11\s+│ unchanged/);
+  });
+
+  it('exits 2 naming the problem for an unknown account or a bad period', async () => {
+    const unknown = await harness.cli(['publish', '--account', 'ghost']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/cwpub: account "ghost" not found/);
+    const badPeriod = await harness.cli(['publish', '--account', a.accountId, '--period', '2026-1']);
+    expect(badPeriod.code).toBe(2);
+    expect(badPeriod.stderr).toMatch(/period must be a month as YYYY-MM/);
+  });
+
+  it('exits 3 when the environment lacks a table name', async () => {
+    const saved = process.env.MAPPINGS_TABLE;
+    delete process.env.MAPPINGS_TABLE;
+    try {
+      const result = await harness.cli(['publish']);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/environment variable MAPPINGS_TABLE is not set/);
+    } finally {
+      process.env.MAPPINGS_TABLE = saved;
+    }
+  });
+
+  const binary = `${root}/bin/cwpub.js`;
+  it('works as the installed binary (bin/cwpub.js → dist built by `prepare`), re-run unchanged', async () => {
+    expect(existsSync(`${root}/dist/cwpub.js`)).toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [binary, 'publish', '--account', a.accountId, '--period', P, '--client', 'c-1', '--json'], {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    expect((JSON.parse(stdout) as RunSummary).accounts[0]!.results[0]).toMatchObject({ clientId: 'c-1', status: 'unchanged' });
+  });
+});
