@@ -61,7 +61,8 @@ interface RawOperation {
 interface RawDocument {
   paths: Record<string, Record<string, RawOperation>>;
   components: { schemas: Record<string, RawSchema> };
-  'x-all-paths'?: string[];
+  /** path → comma-separated methods, e.g. '/company/configurations/{id}': 'DELETE,GET,PATCH,PUT' */
+  'x-all-paths'?: Record<string, string>;
 }
 
 const MAX_LENGTH = /Max length: (\d+);/;
@@ -91,7 +92,7 @@ export class OpenApi {
       }
       this.operations.set(template, byMethod);
     }
-    this.allPaths = (doc['x-all-paths'] ?? []).map((p) => p.replace(/^\//, ''));
+    this.allPaths = Object.keys(doc['x-all-paths'] ?? {}).map((p) => p.replace(/^\//, ''));
   }
 
   schema(name: string): ObjectSchema {

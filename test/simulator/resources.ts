@@ -3,7 +3,7 @@
  * records, and how records are rendered in ConnectWise's shape (references filled from the
  * referenced record with an `_info.<field>_href`, null properties omitted).
  */
-import type { FieldIssue, OpenApi } from './openapi.js';
+import type { FieldIssue, ObjectSchema, OpenApi } from './openapi.js';
 import { isPlainObject } from './openapi.js';
 import type { SimulatorState, StoredRef, TableName } from './state.js';
 
@@ -195,12 +195,22 @@ export interface RenderContext {
  */
 export function renderRecord(ctx: RenderContext, def: ResourceDef, row: Row): Record<string, unknown> {
   const schema = ctx.api.schema(def.schema);
+  const order = propertyOrder(schema);
+  // Walk the row's own keys (a dozen) rather than the schema's (up to 90), then restore schema order.
+  const keys: string[] = [];
+  for (const key in row) {
+    if (order.has(key)) {
+      const value = row[key];
+      if (value !== null && value !== undefined) keys.push(key);
+    }
+  }
+  keys.sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
   const out: Record<string, unknown> = {};
-  for (const [key, prop] of schema.properties) {
+  for (const key of keys) {
     const value = row[key];
-    if (value === null || value === undefined) continue;
+    const prop = schema.properties.get(key);
     const refName = def.refs[key];
-    if (refName && isPlainObject(value) && prop.kind === 'ref') {
+    if (refName && isPlainObject(value) && prop?.kind === 'ref') {
       out[key] = renderRef(ctx, refName, key, prop.schema, value);
     } else if (key === '_info' && isPlainObject(value)) {
       out[key] = { ...value };
@@ -209,6 +219,17 @@ export function renderRecord(ctx: RenderContext, def: ResourceDef, row: Row): Re
     }
   }
   return out;
+}
+
+const orders = new WeakMap<ObjectSchema, Map<string, number>>();
+
+function propertyOrder(schema: ObjectSchema): Map<string, number> {
+  let order = orders.get(schema);
+  if (!order) {
+    order = new Map([...schema.properties.keys()].map((key, i) => [key, i]));
+    orders.set(schema, order);
+  }
+  return order;
 }
 
 function renderRef(ctx: RenderContext, refName: RefTargetName, field: string, refSchemaName: string, stored: Record<string, unknown>): Record<string, unknown> {

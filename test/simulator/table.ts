@@ -16,6 +16,9 @@ export interface TableRow {
 
 type IndexKeyFn<T> = (row: T) => number | null | undefined;
 
+/** A row without its id (key remapping keeps the known properties beside an index signature). */
+export type WithoutId<T> = { [K in keyof T as K extends 'id' ? never : K]: T[K] };
+
 export class Table<T extends TableRow> {
   readonly name: string;
   private readonly rows = new Map<number, T>();
@@ -53,7 +56,7 @@ export class Table<T extends TableRow> {
   }
 
   /** Inserts a record, assigning the next id; returns the stored record. */
-  insert(data: Omit<T, 'id'>): T {
+  insert(data: WithoutId<T>): T {
     const id = this.nextIdValue++;
     const row = { ...data, id } as T;
     this.rows.set(id, row);

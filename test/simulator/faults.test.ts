@@ -1,0 +1,146 @@
+import type { BackupBillingSetup, CompanyRecord, Simulator } from './index.js';
+import { startSimulator } from './index.js';
+import { asObject, call } from './test-helpers.js';
+
+describe('ConnectWise simulator: fault injection', () => {
+  let sim: Simulator;
+  let setup: BackupBillingSetup;
+  let company: CompanyRecord;
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    setup = sim.seed.backupBillingSetup();
+    company = sim.seed.company({ identifier: 'Faulty', name: 'Faulty' });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.faults.clear();
+    sim.resetRequests();
+  });
+
+  const body = (name: string): Record<string, unknown> => ({ name, type: { id: setup.configurationType.id }, company: { id: company.id } });
+  const countNamed = (name: string): number => sim.state.configurations.filter((c) => c.name === name).length;
+
+  describe('rateLimit', () => {
+    it('answers 429 with Retry-After and ConnectWise’s throttling body, without processing', async () => {
+      sim.faults.rateLimit({ method: 'POST', path: 'company/configurations', retryAfterSeconds: 7 });
+      const res = await call(sim, 'POST', 'company/configurations', { body: body('throttled') });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect(res.body).toEqual({ error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 7 seconds.' });
+      expect(countNamed('throttled')).toBe(0);
+      expect(sim.requests[0]).toMatchObject({ status: 429, fault: 'rateLimit' });
+    });
+
+    it('fires `times` times, then lets requests through', async () => {
+      sim.faults.rateLimit({ path: 'system/info', times: 2 });
+      expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
+      expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
+      expect((await call(sim, 'GET', 'system/info')).status).toBe(200);
+      expect(sim.faults.pending).toHaveLength(0);
+    });
+
+    it('defaults Retry-After to 1 second and matches only the given method and path', async () => {
+      sim.faults.rateLimit({ method: 'GET', path: /^company\/configurations\/\d+$/ });
+      expect((await call(sim, 'GET', 'company/configurations')).status).toBe(200);
+      expect((await call(sim, 'POST', 'company/configurations', { body: body('not-throttled') })).status).toBe(201);
+      const res = await call(sim, 'GET', `company/configurations/${sim.state.configurations.all()[0]?.id}`);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('1');
+    });
+  });
+
+  describe('serverError', () => {
+    it('answers the given 5xx with a ConnectWise error body, without processing', async () => {
+      sim.faults.serverError({ method: 'POST', path: 'company/configurations', status: 503 });
+      const res = await call(sim, 'POST', 'company/configurations', { body: body('errored') });
+      expect(res.status).toBe(503);
+      expect(typeof asObject(res.body).code).toBe('string');
+      expect(typeof asObject(res.body).message).toBe('string');
+      expect(countNamed('errored')).toBe(0);
+    });
+
+    it('defaults to 500', async () => {
+      sim.faults.serverError();
+      expect((await call(sim, 'GET', 'system/info')).status).toBe(500);
+    });
+  });
+
+  describe('dropBeforeProcessing', () => {
+    it('destroys the connection and saves nothing', async () => {
+      sim.faults.dropBeforeProcessing({ method: 'POST', path: 'company/configurations' });
+      await expect(call(sim, 'POST', 'company/configurations', { body: body('dropped-before') })).rejects.toThrow(/fetch failed/);
+      expect(countNamed('dropped-before')).toBe(0);
+      expect(sim.requests[0]).toMatchObject({ status: 0, fault: 'dropBeforeProcessing' });
+    });
+  });
+
+  describe('dropAfterCommit', () => {
+    it('saves the write, then drops the connection: a blind retry creates a duplicate', async () => {
+      sim.faults.dropAfterCommit({ method: 'POST', path: 'company/configurations' });
+      await expect(call(sim, 'POST', 'company/configurations', { body: body('committed') })).rejects.toThrow(/fetch failed/);
+      expect(countNamed('committed')).toBe(1);
+      expect(sim.requests[0]).toMatchObject({ status: 201, fault: 'dropAfterCommit' });
+
+      const retry = await call(sim, 'POST', 'company/configurations', { body: body('committed') });
+      expect(retry.status).toBe(201);
+      expect(countNamed('committed')).toBe(2);
+    });
+
+    it('applies a PATCH before dropping', async () => {
+      const created = asObject((await call(sim, 'POST', 'company/configurations', { body: body('patched') })).body);
+      sim.faults.dropAfterCommit({ method: 'PATCH' });
+      await expect(
+        call(sim, 'PATCH', `company/configurations/${String(created.id)}`, { body: [{ op: 'replace', path: 'backupBillableSpaceGb', value: 5 }] }),
+      ).rejects.toThrow(/fetch failed/);
+      expect(sim.state.configurations.get(created.id as number)?.backupBillableSpaceGb).toBe(5);
+    });
+
+    it('runs the sync before dropping executeManagedItSync', async () => {
+      const runs = sim.state.syncRuns.length;
+      sim.faults.dropAfterCommit({ path: /executeManagedItSync$/ });
+      await expect(call(sim, 'POST', `company/management/${setup.management.id}/executeManagedItSync`)).rejects.toThrow(/fetch failed/);
+      expect(sim.state.syncRuns).toHaveLength(runs + 1);
+    });
+  });
+
+  describe('delay', () => {
+    it('answers late', async () => {
+      sim.faults.delay({ path: 'system/info', ms: 200 });
+      const started = Date.now();
+      expect((await call(sim, 'GET', 'system/info')).status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    });
+
+    it('still performs the write after a client timed out', async () => {
+      sim.faults.delay({ method: 'POST', path: 'company/configurations', ms: 300 });
+      await expect(call(sim, 'POST', 'company/configurations', { body: body('slow'), signal: AbortSignal.timeout(50) })).rejects.toThrow(/timeout|aborted/i);
+      expect(countNamed('slow')).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(countNamed('slow')).toBe(1);
+    });
+  });
+
+  it('clear() removes pending faults', async () => {
+    sim.faults.serverError({ times: 5 });
+    expect(sim.faults.pending).toHaveLength(1);
+    sim.faults.clear();
+    expect((await call(sim, 'GET', 'system/info')).status).toBe(200);
+  });
+
+  it('applies faults in the order they were added, one per request', async () => {
+    sim.faults.rateLimit({ path: 'system/info' });
+    sim.faults.serverError({ path: 'system/info', status: 502 });
+    expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
+    expect((await call(sim, 'GET', 'system/info')).status).toBe(502);
+    expect((await call(sim, 'GET', 'system/info')).status).toBe(200);
+  });
+
+  it('rejects nonsensical fault options', () => {
+    expect(() => sim.faults.serverError({ status: 404 })).toThrow(/5xx/);
+    expect(() => sim.faults.rateLimit({ times: 0 })).toThrow(/times/);
+    expect(() => sim.faults.delay({ ms: -1 })).toThrow(/ms/);
+  });
+});

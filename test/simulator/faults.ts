@@ -1,0 +1,110 @@
+/**
+ * Fault injection. Each fault matches requests by method and path (the path relative to
+ * .../apis/3.0/, e.g. 'company/configurations' or a RegExp such as /^company\/configurations\/\d+$/;
+ * for non-API requests the path without its leading slash, e.g. 'login/companyinfo/acme')
+ * and fires `times` times (default 1; Infinity for always). Faults are consumed in the order
+ * they were added; a request triggers at most one fault.
+ */
+export interface FaultMatch {
+  /** HTTP method (case-insensitive); any method when omitted. */
+  method?: string;
+  /** Exact relative path, or a RegExp tested against it; any path when omitted. */
+  path?: string | RegExp;
+  /** How many matching requests the fault applies to (default 1). */
+  times?: number;
+}
+
+export type FaultKind = 'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay';
+
+export interface ActiveFault {
+  readonly kind: FaultKind;
+  readonly method?: string;
+  readonly path?: string | RegExp;
+  /** Matching requests left. */
+  remaining: number;
+  /** rateLimit: Retry-After seconds. */
+  readonly retryAfterSeconds?: number;
+  /** serverError: status. */
+  readonly status?: number;
+  /** delay: milliseconds. */
+  readonly ms?: number;
+}
+
+export interface SimulatorFaults {
+  /** 429 with `Retry-After` and ConnectWise's throttling body; the request is not processed. */
+  rateLimit(options?: FaultMatch & { retryAfterSeconds?: number }): void;
+  /** A 5xx (default 500) with a ConnectWise error body; the request is not processed. */
+  serverError(options?: FaultMatch & { status?: number }): void;
+  /** Destroys the socket without processing the request. */
+  dropBeforeProcessing(options?: FaultMatch): void;
+  /** Processes the request (a write IS saved), then destroys the socket without answering. */
+  dropAfterCommit(options?: FaultMatch): void;
+  /** Waits `ms`, then processes and answers (the write happens even if the client gave up). */
+  delay(options: FaultMatch & { ms: number }): void;
+  /** Removes every pending fault. */
+  clear(): void;
+  /** Faults still pending (remaining > 0), in order. */
+  readonly pending: readonly ActiveFault[];
+}
+
+export class FaultRegistry implements SimulatorFaults {
+  private faults: ActiveFault[] = [];
+
+  get pending(): readonly ActiveFault[] {
+    return this.faults.filter((f) => f.remaining > 0);
+  }
+
+  rateLimit(options: FaultMatch & { retryAfterSeconds?: number } = {}): void {
+    const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) throw new Error('retryAfterSeconds must be a non-negative integer');
+    this.add('rateLimit', options, { retryAfterSeconds });
+  }
+
+  serverError(options: FaultMatch & { status?: number } = {}): void {
+    const status = options.status ?? 500;
+    if (!Number.isInteger(status) || status < 500 || status > 599) throw new Error('serverError status must be 5xx');
+    this.add('serverError', options, { status });
+  }
+
+  dropBeforeProcessing(options: FaultMatch = {}): void {
+    this.add('dropBeforeProcessing', options, {});
+  }
+
+  dropAfterCommit(options: FaultMatch = {}): void {
+    this.add('dropAfterCommit', options, {});
+  }
+
+  delay(options: FaultMatch & { ms: number }): void {
+    if (!Number.isFinite(options.ms) || options.ms < 0) throw new Error('delay needs ms >= 0');
+    this.add('delay', options, { ms: options.ms });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** Finds and consumes the first pending fault matching the request. */
+  take(method: string, path: string): ActiveFault | undefined {
+    for (const fault of this.faults) {
+      if (fault.remaining <= 0) continue;
+      if (fault.method !== undefined && fault.method.toUpperCase() !== method.toUpperCase()) continue;
+      if (fault.path !== undefined) {
+        if (fault.path instanceof RegExp) fault.path.lastIndex = 0;
+        const hit = typeof fault.path === 'string' ? fault.path.replace(/^\//, '') === path : fault.path.test(path);
+        if (!hit) continue;
+      }
+      fault.remaining--;
+      return fault;
+    }
+    return undefined;
+  }
+
+  private add(kind: FaultKind, match: FaultMatch, extra: { retryAfterSeconds?: number; status?: number; ms?: number }): void {
+    const times = match.times ?? 1;
+    if (!(times >= 1)) throw new Error('times must be >= 1');
+    const fault: ActiveFault = { kind, remaining: times, ...extra };
+    if (match.method !== undefined) Object.assign(fault, { method: match.method });
+    if (match.path !== undefined) Object.assign(fault, { path: match.path });
+    this.faults.push(fault);
+  }
+}

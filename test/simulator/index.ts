@@ -1,0 +1,125 @@
+/**
+ * A strict ConnectWise PSA (Manage) REST API 3.0 simulator for tests, demos and benchmarks.
+ * See README.md beside this file for the model and its switches.
+ *
+ *   const sim = await startSimulator();
+ *   const setup = sim.seed.backupBillingSetup();
+ *   sim.seed.backupClient(setup, { identifier: 'Contoso', name: 'Contoso Ltd', managedId: 'M-1' });
+ *   // secret: { site: sim.url, ...sim.credentials, codebase: sim.codebase }
+ *   await sim.close();
+ */
+import { loadOpenApi } from './openapi.js';
+import type { SimulatorSeed } from './seed.js';
+import { createSeed } from './seed.js';
+import type { RecordedRequest } from './server.js';
+import { SimulatorServer } from './server.js';
+import { SimulatorState } from './state.js';
+import type { SimulatorFaults } from './faults.js';
+
+export interface SimulatorOptions {
+  /** ConnectWise company id (login company). Default 'acme'. */
+  companyId?: string;
+  /** API member public key. Default 'pubkey123'. */
+  publicKey?: string;
+  /** API member private key. Default 'privkey456'. */
+  privateKey?: string;
+  /** The integration's clientId GUID (required header). Default '11111111-2222-3333-4444-555555555555'. */
+  clientId?: string;
+  /** Codebase with its trailing slash. Default 'v2025_1/'. */
+  codebase?: string;
+  /** Added before answering every request. Default 0. */
+  latencyMs?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+}
+
+export interface Simulator {
+  /** Origin, e.g. 'http://127.0.0.1:43123' (use it as the secret's `site`). */
+  readonly url: string;
+  readonly credentials: { companyId: string; publicKey: string; privateKey: string; clientId: string };
+  /** e.g. 'v2025_1/' (with the trailing slash, as companyinfo answers it). */
+  readonly codebase: string;
+  /** The in-memory model, directly readable and mutable by tests. */
+  readonly state: SimulatorState;
+  readonly seed: SimulatorSeed;
+  readonly faults: SimulatorFaults;
+  /** Every request received, in arrival order. */
+  readonly requests: RecordedRequest[];
+  setLatency(ms: number): void;
+  resetRequests(): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const codebaseOption = options.codebase ?? 'v2025_1/';
+  const codebase = codebaseOption.endsWith('/') ? codebaseOption : `${codebaseOption}/`;
+  if (!/^[A-Za-z0-9_.-]+\/$/.test(codebase)) throw new Error(`invalid codebase '${codebaseOption}'`);
+  const credentials = {
+    companyId: options.companyId ?? 'acme',
+    publicKey: options.publicKey ?? 'pubkey123',
+    privateKey: options.privateKey ?? 'privkey456',
+    clientId: options.clientId ?? '11111111-2222-3333-4444-555555555555',
+  };
+  const latency = options.latencyMs ?? 0;
+  if (!(latency >= 0)) throw new Error('latencyMs must be >= 0');
+  const api = loadOpenApi();
+  const state = new SimulatorState();
+  const server = new SimulatorServer(state, api, { ...credentials, codebase, companyName: `${credentials.companyId} (simulated)` }, latency);
+  await server.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const seed = createSeed(state, api);
+
+  return {
+    url: server.origin,
+    credentials,
+    codebase,
+    state,
+    seed,
+    faults: server.faults,
+    requests: server.requests,
+    setLatency(ms: number) {
+      if (!(ms >= 0)) throw new Error('latency must be >= 0');
+      server.latencyMs = ms;
+    },
+    resetRequests() {
+      server.requests.length = 0;
+    },
+    close() {
+      return server.close();
+    },
+  };
+}
+
+export { SimulatorState } from './state.js';
+export type {
+  AdditionRecord,
+  AgreementRecord,
+  AgreementStatus,
+  AgreementTypeRecord,
+  BillCustomer,
+  BillingLevel,
+  CatalogItemRecord,
+  CompanyRecord,
+  ConfigurationRecord,
+  ConfigurationStatusRecord,
+  ConfigurationTypeRecord,
+  DeviceType,
+  ManagedInformation,
+  ManagementBackupRecord,
+  ManagementEntryRecord,
+  ManagementItSolutionRecord,
+  ManagementItSolutionType,
+  ManagementRecord,
+  RecordInfo,
+  StoredRef,
+  SyncRun,
+  TableName,
+} from './state.js';
+export { Table } from './table.js';
+export type { BackupBillingSetup, BackupBillingSetupOptions, BackupClient, ConfigurationSeed, SimulatorSeed } from './seed.js';
+export type { ActiveFault, FaultKind, FaultMatch, SimulatorFaults } from './faults.js';
+export type { RecordedRequest } from './server.js';
+export { loadOpenApi } from './openapi.js';
+export type { FieldIssue, OpenApi } from './openapi.js';
+export { ConditionError, compileConditions, parseConditions } from './conditions.js';
