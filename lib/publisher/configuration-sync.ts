@@ -89,11 +89,12 @@ async function createOnce(
       return { alreadyExisted: false, configuration: await connectWise.createConfiguration(create) };
     } catch (error) {
       if (!mayHaveBeenSaved(error) || attempt >= CREATE_ATTEMPTS) throw error;
+      // Give a slow write time to land before looking for it, so a late save is not posted twice.
+      await sleep(250 * 2 ** (attempt - 1));
       const found = (await connectWise.listConfigurations(typeName, create.company.id)).filter(
         (c) => c.type.id === create.type.id && c.deviceIdentifier === create.deviceIdentifier,
       );
       if (found.length > 0) return { alreadyExisted: true, found };
-      await sleep(250 * 2 ** (attempt - 1));
     }
   }
 }
