@@ -284,7 +284,12 @@ export function toConnectWiseError(error: unknown, method: string, path: string)
           resource?: string;
         }[])
       : [];
-    const hint = status === 401 ? ' (check publicKey, privateKey, companyId and clientId in the secret)' : '';
+    const hint =
+      status === 401
+        ? ' (check publicKey, privateKey, companyId and clientId in the secret)'
+        : status === 404 && !/\/\d+(\/|$)/.test(path)
+          ? ' (a 404 on a collection usually means a wrong site or codebase)'
+          : '';
     return new ConnectWiseHttpError(
       `ConnectWise ${upper} ${path} failed: ${status}${cwCode ? ` ${cwCode}` : ''}${cwMessage ? `: ${cwMessage}` : ''}${hint}`,
       { method: upper, path, status, ...(cwCode ? { cwCode } : {}), details },

@@ -158,6 +158,16 @@ describe('publish through the real Lambda handler (dynalite + ConnectWise simula
     expect(harness.logs.join('')).toMatch(/account publish stopped/);
   });
 
+  it('explains a wrong codebase in the secret', async () => {
+    const a = await newAccount();
+    harness.aws.standIns.secrets.set(a.secretId, JSON.stringify({ site: a.sim.url, ...a.sim.credentials, codebase: 'v2019_1' }));
+    a.company('Contoso', 'M-1');
+    await a.mapping('c-1', 'M-1');
+    await a.usage('c-1', P, 1);
+    const r = results(await harness.handler()({ accountId: a.accountId, period: P }));
+    expect(r['c-1']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/404.*wrong site or codebase/) });
+  });
+
   it('recovers from 429, 5xx and dropped connections without duplicating anything', async () => {
     const a = await newAccount();
     a.company('Contoso', 'M-1');
