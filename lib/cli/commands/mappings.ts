@@ -1,0 +1,166 @@
+import type { Command } from 'commander';
+import { InputValidationError } from '../../errors.js';
+import { applyImport } from '../../ops/apply-import.js';
+import { itemsToWrite } from '../../ops/import-plan.js';
+import { parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
+import { accountIdOf, selectAccount } from '../../ops/select-account.js';
+import type { Mapping } from '../../publisher/ports.js';
+import { formatProblems, mappingItemSchema, validate } from '../../schemas.js';
+import { EXIT, type CliContext } from '../context.js';
+import { renderTable } from '../table.js';
+import { progress, readInputFile, renderPlan, reportCsvProblems, yesNo } from './ops-common.js';
+
+interface PutOptions {
+  account?: string;
+  client: string;
+  managedId?: string;
+  clientName?: string;
+  disabled?: boolean;
+  enabled?: boolean;
+  json?: boolean;
+}
+
+const FLAGS: Record<string, string> = { clientId: '--client', managedId: '--managed-id', clientName: '--client-name' };
+
+/** `cwpub mappings list|put|enable|disable|remove|import`: client → Managed ID mappings of an account. */
+export function registerMappings(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  const mappings = program.command('mappings').description('list, edit and import client → Managed ID mappings');
+
+  mappings
+    .command('list')
+    .description("list an account's mappings, with invalid items and what is wrong with them")
+    .option('--account <id>', 'account (default: the only account)')
+    .option('--json', 'print the mappings as JSON on stdout')
+    .action(async (options: { account?: string; json?: boolean }) => {
+      const repos = ctx.repositories();
+      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+      const { items, invalid } = await repos.mappings.listByAccount(accountId);
+      const sorted = [...items].sort((a, b) => a.clientId.localeCompare(b.clientId));
+      if (options.json) ctx.json({ accountId, mappings: sorted, invalid });
+      else {
+        const enabled = sorted.filter((m) => m.enabled).length;
+        ctx.out(`Account ${accountId}: ${sorted.length} mapping(s), ${enabled} enabled${invalid.length ? `, ${invalid.length} invalid` : ''}`);
+        if (sorted.length > 0) {
+          ctx.out(renderTable(['Client', 'Managed ID', 'Name', 'Enabled'], sorted.map((m) => [m.clientId, m.managedId, m.clientName, yesNo(m.enabled)])));
+        }
+        if (invalid.length > 0) {
+          ctx.out('Invalid items (the publisher reports them as failed):');
+          ctx.out(renderTable(['Client', 'Problems'], invalid.map((i) => [i.key.clientId ?? '?', formatProblems(i.problems)])));
+        }
+      }
+      setExit(invalid.length > 0 ? EXIT.problems : EXIT.ok);
+    });
+
+  mappings
+    .command('put')
+    .description('create or update one mapping; options you leave out keep their current values')
+    .requiredOption('--client <id>', 'the backup client ID')
+    .option('--managed-id <id>', "the Managed ID on the company's Management tab (required for a new mapping)")
+    .option('--client-name <name>', 'a name for people (also the name of a new configuration)')
+    .option('--disabled', 'disable the mapping (the publisher skips it)')
+    .option('--enabled', 'enable the mapping (the default for a new mapping)')
+    .option('--account <id>', 'account (default: the only account)')
+    .option('--json', 'print the saved mapping as JSON on stdout')
+    .action(async (options: PutOptions) => {
+      if (options.disabled && options.enabled) throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
+      const repos = ctx.repositories();
+      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+      const existing = await repos.mappings.get(accountId, options.client);
+      const before = existing && !('problems' in existing) ? existing : undefined;
+      const candidate = {
+        accountId,
+        clientId: options.client,
+        managedId: options.managedId ?? before?.managedId,
+        ...((options.clientName ?? before?.clientName) ? { clientName: options.clientName ?? before?.clientName } : {}),
+        enabled: options.disabled ? false : options.enabled ? true : (before?.enabled ?? true),
+      };
+      const result = validate(mappingItemSchema, candidate);
+      if (!result.ok) {
+        const problems = result.problems.map((p) => ({ ...p, field: FLAGS[p.field] ?? p.field }));
+        throw new InputValidationError(`mapping ${options.client}: ${formatProblems(problems)}`, { field: problems[0]?.field });
+      }
+      const mapping: Mapping = { ...result.value, enabled: result.value.enabled ?? true };
+      const action = !existing ? 'created' : before && sameMapping(before, mapping) ? 'unchanged' : 'updated';
+      if (action !== 'unchanged') await repos.mappings.put(mapping);
+      if (options.json) ctx.json({ action, mapping });
+      else ctx.out(`Mapping ${mapping.clientId} → ${mapping.managedId} ${action} in account ${accountId}${mapping.enabled ? '' : ' (disabled)'}.`);
+    });
+
+  for (const enabled of [false, true]) {
+    mappings
+      .command(enabled ? 'enable' : 'disable')
+      .description(enabled ? 'enable a mapping again' : 'disable a mapping: the publisher skips the client; the mapping is kept')
+      .requiredOption('--client <id>', 'the backup client ID')
+      .option('--account <id>', 'account (default: the only account)')
+      .option('--json', 'print the result as JSON on stdout')
+      .action(async (options: { client: string; account?: string; json?: boolean }) => {
+        const repos = ctx.repositories();
+        const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+        const found = await repos.mappings.setEnabled(accountId, options.client, enabled);
+        if (!found) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+        if (options.json) ctx.json({ accountId, clientId: options.client, enabled });
+        else ctx.out(`Mapping ${options.client} ${enabled ? 'enabled' : 'disabled'} in account ${accountId}.`);
+      });
+  }
+
+  mappings
+    .command('remove')
+    .description('delete a mapping (the ConnectWise configuration stays; disable is usually what you want)')
+    .requiredOption('--client <id>', 'the backup client ID')
+    .option('--account <id>', 'account (default: the only account)')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { client: string; account?: string; json?: boolean }) => {
+      const repos = ctx.repositories();
+      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+      const removed = await repos.mappings.remove(accountId, options.client);
+      if (!removed) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+      if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
+      else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
+    });
+
+  mappings
+    .command('import')
+    .description('import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): every row is validated first; the file is applied whole or not at all')
+    .argument('<file>', 'CSV file, UTF-8, with a header row')
+    .option('--account <id>', 'account (default: the only account)')
+    .option('--dry-run', 'validate and show what would change; write nothing')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (file: string, options: { account?: string; dryRun?: boolean; json?: boolean }) => {
+      const bytes = await readInputFile(file);
+      // The file is checked before any AWS call: a bad file needs no environment to be reported.
+      const parsed = parseMappingsCsv(bytes, options.account ?? 'account');
+      if (!parsed.ok) {
+        reportCsvProblems(ctx, file, parsed.problems, options.json);
+        setExit(EXIT.usage);
+        return;
+      }
+      const repos = ctx.repositories();
+      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+      const plan = planMappingsImport(accountId, parsed.rows, await repos.mappings.listByAccount(accountId));
+      const dryRun = options.dryRun ?? false;
+      const written = dryRun
+        ? 0
+        : await applyImport(
+            plan,
+            {
+              table: repos.mappings.table,
+              putMany: (items) => repos.mappings.putMany(items),
+              removeMany: async (items) => {
+                for (const m of items) await repos.mappings.remove(m.accountId, m.clientId);
+              },
+            },
+            progress(ctx, options.json),
+          );
+      if (options.json) {
+        ctx.json({ file, accountId, ok: true, dryRun, rows: parsed.rows.length, ...plan.counts, written, changes: plan.changes });
+      } else {
+        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${parsed.rows.length} row(s)`;
+        ctx.out(renderPlan(plan, heading, (m) => `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`));
+        ctx.out(dryRun ? `Would write ${itemsToWrite(plan).length} mapping(s).` : `Wrote ${written} mapping(s).`);
+      }
+    });
+}
+
+function sameMapping(a: Mapping, b: Mapping): boolean {
+  return a.managedId === b.managedId && a.clientName === b.clientName && a.enabled === b.enabled;
+}
