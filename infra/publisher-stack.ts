@@ -33,6 +33,7 @@ export class PublisherStack extends Stack {
     output('LedgerTableName', this.publisher.ledgerTable.tableName, 'LEDGER_TABLE: what was published');
     output('EventBusName', this.publisher.eventBus.eventBusName, 'EVENT_BUS_NAME: put Republish Requested events here');
     output('PublishFunctionName', this.publisher.publishFunction.functionName, 'aws lambda invoke --function-name');
+    output('LogGroupName', this.publisher.logGroup.logGroupName, "The function's logs (aws logs tail)");
     output('DeadLetterQueueUrl', this.publisher.deadLetterQueue.queueUrl, 'Failed asynchronous invocations and undeliverable events');
     output('AlarmTopicArn', this.publisher.alarmTopic.topicArn, 'Alarms and Usage Publish Failed notifications');
     output('ScheduleName', this.publisher.schedule.scheduleName, 'EventBridge Scheduler schedule of the monthly publish');

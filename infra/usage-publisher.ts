@@ -12,6 +12,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -115,8 +116,9 @@ export interface UsagePublisherProps {
    * Memory of the function, in MB.
    *
    * @default 512 - the run is I/O-bound (DynamoDB, ConnectWise) and needs far less memory, but
-   * Lambda allots CPU in proportion to memory and 512 MB parses the bundle at cold start and
-   * ConnectWise's 1000-item pages about twice as fast as 256 MB, for a job that runs once a month
+   * Lambda allots CPU in proportion to memory, and loading the bundle at cold start and parsing
+   * ConnectWise's 1000-item pages are CPU work that takes half as long as at 256 MB, for a job
+   * that runs a few minutes a month
    */
   readonly memorySize?: number;
 
@@ -216,12 +218,12 @@ export class UsagePublisher extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    // CloudWatch alarms and EventBridge publish to the encrypted topic as service principals;
-    // the AWS managed key aws/sns cannot grant them, so the topic has its own key.
+    // CloudWatch alarms publish to the encrypted topic as a service principal, which the key
+    // policy of the AWS managed key aws/sns cannot allow: the topic has its own key.
     this.alarmTopicKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowAlarmAndEventPublishersToUseTheKey',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
       }),
@@ -372,7 +374,7 @@ export class UsagePublisher extends Construct {
       schedule: scheduler.ScheduleExpression.expression(config.schedule, TimeZone.of(config.scheduleTimezone)),
       enabled: config.scheduleEnabled,
       timeWindow: scheduler.TimeWindow.off(),
-      target: new LambdaInvoke(this.publishFunction, {
+      target: new InvokeFunctionOnly(this.publishFunction, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 10,
@@ -406,17 +408,30 @@ export class UsagePublisher extends Construct {
       targets: [
         new targets.SnsTopic(this.alarmTopic, {
           deadLetterQueue: this.deadLetterQueue,
-          message: events.RuleTargetInput.fromMultilineText(
-            [
-              `connectwise-usage-publisher: ${FAILED_DETAIL_TYPE}`,
-              `account ${events.EventField.fromPath('$.detail.accountId')}, period ${events.EventField.fromPath('$.detail.period')}, run ${events.EventField.fromPath('$.detail.runId')}`,
-              `failed: ${events.EventField.fromPath('$.detail.failed')}, published: ${events.EventField.fromPath('$.detail.published')}, unchanged: ${events.EventField.fromPath('$.detail.unchanged')}, skipped: ${events.EventField.fromPath('$.detail.skipped')}, sync: ${events.EventField.fromPath('$.detail.sync')}`,
-              `failed and skipped clients: ${events.EventField.fromPath('$.detail.results')}`,
-              'What to do: see "Usage Publish Failed" in the operating guide.',
-            ].join('\n'),
-          ),
+          // A role of this rule's own publishes, rather than a topic policy open to the whole
+          // EventBridge service principal.
+          authorizeUsingRole: true,
+          message: events.RuleTargetInput.fromObject({
+            notification: `connectwise-usage-publisher: ${FAILED_DETAIL_TYPE}`,
+            accountId: events.EventField.fromPath('$.detail.accountId'),
+            period: events.EventField.fromPath('$.detail.period'),
+            runId: events.EventField.fromPath('$.detail.runId'),
+            failed: events.EventField.fromPath('$.detail.failed'),
+            published: events.EventField.fromPath('$.detail.published'),
+            unchanged: events.EventField.fromPath('$.detail.unchanged'),
+            skipped: events.EventField.fromPath('$.detail.skipped'),
+            sync: events.EventField.fromPath('$.detail.sync'),
+            results: events.EventField.fromPath('$.detail.results'),
+            whatToDo: 'See "Usage Publish Failed" in the operating guide (docs/operating.md).',
+          }),
         }),
       ],
+    });
+
+    Validations.of(this.publishFailedRule).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        "The rule's role publishes to the encrypted alarm topic, which needs kms:GenerateDataKey* (as granted by Topic.grantPublish) on the topic's own key only.",
     });
 
     const alarmAction = new SnsAction(this.alarmTopic);
@@ -462,6 +477,24 @@ export class UsagePublisher extends Construct {
         `secretNamePrefix "${config.secretNamePrefix}" does not end with "/": the function may read every secret whose name starts with it`,
       );
     }
+  }
+}
+
+/**
+ * EventBridge Scheduler's Lambda target, with the schedule's role allowed to invoke this one
+ * function only. `LambdaInvoke` grants `lambda:InvokeFunction` on the function and on
+ * `<function ARN>:*` (every version and alias); the schedule invokes the unqualified function.
+ */
+class InvokeFunctionOnly extends LambdaInvoke {
+  private readonly target: lambda.IFunction;
+
+  constructor(target: lambda.IFunction, props: ScheduleTargetBaseProps) {
+    super(target, props);
+    this.target = target;
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
   }
 }
 

@@ -103,7 +103,7 @@ describe('Class: ConnectWiseClient', () => {
       handler = (_req, res) => json(res, 401, { code: 'Unauthorized', message: 'bad key' });
       const client = await connect();
       const error = (await client.request('GET', 'system/info').catch((e: unknown) => e)) as Error;
-      const everything = JSON.stringify({ message: error.message, ...error }) + String(error.stack);
+      const everything = JSON.stringify({ ...error, message: error.message }) + String(error.stack);
       expect(error.message).toMatch(/401 Unauthorized: bad key \(check publicKey, privateKey, companyId and clientId in the secret\)/);
       expect(everything).not.toMatch(/PRIV-SECRET|PUB:|acme\+PUB/);
       expect(everything).not.toContain(Buffer.from('acme+PUB:PRIV-SECRET').toString('base64'));
