@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { settingsFromContext } from '../../infra/context.js';
+import { PublisherStack } from '../../infra/publisher-stack.js';
+
+/** The context defaults the app ships with (cdk.json). */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: PublisherStack;
+  readonly template: Template;
+}
+
+/**
+ * Builds the app the way infra/app.ts does (cdk.json context, then `overrides` as `-c` would
+ * give them) and synthesizes the stack. Bundling runs the local esbuild; CDK caches the asset
+ * within a process, so several stacks per test file cost one bundling.
+ */
+export function synthesize(overrides: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...overrides } });
+  const settings = settingsFromContext(app.node);
+  const stack = new PublisherStack(app, settings.stackName, { publisher: settings.publisher });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Every `AWS::IAM::Policy` statement in the template, flattened. */
+export function policyStatements(template: Template): Array<Record<string, unknown>> {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => {
+    const document = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+      .PolicyDocument;
+    return document.Statement;
+  });
+}
+
+/** `Action` of a statement as a list. */
+export function actionsOf(statement: Record<string, unknown>): string[] {
+  const action = statement.Action;
+  return Array.isArray(action) ? (action as string[]) : [action as string];
+}
+
+/** `Resource` of a statement as a list. */
+export function resourcesOf(statement: Record<string, unknown>): unknown[] {
+  const resource = statement.Resource;
+  return Array.isArray(resource) ? resource : [resource];
+}
+
+/** The logical ID of the only resource of `type` whose properties match `props` (fails otherwise). */
+export function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
+  const found = Object.keys(template.findResources(type, { Properties: props }));
+  if (found.length !== 1) throw new Error(`expected one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
+  return found[0] as string;
+}
