@@ -117,27 +117,30 @@ export class ConnectWiseClient {
         throw new ConnectWiseResponseError(`expected a JSON array from ${path}`, { method: 'GET', path });
       }
       all.push(...(response.body as T[]));
-      next = this.nextPage(next, response.link, response.body.length, pageSize, path);
+      next = this.nextPage(next, response.link, response.body.length, pageSize);
     }
     return all;
   }
 
-  private nextPage(current: URL, linkHeader: string | undefined, received: number, pageSize: number, path: string): URL | undefined {
+  /**
+   * The next page's URL, built on our own request: the `Link` header only says whether there is a
+   * next page and which page number. Its host is never followed, so credentials go nowhere but the
+   * configured site even when a proxy or ConnectWise itself names another host name in the link.
+   */
+  private nextPage(current: URL, linkHeader: string | undefined, received: number, pageSize: number): URL | undefined {
+    const page = Number(current.searchParams.get('page') ?? '1');
+    const following = new URL(current);
     if (linkHeader !== undefined) {
       const next = parseLinkHeader(linkHeader).get('next');
       if (!next) return undefined;
-      const url = new URL(next, current);
-      // Never send credentials to a host the API did not start on.
-      if (url.origin !== this.origin) {
-        throw new ConnectWiseResponseError(`Link header points to another origin (${url.origin})`, { method: 'GET', path });
-      }
-      return url;
+      const linked = Number(new URL(next, current).searchParams.get('page'));
+      following.searchParams.set('page', String(Number.isInteger(linked) && linked > page ? linked : page + 1));
+      return following;
     }
     // No Link header at all (some proxies strip it): a full page means there may be another.
     if (received < pageSize) return undefined;
-    const url = new URL(current);
-    url.searchParams.set('page', String(Number(url.searchParams.get('page') ?? '1') + 1));
-    return url;
+    following.searchParams.set('page', String(page + 1));
+    return following;
   }
 
   private async send<T>(

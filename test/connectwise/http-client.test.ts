@@ -156,10 +156,16 @@ describe('Class: ConnectWiseClient', () => {
       expect(hits).toHaveLength(2);
     });
 
-    it('refuses to follow a next link to another origin (credentials would leak)', async () => {
-      handler = (_req, res) => json(res, 200, [{ id: 1 }], { link: '<https://evil.example.com/page2>; rel="next"' });
+    it('never follows a next link to another host: it asks its own site for the next page', async () => {
+      handler = (req, res) => {
+        const page = Number(new URL(req.url ?? '', origin).searchParams.get('page'));
+        json(res, 200, [{ id: page }], page === 1 ? { link: '<https://other-host.example.com/v2025_1/apis/3.0/company/companies?page=2&pageSize=1000>; rel="next"' } : {});
+      };
       const client = await connect();
-      await expect(client.list('company/companies')).rejects.toThrow(/another origin/);
+      const rows = await client.list<{ id: number }>('company/companies');
+      expect(rows.map((r) => r.id)).toEqual([1, 2]);
+      expect(hits.map((h) => new URL(h.url, origin).searchParams.get('page'))).toEqual(['1', '2']);
+      expect(hits[1]!.headers.host).toBe(new URL(origin).host);
     });
   });
 });
