@@ -86,6 +86,13 @@ export interface EventSink {
   publish(detailType: 'Usage Published' | 'Usage Publish Failed', detail: Record<string, unknown>): Promise<void>;
 }
 
+/** Optional progress display (the CLI draws a bar on a terminal); the Lambda passes none. */
+export interface ProgressPort {
+  start(total: number, label: string): void;
+  increment(by?: number): void;
+  stop(): void;
+}
+
 export interface PublisherDeps {
   readonly accounts: AccountsRepository;
   readonly mappings: MappingsRepository;
@@ -98,6 +105,7 @@ export interface PublisherDeps {
   readonly clock: () => Date;
   readonly newRunId: () => string;
   readonly logger: Logger;
+  readonly progress?: ProgressPort | undefined;
 }
 
 export type ClientStatus = 'published' | 'unchanged' | 'skipped' | 'failed' | 'planned';

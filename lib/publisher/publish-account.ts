@@ -23,7 +23,7 @@ export interface AccountRunOptions {
  */
 export async function publishAccount(
   account: Account,
-  deps: Pick<PublisherDeps, 'mappings' | 'usage' | 'secrets' | 'connectWise' | 'logger'>,
+  deps: Pick<PublisherDeps, 'mappings' | 'usage' | 'secrets' | 'connectWise' | 'logger' | 'progress'>,
   options: AccountRunOptions,
 ): Promise<AccountSummary> {
   const log = deps.logger.child({ accountId: account.accountId, period: options.period.key });
@@ -50,19 +50,22 @@ export async function publishAccount(
     ]);
     const existing = indexConfigurations(configurations, setup.type);
     const cw = connectWise;
+    deps.progress?.start(plan.candidates.length, `${account.accountId}: publishing`);
     const published = await Promise.all(
       plan.candidates.map((candidate) =>
-        publishClient(cw, candidate, { account, setup, companies, existing, options }).catch(
-          (error: unknown): ClientResult => ({
-            clientId: candidate.clientId,
-            managedId: candidate.managedId,
-            status: 'failed',
-            reason: describeError(error),
-            billableSpaceGb: candidate.billableSpaceGb,
-          }),
-        ),
+        publishClient(cw, candidate, { account, setup, companies, existing, options })
+          .catch(
+            (error: unknown): ClientResult => ({
+              clientId: candidate.clientId,
+              managedId: candidate.managedId,
+              status: 'failed',
+              reason: describeError(error),
+              billableSpaceGb: candidate.billableSpaceGb,
+            }),
+          )
+          .finally(() => deps.progress?.increment()),
       ),
-    );
+    ).finally(() => deps.progress?.stop());
     results.push(...published);
   } catch (error) {
     const reason = describeError(error);

@@ -208,6 +208,13 @@ describe('Function: runPublish', () => {
     ]);
   });
 
+  it('reports progress once per client sent to ConnectWise', async () => {
+    const seen: string[] = [];
+    const progress = { start: (total: number, label: string) => seen.push(`start ${total} ${label}`), increment: () => seen.push('+1'), stop: () => seen.push('stop') };
+    await runPublish({}, { ...makeDeps(store, cw), progress });
+    expect(seen).toEqual(['start 3 acct-1: publishing', '+1', '+1', '+1', 'stop']);
+  });
+
   it('uses the scheduled event time, not the clock, for the default period', async () => {
     const summary = await runPublish({ referenceTime: new Date('2026-03-01T06:00:00Z') }, makeDeps(store, cw));
     expect(summary.period).toBe('2026-02');

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { progressFor } from '../../ops/progress.js';
 import { runFailed, runPublish } from '../../publisher/run-publish.js';
 import type { RunSummary } from '../../publisher/ports.js';
 import { EXIT, type CliContext } from '../context.js';
@@ -31,7 +32,7 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
           clientIds: options.client.length ? options.client : undefined,
           dryRun: options.dryRun ?? false,
         },
-        ctx.publisherDeps(),
+        { ...ctx.publisherDeps(), progress: progressFor(ctx.io.stderr, options.json) },
       );
       if (options.json) ctx.json(summary);
       else ctx.out(renderSummary(summary));
