@@ -43,7 +43,8 @@ const CREATE_ATTEMPTS = 3;
  * Makes exactly one configuration of the type carry `desired` for this client on this company.
  * - none: POST it; when the POST's answer is lost, list the company's configurations again before
  *   trying anything else, so a create that was saved is never made twice;
- * - one or more: keep the oldest, PATCH only what differs, DELETE the extras (the sync would bill each).
+ * - one or more: keep the oldest active one, PATCH only what differs, DELETE the extras (the sync
+ *   would bill each).
  */
 export interface UpsertRequest {
   readonly existing: readonly Configuration[];
@@ -68,7 +69,10 @@ export async function upsertConfiguration(
     }
     return { changed: true, configuration: created.configuration, removedDuplicates: [] };
   }
-  const [keep, ...extras] = [...existing].sort((a, b) => a.id - b.id) as [Configuration, ...Configuration[]];
+  // Keep the oldest active one (an inactive leftover is not what ConnectWise bills today).
+  const [keep, ...extras] = [...existing].sort(
+    (a, b) => Number(a.activeFlag === false) - Number(b.activeFlag === false) || a.id - b.id,
+  ) as [Configuration, ...Configuration[]];
   const ops = patchFor(keep, desired);
   const configuration = ops.length > 0 ? await connectWise.patchConfiguration(keep.id, ops) : keep;
   for (const extra of extras) await connectWise.deleteConfiguration(extra.id);

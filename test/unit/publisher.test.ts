@@ -117,6 +117,14 @@ describe('Function: runPublish', () => {
     expect(cw.configurations.filter((c) => c.deviceIdentifier === 'client-a').map((c) => c.id)).toEqual([first.id]);
   });
 
+  it('prefers an active duplicate over an older inactive one', async () => {
+    const inactive = cw.addConfiguration(1, 'client-a', { activeFlag: false, backupBillableSpaceGb: 1, backupYear: 2025, backupMonth: 1 });
+    const active = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
+    const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
+    expect(results['client-a']).toMatchObject({ status: 'published', configurationId: active.id });
+    expect(cw.writes()).toEqual([`DELETE ${inactive.id}`, 'POST sync 1']);
+  });
+
   it('does not create a duplicate when a create was saved but its answer was lost', async () => {
     cw.loseCreateAnswers = 1;
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
