@@ -82,12 +82,13 @@ const SAMPLE: SampleAccount[] = [
   },
 ];
 
+// The SDK warns that its 2027 releases need Node 22 (the Lambda runs Node 22); keep the demo readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const aws = await startLocalAws({ eventBus: 'cwpub-demo-bus' });
   aws.apply();
   process.env.LOG_LEVEL ??= 'warn';
-  // The SDK warns that its 2027 releases need Node 22 (the Lambda runs Node 22); keep the demo readable.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const now = new Date();
   const period = previousPeriod(now);
   const sims = new Map<string, Simulator>();
@@ -134,7 +135,13 @@ async function main(): Promise<void> {
     const config = readConfig(process.env);
     const handler = createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, process.stderr as never) });
     const event = { version: '0', id: 'demo', source: 'aws.events', 'detail-type': 'Scheduled Event', time: now.toISOString(), region: 'us-east-1', resources: [], detail: {} };
-    console.log(`connectwise-usage-publisher demo — scheduled run at ${now.toISOString()}, publishing ${period.key}\n`);
+    const lastMonth = previousPeriod(new Date(Date.UTC(period.year, period.month - 1, 1)));
+    console.log(`connectwise-usage-publisher demo — scheduled run at ${now.toISOString()}, publishing ${period.key}`);
+    console.log(
+      `Seeded: 2 accounts (ConnectWise sites), ${SAMPLE.reduce((n, a) => n + a.companies.length, 0)} companies, ` +
+        `${SAMPLE.reduce((n, a) => n + a.companies.reduce((m, c) => m + c.clients.length, 0), 0)} mapped clients; ` +
+        `bc-1001 already has a ${lastMonth.key} configuration (498 GB) that this run updates in place.\n`,
+    );
     const summary = await handler(event);
 
     for (const account of summary.accounts) {
