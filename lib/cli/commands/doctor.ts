@@ -16,13 +16,8 @@ export function registerDoctor(program: Command, ctx: CliContext, setExit: (code
       const repos = ctx.repositories();
       const deps = ctx.publisherDeps();
       const report = await runDoctor(options.account, {
-        accounts: deps.accounts,
-        mappings: deps.mappings,
-        usage: deps.usage,
-        ledger: deps.ledger,
+        ...deps,
         tables: { accounts: repos.accounts.table, mappings: repos.mappings.table, usage: repos.usage.table, ledger: repos.ledger.table },
-        secrets: deps.secrets,
-        connectWise: deps.connectWise,
         now: ctx.now(),
         progress: progress(ctx, options.json),
       });

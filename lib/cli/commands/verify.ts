@@ -22,11 +22,7 @@ export function registerVerify(program: Command, ctx: CliContext, setExit: (code
       const deps = ctx.publisherDeps();
       const account = requireValidAccount(await selectAccount(deps.accounts, options.account));
       const report = await runVerify(account, period, {
-        mappings: deps.mappings,
-        usage: deps.usage,
-        ledger: deps.ledger,
-        secrets: deps.secrets,
-        connectWise: deps.connectWise,
+        ...deps,
         now: ctx.now(),
         progress: progress(ctx, options.json),
       });
