@@ -105,6 +105,12 @@ async function loadSetup(connectWise: ConnectWisePort, account: Account): Promis
       { code: 'CONFIGURATION_TYPE_NOT_FOUND' },
     );
   }
+  if (type.inactiveFlag === true) {
+    throw new ConnectWiseSetupError(
+      `configuration type "${account.configurationTypeName}" is inactive in ConnectWise (System > Setup Tables > Configuration Types): activate it`,
+      { code: 'CONFIGURATION_TYPE_INACTIVE' },
+    );
+  }
   return { solution, type };
 }
 

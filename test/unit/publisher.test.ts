@@ -142,6 +142,13 @@ describe('Function: runPublish', () => {
     expect(cw.writes()).toEqual([]);
   });
 
+  it('fails every due client when the configuration type is inactive, saying where to fix it', async () => {
+    cw.types = [{ id: 7, name: 'Backup Stats', inactiveFlag: true }];
+    const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
+    expect(account).toMatchObject({ failed: 3, error: expect.stringMatching(/"Backup Stats" is inactive in ConnectWise \(System > Setup Tables > Configuration Types\)/) });
+    expect(cw.writes()).toEqual([]);
+  });
+
   it('fails every due client when the secret is invalid, and says why without values', async () => {
     const deps = makeDeps(store, cw);
     const summary = await runPublish({}, { ...deps, secrets: { load: async () => { throw new SecretError('secret "cw/acct-1": privateKey is missing', { secretId: 'cw/acct-1' }); } } });
