@@ -15,7 +15,7 @@ import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import { ConnectWiseGateway } from './connectwise/gateway.js';
 import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise/http-client.js';
-import type { ConnectWiseFactory, PublisherDeps } from './publisher/ports.js';
+import type { InspectionFactory, PublisherDeps } from './publisher/ports.js';
 
 /** The AWS clients, built once per process (Lambda cold start or CLI start). */
 export interface AwsClients {
@@ -46,7 +46,7 @@ export function createRepositories(config: RuntimeConfig, clients: AwsClients): 
   };
 }
 
-export function connectWiseFactory(logger: Logger, options: ConnectWiseClientOptions = {}): ConnectWiseFactory {
+export function connectWiseFactory(logger: Logger, options: ConnectWiseClientOptions = {}): InspectionFactory {
   return async (secret) => new ConnectWiseGateway(await ConnectWiseClient.connect(secret, { logger, ...options }));
 }
 

@@ -2,8 +2,18 @@ import type { pino} from 'pino';
 import { type Logger } from 'pino';
 import { readConfig, type RuntimeConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import type { PublisherDeps } from '../publisher/ports.js';
-import { createAwsClients, createPublisherDeps, createRepositories, type AwsClients, type Repositories } from '../runtime.js';
+import type { InspectionFactory, PublisherDeps } from '../publisher/ports.js';
+import {
+  connectWiseFactory,
+  createAwsClients,
+  createPublisherDeps,
+  createRepositories,
+  type AwsClients,
+  type Repositories,
+} from '../runtime.js';
+
+/** The publisher's adapters, with a ConnectWise connection that doctor and verify can inspect too. */
+export type CliDeps = PublisherDeps & { readonly connectWise: InspectionFactory };
 
 /** Where the CLI writes: stdout for results (tables or --json), stderr for logs and messages. */
 export interface CliIo {
@@ -34,7 +44,7 @@ export class CliContext {
 
   constructor(
     readonly io: CliIo,
-    private readonly overrides: Partial<PublisherDeps> = {},
+    private readonly overrides: Partial<CliDeps> = {},
   ) {}
 
   get config(): RuntimeConfig {
@@ -61,8 +71,9 @@ export class CliContext {
     return createRepositories(this.config, this.clients);
   }
 
-  publisherDeps(): PublisherDeps {
-    return createPublisherDeps(this.config, this.clients, this.logger, this.overrides);
+  publisherDeps(): CliDeps {
+    const connectWise = this.overrides.connectWise ?? connectWiseFactory(this.logger);
+    return { ...createPublisherDeps(this.config, this.clients, this.logger, this.overrides), connectWise };
   }
 
   now(): Date {

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InputValidationError, PublisherError, AccountError, ConfigurationError } from '../errors.js';
-import type { PublisherDeps } from '../publisher/ports.js';
-import { CliContext, EXIT, type CliIo } from './context.js';
+import { CliContext, EXIT, type CliDeps, type CliIo } from './context.js';
 import { registerOperations } from './commands/operations.js';
 import { registerPublish } from './commands/publish.js';
 
@@ -11,7 +10,7 @@ export const VERSION = '0.1.0';
  * Runs `cwpub` with `argv` (without node and script) and returns the exit status.
  * Everything is written through `io`, so tests run the real CLI in-process.
  */
-export async function runCli(argv: readonly string[], io: CliIo, overrides: Partial<PublisherDeps> = {}): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, overrides: Partial<CliDeps> = {}): Promise<number> {
   const ctx = new CliContext(io, overrides);
   let exitCode: number = EXIT.ok;
   const setExit = (code: number) => {

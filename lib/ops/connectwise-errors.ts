@@ -1,5 +1,4 @@
-import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
-import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, InputValidationError, PublisherError } from '../errors.js';
+import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, InputValidationError } from '../errors.js';
 
 /**
  * Turns a ConnectWise failure into what an operator should do about it. Messages come from our own
@@ -27,20 +26,4 @@ export function connectWiseFix(error: unknown, secretId: string): string {
   }
   if (error instanceof InputValidationError && error.field) return `fix "${error.field}" in secret "${secretId}"`;
   return 'see the detail';
-}
-
-/** The connection factory returns the publisher's port; doctor and verify need the read-only extras too. */
-export function asInspectionPort(port: ConnectWisePort): ConnectWiseInspectionPort {
-  const candidate = port as Partial<ConnectWiseInspectionPort>;
-  if (
-    typeof candidate.systemInfo === 'function' &&
-    typeof candidate.listManagementBackups === 'function' &&
-    typeof candidate.listAgreements === 'function' &&
-    typeof candidate.listAdditions === 'function'
-  ) {
-    return port as ConnectWiseInspectionPort;
-  }
-  throw new PublisherError('the ConnectWise connection does not support inspection (systemInfo, agreements, additions)', {
-    code: 'NO_INSPECTION',
-  });
 }

@@ -11,7 +11,7 @@ import { previousPeriod } from '../period.js';
 import type {
   Account,
   AccountsRepository,
-  ConnectWiseFactory,
+  InspectionFactory,
   InvalidItem,
   LedgerRepository,
   Mapping,
@@ -21,7 +21,7 @@ import type {
 } from '../publisher/ports.js';
 import type { ConnectWiseSecret } from '../schemas.js';
 import { formatProblems } from '../schemas.js';
-import { asInspectionPort, connectWiseFix } from './connectwise-errors.js';
+import { connectWiseFix } from './connectwise-errors.js';
 import { loadManagementTab, resolveManagedId, type ManagementTab } from './management-tab.js';
 import type { Progress } from './progress.js';
 
@@ -59,7 +59,7 @@ export interface DoctorDeps {
   /** Table names, for the messages. */
   readonly tables: { readonly accounts: string; readonly mappings: string; readonly usage: string; readonly ledger: string };
   readonly secrets: SecretsPort;
-  readonly connectWise: ConnectWiseFactory;
+  readonly connectWise: InspectionFactory;
   readonly now: Date;
   readonly progress: Progress;
 }
@@ -208,7 +208,7 @@ export async function runDoctor(accountId: string | undefined, deps: DoctorDeps)
   const credCheck = 'ConnectWise credentials and clientId';
   let cw: ConnectWiseInspectionPort;
   try {
-    cw = asInspectionPort(await deps.connectWise(secret, acct));
+    cw = await deps.connectWise(secret, acct);
   } catch (error) {
     list.fail('codebase', reachCheck, describeError(error), connectWiseFix(error, acct.secretId));
     list.skip('credentials', credCheck, 'ConnectWise cannot be reached');

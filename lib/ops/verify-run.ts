@@ -1,8 +1,7 @@
 import type { Addition } from '../connectwise/types.js';
 import { ConnectWiseSetupError } from '../errors.js';
 import type { Period } from '../period.js';
-import type { Account, ConnectWiseFactory, LedgerRepository, MappingsRepository, SecretsPort, UsageRepository } from '../publisher/ports.js';
-import { asInspectionPort } from './connectwise-errors.js';
+import type { Account, InspectionFactory, LedgerRepository, MappingsRepository, SecretsPort, UsageRepository } from '../publisher/ports.js';
 import { loadManagementTab } from './management-tab.js';
 import type { Progress } from './progress.js';
 import { agreementsToRead, reconcile, type VerifyReport } from './verify.js';
@@ -12,7 +11,7 @@ export interface VerifyDeps {
   readonly usage: UsageRepository;
   readonly ledger: LedgerRepository;
   readonly secrets: SecretsPort;
-  readonly connectWise: ConnectWiseFactory;
+  readonly connectWise: InspectionFactory;
   readonly now: Date;
   readonly progress: Progress;
 }
@@ -30,7 +29,7 @@ export async function runVerify(account: Account, period: Period, deps: VerifyDe
     deps.ledger.list(account.accountId, period.key),
   ]);
   const secret = await deps.secrets.load(account.secretId);
-  const cw = asInspectionPort(await deps.connectWise(secret, account));
+  const cw = await deps.connectWise(secret, account);
   const [solutions, types] = await Promise.all([
     cw.findManagementItSolutions(account.managementItName),
     cw.findConfigurationTypes(account.configurationTypeName),

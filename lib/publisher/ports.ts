@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
 
@@ -81,6 +81,8 @@ export interface SecretsPort {
 }
 
 export type ConnectWiseFactory = (secret: ConnectWiseSecret, account: Account) => Promise<ConnectWisePort>;
+/** The same connection with the read-only extras `cwpub doctor` and `cwpub verify` need. */
+export type InspectionFactory = (secret: ConnectWiseSecret, account: Account) => Promise<ConnectWiseInspectionPort>;
 
 export interface EventSink {
   publish(detailType: 'Usage Published' | 'Usage Publish Failed', detail: Record<string, unknown>): Promise<void>;

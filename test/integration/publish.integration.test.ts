@@ -49,6 +49,10 @@ describe('publish through the real Lambda handler (dynalite + ConnectWise simula
       ]),
     );
     expect(a.sim.state.syncRuns).toHaveLength(1);
+    // The simulator checks every request against ConnectWise's OpenAPI document (paths, declared
+    // query parameters, body schemas): none of the product's requests was refused.
+    expect(a.sim.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([]);
+    expect(a.sim.requests.every((r) => r.method !== 'GET' || r.path.startsWith('login/') || Number(r.query.pageSize ?? 1000) <= 1000)).toBe(true);
     const quantities = a.sim.state.additions.all().map((x) => x.quantity).sort((x, y) => x - y);
     expect(quantities).toEqual([2, 40, 120.5]);
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runCli } from '../../lib/cli/program.js';
-import type { PublisherDeps } from '../../lib/publisher/ports.js';
+import type { CliDeps } from '../../lib/cli/context.js';
 import { connectWiseFactory } from '../../lib/runtime.js';
 import { createLogger } from '../../lib/logger.js';
 import { TABLES, type LocalAws } from '../support/local-aws.js';
@@ -23,7 +23,7 @@ export const NOW = new Date('2026-11-15T12:00:00Z');
 export async function cwpub(
   env: Record<string, string>,
   argv: readonly string[],
-  overrides: Partial<PublisherDeps> = {},
+  overrides: Partial<CliDeps> = {},
   options: { tty?: boolean } = {},
 ): Promise<CliRun> {
   let stdout = '';
