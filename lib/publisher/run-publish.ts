@@ -117,7 +117,10 @@ async function sendEvent(
   log: PublisherDeps['logger'],
 ): Promise<void> {
   if (!deps.events) return;
-  let results = summary.results.filter((r) => r.status === 'skipped' || r.status === 'failed');
+  // Failures first, so a truncated event still carries them (sort is stable: clientId order within each).
+  let results = summary.results
+    .filter((r) => r.status === 'skipped' || r.status === 'failed')
+    .sort((a, b) => (a.status === b.status ? 0 : a.status === 'failed' ? -1 : 1));
   const detail: Record<string, unknown> = {
     runId: run.runId,
     accountId: summary.accountId,
@@ -131,8 +134,6 @@ async function sendEvent(
     ...(summary.error ? { error: summary.error } : {}),
     results,
   };
-  // Failures first, so a truncated event still carries them.
-  results = [...results].sort((a, b) => (a.status === b.status ? 0 : a.status === 'failed' ? -1 : 1));
   while (Buffer.byteLength(JSON.stringify(detail)) > MAX_EVENT_DETAIL_BYTES && results.length > 0) {
     results = results.slice(0, Math.floor(results.length / 2));
     detail.results = results;

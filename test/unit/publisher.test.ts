@@ -215,6 +215,33 @@ describe('Function: runPublish', () => {
     expect((deps.sent[0]!.detail.results as ClientResult[]).map((r) => r.clientId)).toEqual(['client-x']);
   });
 
+  it('lists failures before skips in the event and trims an event too large for EventBridge', async () => {
+    store.mappings.push({ accountId: 'acct-1', clientId: 'a-skipped', managedId: 'M-A', enabled: false });
+    for (let i = 0; i < 3000; i++) {
+      store.mappings.push({ accountId: 'acct-1', clientId: `z-${i}`, managedId: `M-MISSING-${'x'.repeat(40)}-${i}`, enabled: true });
+      store.addUsage('acct-1', `z-${i}`, 1);
+    }
+    const deps = makeDeps(store, cw);
+    await runPublish({}, deps);
+    const detail = deps.sent[0]!.detail;
+    expect(Buffer.byteLength(JSON.stringify(detail))).toBeLessThanOrEqual(200_000);
+    expect(detail.resultsTruncated).toBe(true);
+    expect(detail.failed).toBe(3000);
+    const results = detail.results as ClientResult[];
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.status === 'failed')).toBe(true);
+  });
+
+  it('puts failed results before skipped ones in an event that fits', async () => {
+    store.mappings.push({ accountId: 'acct-1', clientId: 'a-skipped', managedId: 'M-A', enabled: false });
+    store.mappings.push({ accountId: 'acct-1', clientId: 'z-failed', managedId: 'M-NONE', enabled: true });
+    store.addUsage('acct-1', 'z-failed', 1);
+    const deps = makeDeps(store, cw);
+    await runPublish({}, deps);
+    expect((deps.sent[0]!.detail.results as ClientResult[]).map((r) => r.clientId)).toEqual(['z-failed', 'a-skipped']);
+    expect(deps.sent[0]!.detail.resultsTruncated).toBeUndefined();
+  });
+
   it('publishes only the requested clients, and fails a requested client that has no mapping', async () => {
     const account = (await runPublish({ accountId: 'acct-1', clientIds: ['client-b', 'nobody'] }, makeDeps(store, cw))).accounts[0]!;
     expect(account.results.map((r) => [r.clientId, r.status])).toEqual([
