@@ -121,6 +121,43 @@ export class ConnectWiseSetupError extends PublisherError {
   }
 }
 
+/** Another run holds the account (contract v2: one run per account at a time). */
+export class AccountBusyError extends PublisherError {
+  readonly heldBy: string;
+  constructor(message: string, options: { heldBy: string; cause?: unknown }) {
+    super(message, { code: 'ACCOUNT_BUSY', cause: options.cause });
+    this.name = 'AccountBusyError';
+    this.heldBy = options.heldBy;
+  }
+}
+
+/**
+ * The run's time is up (the Lambda invocation's deadline): not a failure of the client or the account.
+ * The account stops cleanly and continues in the next invocation.
+ */
+export class RunDeadlineError extends PublisherError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'RUN_DEADLINE', cause: options.cause });
+    this.name = 'RunDeadlineError';
+  }
+}
+
+/**
+ * The one serialiser for logs: name, message, code and, where they exist, status, path, method, field
+ * and cause (recursively, depth-limited). Never request options, headers or bodies.
+ */
+export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const out: Record<string, unknown> = { name: error.name, message: describeError(error) };
+  const record = error as unknown as Record<string, unknown>;
+  for (const key of ['code', 'status', 'method', 'path', 'field', 'where', 'cwCode', 'networkCode', 'table', 'heldBy']) {
+    const value = record[key];
+    if (typeof value === 'string' || typeof value === 'number') out[key] = value;
+  }
+  if (error.cause !== undefined && depth < 3 && !(error instanceof ConnectWiseError)) out.cause = serializeError(error.cause, depth + 1);
+  return out;
+}
+
 /** A short, secret-free description of any thrown value, for results and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof ConnectWiseHttpError) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ClientStatus, OutgoingDetailType, PlannedAction, SyncOutcome } from '../contract.js';
 import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
@@ -20,6 +21,10 @@ export interface Account {
   readonly managementItName: string;
   readonly enabled: boolean;
   readonly configurationTypeName: string;
+  /** Usage above this fails the client (plausibility guard). Absent in DynamoDB = 1000000. */
+  readonly maxBillableSpaceGb: number;
+  /** Requests per rolling minute to the account's ConnectWise site. Absent in DynamoDB = 600. */
+  readonly requestsPerMinute: number;
 }
 
 export interface Mapping {
@@ -48,31 +53,110 @@ export interface LedgerRow {
   readonly period: string;
   readonly clientId: string;
   readonly managedId: string;
+  /** This run's outcome for the client. */
   readonly status: ClientStatus;
   readonly reason?: string | undefined;
   readonly billableSpaceGb?: number | undefined;
   readonly companyId?: number | undefined;
   readonly configurationId?: number | undefined;
+  readonly retiredConfigurationIds?: readonly number[] | undefined;
   readonly runId: string;
   readonly at: string;
 }
 
+/** One client's row for one account and period: the latest run's outcome, and what ConnectWise holds. */
 export interface LedgerEntry {
   readonly clientId: string;
   readonly managedId: string;
+  /**
+   * What the period's billing is for this client: `published` whenever a run of this period wrote (or
+   * found already written) its values, also when a later re-run found them `unchanged`; otherwise the
+   * latest run's status (`retired`, `skipped`, `failed`).
+   */
   readonly status: ClientStatus;
+  /** The latest run's own status (may be `unchanged`). */
+  readonly outcome: ClientStatus;
   readonly reason?: string;
+  readonly billableSpaceGb?: number;
   /** The last value written to (or confirmed in) ConnectWise for this period, kept across later failed runs. */
   readonly publishedGb?: number;
   readonly publishedAt?: string;
   readonly companyId?: number;
   readonly configurationId?: number;
+  readonly retiredConfigurationIds?: readonly number[];
   readonly runId: string;
+  readonly updatedAt: string;
+}
+
+/** One account run (one per account, period and runId), for `cwpub runs`. Written when the account ends. */
+export interface RunRecord {
+  readonly accountId: string;
+  readonly period: string;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly published: number;
+  readonly unchanged: number;
+  readonly retired: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly sync: SyncOutcome;
+  readonly error?: string;
+  /** `ok` or `failed` (a failed client, a failed sync or an account error). */
+  readonly outcome: 'ok' | 'failed';
+  /** How many invocations the run took (Step Functions continuations). */
+  readonly invocations: number;
 }
 
 export interface LedgerRepository {
   record(rows: readonly LedgerRow[]): Promise<void>;
   list(accountId: string, period: string): Promise<LedgerEntry[]>;
+  recordRun(run: RunRecord): Promise<void>;
+  /** Newest first. */
+  listRuns(accountId: string, options?: { period?: string; limit?: number }): Promise<RunRecord[]>;
+}
+
+/**
+ * A configuration the account owns (contract v2 "Ownership"): created by the product, or adopted the
+ * first time its client was published. Kept in the Ledger table, never expires.
+ */
+export interface OwnedConfiguration {
+  readonly accountId: string;
+  readonly clientId: string;
+  readonly configurationId: number;
+  readonly companyId: number;
+  /** The Managed ID the client had when this configuration was last written. */
+  readonly managedId: string;
+  readonly origin: 'created' | 'adopted';
+  /** False once retired (deactivated); true again when re-activated. */
+  readonly active: boolean;
+  /** The period last published on it. */
+  readonly period?: string | undefined;
+  readonly retiredReason?: string | undefined;
+  readonly updatedAt: string;
+  readonly runId: string;
+}
+
+export interface OwnershipRepository {
+  listByAccount(accountId: string): Promise<OwnedConfiguration[]>;
+  put(records: readonly OwnedConfiguration[]): Promise<void>;
+}
+
+/** Where each Managed ID was last found (Scale: re-read only those companies' Management tabs). */
+export interface ResolutionCache {
+  /** Managed ID → company ids it was found on. */
+  load(accountId: string): Promise<ReadonlyMap<string, readonly number[]>>;
+  save(accountId: string, found: ReadonlyMap<string, readonly number[]>): Promise<void>;
+}
+
+/** One run per account at a time (contract v2). */
+export interface RunLock {
+  /**
+   * Takes the account for `runId` (or renews it when `runId` already holds it). Returns undefined when
+   * taken, else the runId of the run that holds it.
+   */
+  acquire(accountId: string, runId: string): Promise<{ heldBy: string; since: string } | undefined>;
+  release(accountId: string, runId: string): Promise<void>;
 }
 
 export interface SecretsPort {
@@ -80,15 +164,24 @@ export interface SecretsPort {
   load(secretId: string): Promise<ConnectWiseSecret>;
 }
 
-export type ConnectWiseFactory = (secret: ConnectWiseSecret, account: Account) => Promise<ConnectWisePort>;
+/** Per-run connection options: the run's deadline bounds waits (429 Retry-After, backoff). */
+export interface ConnectionOptions {
+  /** Epoch ms after which the connection stops waiting and throws RunDeadlineError. Absent: no deadline. */
+  readonly deadlineAt?: number | undefined;
+}
+export type ConnectWiseFactory = (secret: ConnectWiseSecret, account: Account, options?: ConnectionOptions) => Promise<ConnectWisePort>;
 /** The same connection with the read-only extras `cwpub doctor` and `cwpub verify` need. */
-export type InspectionFactory = (secret: ConnectWiseSecret, account: Account) => Promise<ConnectWiseInspectionPort>;
+export type InspectionFactory = (
+  secret: ConnectWiseSecret,
+  account: Account,
+  options?: ConnectionOptions,
+) => Promise<ConnectWiseInspectionPort>;
 
 export interface EventSink {
-  publish(detailType: 'Usage Published' | 'Usage Publish Failed', detail: Record<string, unknown>): Promise<void>;
+  publish(detailType: OutgoingDetailType, detail: Record<string, unknown>): Promise<void>;
 }
 
-/** Optional progress display (the CLI draws a bar on a terminal); the Lambda passes none. */
+/** Optional progress display (the CLI draws bars on a terminal, one per account); the Lambda passes none. */
 export interface ProgressPort {
   start(total: number, label: string): void;
   increment(by?: number): void;
@@ -100,35 +193,43 @@ export interface PublisherDeps {
   readonly mappings: MappingsRepository;
   readonly usage: UsageRepository;
   readonly ledger: LedgerRepository;
+  readonly ownership: OwnershipRepository;
+  readonly resolutionCache: ResolutionCache;
+  readonly runLock: RunLock;
   readonly secrets: SecretsPort;
   readonly connectWise: ConnectWiseFactory;
   /** Absent: no events are sent (EVENT_BUS_NAME unset). */
   readonly events?: EventSink | undefined;
   readonly clock: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
   readonly newRunId: () => string;
   readonly logger: Logger;
-  readonly progress?: ProgressPort | undefined;
+  /** One progress display per account (the CLI); absent in the Lambda. */
+  readonly progress?: ((accountId: string) => ProgressPort) | undefined;
 }
 
-export type ClientStatus = 'published' | 'unchanged' | 'skipped' | 'failed' | 'planned';
+export type { ClientStatus, PlannedAction, SyncOutcome };
 
 export interface ClientResult {
   readonly clientId: string;
   readonly managedId: string;
   readonly status: ClientStatus;
+  /** On a dry run's `planned` results: what the run would do. */
+  readonly action?: PlannedAction;
   readonly reason?: string;
   readonly billableSpaceGb?: number;
   readonly companyId?: number;
   readonly companyIdentifier?: string;
   readonly configurationId?: number;
+  /** Configurations this run retired (or would retire) for the client: a move, duplicates, an offboarding. */
+  readonly retiredConfigurationIds?: readonly number[];
 }
-
-export type SyncOutcome = 'triggered' | 'failed' | 'not-needed';
 
 export interface AccountSummary {
   readonly accountId: string;
   readonly published: number;
   readonly unchanged: number;
+  readonly retired: number;
   readonly skipped: number;
   readonly failed: number;
   readonly planned: number;
