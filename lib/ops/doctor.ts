@@ -22,7 +22,7 @@ import type {
 import type { ConnectWiseSecret } from '../schemas.js';
 import { formatProblems } from '../schemas.js';
 import { connectWiseFix } from './connectwise-errors.js';
-import { loadManagementTab, resolveManagedId, type ManagementTab } from './management-tab.js';
+import { loadManagementTab, resolveManagedId, type ManagementTab } from '../publisher/resolution.js';
 import type { Progress } from './progress.js';
 
 /**

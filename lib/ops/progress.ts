@@ -1,11 +1,9 @@
 import cliProgress from 'cli-progress';
 
-/** Progress of long work (one ConnectWise request per company, batched writes). */
-export interface Progress {
-  start(total: number, label: string): void;
-  increment(by?: number): void;
-  stop(): void;
-}
+import type { ProgressPort } from '../publisher/ports.js';
+
+/** Progress of long work (one ConnectWise request per company, batched writes): the core's port. */
+export type Progress = ProgressPort;
 
 export const NO_PROGRESS: Progress = { start: () => undefined, increment: () => undefined, stop: () => undefined };
 

@@ -2,7 +2,7 @@ import type { Addition } from '../connectwise/types.js';
 import { ConnectWiseSetupError } from '../errors.js';
 import type { Period } from '../period.js';
 import type { Account, InspectionFactory, LedgerRepository, MappingsRepository, SecretsPort, UsageRepository } from '../publisher/ports.js';
-import { loadManagementTab } from './management-tab.js';
+import { loadManagementTab } from '../publisher/resolution.js';
 import type { Progress } from './progress.js';
 import { agreementsToRead, reconcile, type VerifyReport } from './verify.js';
 

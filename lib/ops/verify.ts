@@ -13,7 +13,7 @@ import { sameGb } from '../publisher/configuration-sync.js';
 import type { Account, LedgerEntry, Mapping, Validated } from '../publisher/ports.js';
 import { formatProblems, type UsageItem } from '../schemas.js';
 import { additionNames, isActiveAddition, pairAdditions, type BillableConfiguration } from './additions-match.js';
-import { resolveManagedId, type ManagementTab } from './management-tab.js';
+import { resolveManagedId, type ManagementTab } from '../publisher/resolution.js';
 
 /**
  * `cwpub verify`: reads ConnectWise back and reconciles it with the usage table and the ledger —

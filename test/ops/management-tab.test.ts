@@ -1,5 +1,5 @@
 import type { Company, ManagementEntry } from '../../lib/connectwise/types.js';
-import { loadManagementTab, resolveManagedId, type ManagementTab } from '../../lib/ops/management-tab.js';
+import { loadManagementTab, resolveManagedId, type ManagementTab } from '../../lib/publisher/resolution.js';
 import { NO_PROGRESS, progressFor, type Progress } from '../../lib/ops/progress.js';
 import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
 

@@ -1,6 +1,6 @@
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
-import type { Progress } from './progress.js';
+import type { ProgressPort as Progress } from './ports.js';
 
 /** Every non-deleted company with its Management tab entries (all solutions), for doctor and verify. */
 export interface ManagementTab {
