@@ -24,11 +24,17 @@ export function currentPeriod(now: Date): Period {
   return makePeriod(now.getUTCFullYear(), now.getUTCMonth() + 1);
 }
 
+export interface PeriodRules {
+  /** Accept the current calendar month, which is not over yet (contract v2: refused unless asked). */
+  readonly allowOpenPeriod?: boolean | undefined;
+}
+
 /**
  * Parses an explicit `YYYY-MM`. Months after the run's own month are rejected: usage for them cannot
- * exist yet, so asking for one is a typo, and publishing it would bill a customer in advance.
+ * exist yet, so asking for one is a typo, and publishing it would bill a customer in advance. The
+ * current month is refused too unless `allowOpenPeriod`: its usage is still growing.
  */
-export function parsePeriod(value: string, now: Date, field = 'period'): Period {
+export function parsePeriod(value: string, now: Date, field = 'period', rules: PeriodRules = {}): Period {
   const match = PERIOD_PATTERN.exec(value);
   if (!match) {
     throw new InputValidationError(`${field} must be a month as YYYY-MM (e.g. 2026-10), got "${value}"`, { field });
@@ -37,15 +43,28 @@ export function parsePeriod(value: string, now: Date, field = 'period'): Period 
   if (period.year < 2000) {
     throw new InputValidationError(`${field} ${value} is before the year 2000`, { field });
   }
-  if (period.key > currentPeriod(now).key) {
-    throw new InputValidationError(`${field} ${value} is in the future (the current month is ${currentPeriod(now).key})`, {
+  const current = currentPeriod(now);
+  if (period.key > current.key) {
+    throw new InputValidationError(`${field} ${value} is in the future (the current month is ${current.key})`, {
       field,
     });
+  }
+  if (period.key === current.key && rules.allowOpenPeriod !== true) {
+    throw new InputValidationError(
+      `${field} ${value} is the current month, which is not over yet: its usage is still growing. ` +
+        `Publish ${previousPeriod(now).key} instead, or pass --allow-open-period (allowOpenPeriod: true) to publish it anyway`,
+      { field },
+    );
   }
   return period;
 }
 
 /** The explicit period when given, else the month before `now`. */
-export function resolvePeriod(value: string | undefined, now: Date): Period {
-  return value === undefined ? previousPeriod(now) : parsePeriod(value, now);
+export function resolvePeriod(value: string | undefined, now: Date, rules: PeriodRules = {}): Period {
+  return value === undefined ? previousPeriod(now) : parsePeriod(value, now, 'period', rules);
+}
+
+/** Compares two periods: negative when a is earlier. */
+export function comparePeriods(a: Pick<Period, 'year' | 'month'>, b: Pick<Period, 'year' | 'month'>): number {
+  return a.year * 12 + a.month - (b.year * 12 + b.month);
 }

@@ -1,6 +1,6 @@
 import { InputValidationError } from './errors.js';
 import type { PublishRun } from './publisher/run-publish.js';
-import { parseOrThrow, publishRequestSchema } from './schemas.js';
+import { parseOrThrow, publishRequestSchema, type PublishRequest } from './schemas.js';
 
 /**
  * Turns whatever invoked the Lambda into a publish run:
@@ -16,7 +16,11 @@ export function parsePublishInput(event: unknown): PublishRun {
   }
   const record = event as Record<string, unknown>;
   const detailType = record['detail-type'];
-  if (detailType === undefined) return toRun(parseOrThrow(publishRequestSchema, record, 'invocation payload'));
+  if (detailType === undefined) {
+    // The monthly schedule's payload: `{ scheduledTime }` fixes the period, whenever the delivery arrives.
+    if ('scheduledTime' in record) return { referenceTime: parseTime(record.scheduledTime, 'scheduledTime') };
+    return toRun(parseOrThrow(publishRequestSchema, record, 'invocation payload'));
+  }
 
   if (detailType === 'Scheduled Event') {
     if (record.source !== 'aws.events') {
@@ -24,11 +28,7 @@ export function parsePublishInput(event: unknown): PublishRun {
         field: 'source',
       });
     }
-    const time = typeof record.time === 'string' ? new Date(record.time) : undefined;
-    if (!time || Number.isNaN(time.getTime())) {
-      throw new InputValidationError('the scheduled event has no valid "time"', { field: 'time' });
-    }
-    return { referenceTime: time };
+    return { referenceTime: parseTime(record.time, 'time') };
   }
   if (detailType === 'Republish Requested') {
     const detail = record.detail ?? {};
@@ -37,11 +37,23 @@ export function parsePublishInput(event: unknown): PublishRun {
   throw new InputValidationError(`unsupported event detail-type ${JSON.stringify(detailType)}`, { field: 'detail-type' });
 }
 
-function toRun(request: { accountId?: string; period?: string; clientIds?: string[]; dryRun?: boolean }): PublishRun {
+function toRun(request: PublishRequest): PublishRun {
   return {
     accountId: request.accountId,
     period: request.period,
     clientIds: request.clientIds ? [...new Set(request.clientIds)] : undefined,
     dryRun: request.dryRun,
+    allowMassRetire: request.allowMassRetire,
+    allowOlderPeriod: request.allowOlderPeriod,
+    allowOpenPeriod: request.allowOpenPeriod,
+    rescan: request.rescan,
   };
+}
+
+function parseTime(value: unknown, field: string): Date {
+  const time = typeof value === 'string' ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    throw new InputValidationError(`the scheduled invocation has no valid "${field}" (an ISO 8601 time)`, { field });
+  }
+  return time;
 }

@@ -3,14 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
+import { RUN_LOCK_LEASE_MS } from './contract.js';
 import { createDocumentClient } from './aws/dynamo-client.js';
-import {
-  DynamoAccountsRepository,
-  DynamoLedgerRepository,
-  DynamoMappingsRepository,
-  DynamoUsageRepository,
-} from './aws/dynamodb-repositories.js';
+import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from './aws/dynamodb-repositories.js';
 import { EventBridgeSink } from './aws/events.js';
+import { DynamoLedgerRepository } from './aws/ledger-repository.js';
+import { DynamoOwnershipRepository, DynamoResolutionCache, DynamoRunLock } from './aws/ownership-repository.js';
 import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import { ConnectWiseGateway } from './connectwise/gateway.js';
@@ -24,9 +22,17 @@ export interface AwsClients {
   readonly events: EventBridgeClient;
 }
 
-export function createAwsClients(): AwsClients {
+export interface AwsClientOptions {
+  /** Overrides AWS_REGION (CLI `--region`). */
+  readonly region?: string | undefined;
+  /** A shared-config profile (CLI `--profile`; AWS_PROFILE works without it). */
+  readonly profile?: string | undefined;
+}
+
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   // No endpoint overrides: the SDK honours AWS_ENDPOINT_URL[_SERVICE] by itself.
-  return { dynamodb: new DynamoDBClient({}), secrets: new SecretsManagerClient({}), events: new EventBridgeClient({}) };
+  const config = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
+  return { dynamodb: new DynamoDBClient(config), secrets: new SecretsManagerClient(config), events: new EventBridgeClient(config) };
 }
 
 export interface Repositories {
@@ -34,21 +40,38 @@ export interface Repositories {
   readonly mappings: DynamoMappingsRepository;
   readonly usage: DynamoUsageRepository;
   readonly ledger: DynamoLedgerRepository;
+  readonly ownership: DynamoOwnershipRepository;
+  readonly resolutionCache: DynamoResolutionCache;
+  readonly runLock: DynamoRunLock;
 }
 
-export function createRepositories(config: RuntimeConfig, clients: AwsClients): Repositories {
+export function createRepositories(config: RuntimeConfig, clients: AwsClients, clock: () => Date = () => new Date()): Repositories {
   const db = createDocumentClient(clients.dynamodb);
   return {
     accounts: new DynamoAccountsRepository(db, config.accountsTable),
     mappings: new DynamoMappingsRepository(db, config.mappingsTable),
     usage: new DynamoUsageRepository(db, config.usageTable),
     ledger: new DynamoLedgerRepository(db, config.ledgerTable),
+    ownership: new DynamoOwnershipRepository(db, config.ledgerTable),
+    resolutionCache: new DynamoResolutionCache(db, config.ledgerTable),
+    runLock: new DynamoRunLock(db, config.ledgerTable, RUN_LOCK_LEASE_MS, clock),
   };
 }
 
+/** ConnectWise connections per account: the account's request budget and the run's deadline apply. */
 export function connectWiseFactory(logger: Logger, options: ConnectWiseClientOptions = {}): InspectionFactory {
-  return async (secret) => new ConnectWiseGateway(await ConnectWiseClient.connect(secret, { logger, ...options }));
+  return async (secret, account, connection) =>
+    new ConnectWiseGateway(
+      await ConnectWiseClient.connect(secret, {
+        logger,
+        requestsPerMinute: account.requestsPerMinute,
+        ...(connection?.deadlineAt === undefined ? {} : { deadlineAt: connection.deadlineAt }),
+        ...options,
+      }),
+    );
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Real adapters for one run. A fresh secrets cache per run: rotated secrets apply to the next run. */
 export function createPublisherDeps(
@@ -57,12 +80,14 @@ export function createPublisherDeps(
   logger: Logger,
   overrides: Partial<PublisherDeps> = {},
 ): PublisherDeps {
+  const clock = overrides.clock ?? (() => new Date());
   return {
-    ...createRepositories(config, clients),
+    ...createRepositories(config, clients, clock),
     secrets: new SecretsManagerSecrets(clients.secrets),
     connectWise: connectWiseFactory(logger),
     events: config.eventBusName ? new EventBridgeSink(clients.events, config.eventBusName) : undefined,
-    clock: () => new Date(),
+    clock,
+    sleep,
     newRunId: () => randomUUID(),
     logger,
     ...overrides,

@@ -18,12 +18,26 @@ const conditionSafeName = (max: number) =>
     .refine((s) => !/["\\]/.test(s), { message: 'must not contain " or \\' })
     .refine((s) => s.trim() === s, { message: 'must not start or end with white space' });
 
+/**
+ * Account ids key the Ledger's own items (`#owned#<accountId>`, `#lock#<accountId>`, ...), so an id may
+ * not start with `#`; surrounding white space is always a typo.
+ */
+export const accountIdSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !s.startsWith('#'), { message: 'must not start with #' })
+  .refine((s) => s.trim() === s, { message: 'must not start or end with white space' });
+
 export const accountItemSchema = z.object({
-  accountId: z.string().min(1),
+  accountId: accountIdSchema,
   secretId: z.string().min(1),
   managementItName: conditionSafeName(30),
   enabled: z.boolean().optional(),
   configurationTypeName: conditionSafeName(50).optional(),
+  /** Plausibility cap on one client's usage (contract v2). */
+  maxBillableSpaceGb: z.number().finite().positive().optional(),
+  /** ConnectWise request budget per rolling minute for the account's site (contract v2). */
+  requestsPerMinute: z.number().int().min(1).max(100_000).optional(),
 });
 
 export const mappingItemSchema = z.object({
@@ -59,6 +73,10 @@ export const publishRequestSchema = z
     period: z.string().regex(PERIOD_SHAPE, { message: 'must be YYYY-MM' }).optional(),
     clientIds: z.array(z.string().min(1)).min(1).optional(),
     dryRun: z.boolean().optional(),
+    allowMassRetire: z.boolean().optional(),
+    allowOlderPeriod: z.boolean().optional(),
+    allowOpenPeriod: z.boolean().optional(),
+    rescan: z.boolean().optional(),
   })
   .strict();
 

@@ -10,15 +10,13 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { ACCOUNT_DEFAULTS } from '../contract.js';
 import { StoreError } from '../errors.js';
 import type { Period } from '../period.js';
 import type {
   Account,
   AccountsRepository,
   InvalidItem,
-  LedgerEntry,
-  LedgerRepository,
-  LedgerRow,
   Mapping,
   MappingsRepository,
   UsageRepository,
@@ -29,7 +27,7 @@ import { accountItemSchema, mappingItemSchema, usageItemSchema, validate, type U
 type Item = Record<string, unknown>;
 
 /** Wraps a DynamoDB call so a failure names the table and the operation; the run cannot go on without it. */
-async function guarded<T>(table: string, what: string, call: () => Promise<T>): Promise<T> {
+export async function guarded<T>(table: string, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -39,7 +37,7 @@ async function guarded<T>(table: string, what: string, call: () => Promise<T>): 
   }
 }
 
-async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];
   for await (const page of paginateQuery({ client: db }, input)) items.push(...((page.Items ?? []) as Item[]));
   return items;
@@ -60,7 +58,9 @@ function toAccount(item: Item): Account | InvalidItem {
     secretId: v.secretId,
     managementItName: v.managementItName,
     enabled: v.enabled ?? true,
-    configurationTypeName: v.configurationTypeName ?? 'Backup Stats',
+    configurationTypeName: v.configurationTypeName ?? ACCOUNT_DEFAULTS.configurationTypeName,
+    maxBillableSpaceGb: v.maxBillableSpaceGb ?? ACCOUNT_DEFAULTS.maxBillableSpaceGb,
+    requestsPerMinute: v.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
   };
 }
 
@@ -254,78 +254,3 @@ async function batchPut(db: DynamoDBDocumentClient, table: string, items: readon
   });
 }
 
-/** How long ledger rows live (TTL attribute `expiresAt`): long enough to verify and audit two years back. */
-export const LEDGER_RETENTION_DAYS = 800;
-
-export class DynamoLedgerRepository implements LedgerRepository {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly table: string,
-  ) {}
-
-  /**
-   * One row per client and period, updated by every run. The `published*` attributes are set only
-   * when ConnectWise holds the value (published/unchanged), so a later failed run does not erase
-   * what was billed.
-   */
-  async record(rows: readonly LedgerRow[]): Promise<void> {
-    const limit = pLimit(8);
-    await guarded(this.table, 'UpdateItem', () =>
-      Promise.all(
-        rows.map((row) =>
-          limit(() => {
-            const inCw = row.status === 'published' || row.status === 'unchanged';
-            const values: Record<string, unknown> = {
-              ':status': row.status,
-              ':managedId': row.managedId,
-              ':runId': row.runId,
-              ':at': row.at,
-              ':expires': Math.floor(Date.parse(row.at) / 1000) + LEDGER_RETENTION_DAYS * 86_400,
-            };
-            const set = ['#status = :status', 'managedId = :managedId', 'runId = :runId', 'updatedAt = :at', 'expiresAt = :expires'];
-            const remove: string[] = [];
-            if (row.reason) {
-              set.push('reason = :reason');
-              values[':reason'] = row.reason;
-            } else remove.push('reason');
-            if (row.billableSpaceGb !== undefined) {
-              set.push('billableSpaceGb = :gb');
-              values[':gb'] = row.billableSpaceGb;
-            }
-            if (inCw && row.billableSpaceGb !== undefined) {
-              set.push('publishedGb = :gb', 'publishedAt = :at');
-              if (row.companyId !== undefined) {
-                set.push('companyId = :companyId');
-                values[':companyId'] = row.companyId;
-              }
-              if (row.configurationId !== undefined) {
-                set.push('configurationId = :configurationId');
-                values[':configurationId'] = row.configurationId;
-              }
-            }
-            return this.db.send(
-              new UpdateCommand({
-                TableName: this.table,
-                Key: { runKey: `${row.accountId}#${row.period}`, clientId: row.clientId },
-                UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: values,
-              }),
-            );
-          }),
-        ),
-      ),
-    );
-  }
-
-  async list(accountId: string, period: string): Promise<LedgerEntry[]> {
-    const items = await guarded(this.table, 'Query', () =>
-      queryAll(this.db, {
-        TableName: this.table,
-        KeyConditionExpression: 'runKey = :k',
-        ExpressionAttributeValues: { ':k': `${accountId}#${period}` },
-      }),
-    );
-    return items as unknown as LedgerEntry[];
-  }
-}

@@ -1,0 +1,27 @@
+/**
+ * The Ledger table's item families. Its keys are `runKey` (partition) and `clientId` (sort); what lives
+ * under them is the product's own (contract: "Other attributes are the project's own"). Account ids may
+ * not start with `#` (lib/schemas.ts), so the `#…` families never collide with `<accountId>#<YYYY-MM>`.
+ */
+export const LEDGER_KEYS = {
+  /** One row per client and period: the latest outcome and what ConnectWise holds. Expires by TTL. */
+  period: (accountId: string, period: string) => `${accountId}#${period}`,
+  /** The configurations the account owns (created or adopted). Never expire. */
+  owned: (accountId: string) => `#owned#${accountId}`,
+  ownedSort: (clientId: string, configurationId: number) => `${clientId}#${configurationId}`,
+  /** Where each Managed ID was last found. Never expire. */
+  resolved: (accountId: string) => `#resolved#${accountId}`,
+  /** One record per account run, for `cwpub runs`. Expire by TTL. */
+  runs: (accountId: string) => `#runs#${accountId}`,
+  runSort: (startedAt: string, runId: string) => `${startedAt}#${runId}`,
+  /** The account's run lock (one run per account at a time). */
+  lock: (accountId: string) => `#lock#${accountId}`,
+  lockSort: '#lock',
+} as const;
+
+/** How long period rows and run records live (TTL): long enough to verify and audit two years back. */
+export const LEDGER_RETENTION_DAYS = 800;
+
+export function expiresAt(isoTime: string): number {
+  return Math.floor(Date.parse(isoTime) / 1000) + LEDGER_RETENTION_DAYS * 86_400;
+}

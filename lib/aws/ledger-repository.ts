@@ -1,0 +1,180 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import * as z from 'zod';
+import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, LEDGER_TTL_ATTRIBUTE, TABLE_KEYS, type ClientStatus } from '../contract.js';
+import type { LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
+import { guarded, queryAll } from './dynamodb-repositories.js';
+import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS.ledger;
+const status = z.enum(CLIENT_STATUS_NAMES as [ClientStatus, ...ClientStatus[]]);
+
+const ledgerEntrySchema = z.object({
+  clientId: z.string(),
+  managedId: z.string(),
+  status,
+  // Rows written before `outcome` existed carry only `status`.
+  outcome: status.optional(),
+  reason: z.string().optional(),
+  billableSpaceGb: z.number().optional(),
+  publishedGb: z.number().optional(),
+  publishedAt: z.string().optional(),
+  companyId: z.number().optional(),
+  configurationId: z.number().optional(),
+  retiredConfigurationIds: z.array(z.number()).optional(),
+  runId: z.string(),
+  updatedAt: z.string(),
+});
+
+const runRecordSchema = z.object({
+  accountId: z.string(),
+  period: z.string(),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  published: z.number(),
+  unchanged: z.number(),
+  retired: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  sync: z.enum(['triggered', 'failed', 'not-needed']),
+  error: z.string().optional(),
+  outcome: z.enum(['ok', 'failed']),
+  invocations: z.number(),
+});
+
+/**
+ * What a period's row says about billing: a client whose values a run of this period wrote stays
+ * `published` when a later re-run (or the re-run after a crash) finds them `unchanged`.
+ */
+export function ledgerStatus(outcome: ClientStatus): ClientStatus {
+  return outcome === 'unchanged' ? 'published' : outcome;
+}
+
+/**
+ * The Ledger: one row per client and period (latest outcome; `published*` kept across later failed
+ * runs), and one record per account run. Rows that fail validation (edited by hand) are left out of
+ * `list` rather than cast blindly.
+ */
+export class DynamoLedgerRepository implements LedgerRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async record(rows: readonly LedgerRow[]): Promise<void> {
+    const limit = pLimit(8);
+    await guarded(this.table, 'UpdateItem', () => Promise.all(rows.map((row) => limit(() => this.recordOne(row)))));
+  }
+
+  private recordOne(row: LedgerRow): Promise<unknown> {
+    const billed = CLIENT_STATUSES[row.status].billed;
+    const values: Record<string, unknown> = {
+      ':status': ledgerStatus(row.status),
+      ':outcome': row.status,
+      ':managedId': row.managedId,
+      ':runId': row.runId,
+      ':at': row.at,
+      ':expires': expiresAt(row.at),
+    };
+    const set = [
+      '#status = :status',
+      'outcome = :outcome',
+      'managedId = :managedId',
+      'runId = :runId',
+      'updatedAt = :at',
+      `${LEDGER_TTL_ATTRIBUTE} = :expires`,
+    ];
+    const remove: string[] = [];
+    const optional = (name: string, value: unknown) => {
+      if (value === undefined) remove.push(name);
+      else {
+        set.push(`${name} = :${name}`);
+        values[`:${name}`] = value;
+      }
+    };
+    optional('reason', row.reason);
+    optional('retiredConfigurationIds', row.retiredConfigurationIds?.length ? row.retiredConfigurationIds : undefined);
+    if (row.billableSpaceGb !== undefined) {
+      set.push('billableSpaceGb = :gb');
+      values[':gb'] = row.billableSpaceGb;
+    }
+    // What ConnectWise holds for the period is kept across later failed runs.
+    if (billed && row.billableSpaceGb !== undefined) {
+      // publishedAt: when the values were last written; a re-run that finds them unchanged keeps it.
+      set.push('publishedGb = :gb', row.status === 'published' ? 'publishedAt = :at' : 'publishedAt = if_not_exists(publishedAt, :at)');
+      if (row.companyId !== undefined) {
+        set.push('companyId = :companyId');
+        values[':companyId'] = row.companyId;
+      }
+      if (row.configurationId !== undefined) {
+        set.push('configurationId = :configurationId');
+        values[':configurationId'] = row.configurationId;
+      }
+    }
+    return this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [PK]: LEDGER_KEYS.period(row.accountId, row.period), [SK]: row.clientId },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async list(accountId: string, period: string): Promise<LedgerEntry[]> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: `${PK} = :k`,
+        ExpressionAttributeValues: { ':k': LEDGER_KEYS.period(accountId, period) },
+      }),
+    );
+    const entries: LedgerEntry[] = [];
+    for (const item of items) {
+      const parsed = ledgerEntrySchema.safeParse(item);
+      if (!parsed.success) continue;
+      const { outcome, ...rest } = parsed.data;
+      entries.push({ ...rest, outcome: outcome ?? parsed.data.status } as LedgerEntry);
+    }
+    return entries;
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    const item = { ...run, [LEDGER_TTL_ATTRIBUTE]: expiresAt(run.finishedAt) };
+    const names = Object.keys(item);
+    await guarded(this.table, 'UpdateItem', () =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [PK]: LEDGER_KEYS.runs(run.accountId), [SK]: LEDGER_KEYS.runSort(run.startedAt, run.runId) },
+          UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, (item as Record<string, unknown>)[n]])),
+        }),
+      ),
+    );
+  }
+
+  async listRuns(accountId: string, options: { period?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? 20;
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: `${PK} = :k`,
+        ExpressionAttributeValues: { ':k': LEDGER_KEYS.runs(accountId) },
+        ScanIndexForward: false,
+      }),
+    );
+    const runs: RunRecord[] = [];
+    for (const item of items) {
+      const parsed = runRecordSchema.safeParse(item);
+      if (!parsed.success) continue;
+      if (options.period !== undefined && parsed.data.period !== options.period) continue;
+      runs.push(parsed.data as RunRecord);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+}

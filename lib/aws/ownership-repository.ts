@@ -1,0 +1,192 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import * as z from 'zod';
+import { TABLE_KEYS } from '../contract.js';
+import type { OwnedConfiguration, OwnershipRepository, ResolutionCache, RunLock } from '../publisher/ports.js';
+import { guarded, queryAll } from './dynamodb-repositories.js';
+import { LEDGER_KEYS } from './ledger-keys.js';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS.ledger;
+
+const ownedSchema = z.object({
+  accountId: z.string(),
+  ownerClientId: z.string(),
+  configurationId: z.number(),
+  companyId: z.number(),
+  managedId: z.string(),
+  origin: z.enum(['created', 'adopted']),
+  active: z.boolean(),
+  period: z.string().optional(),
+  retiredReason: z.string().optional(),
+  updatedAt: z.string(),
+  runId: z.string(),
+});
+
+/** SET every attribute of `item` (undefined ones removed), in one UpdateItem. */
+function updateAll(table: string, key: Record<string, unknown>, item: Record<string, unknown>): UpdateCommand {
+  const entries = Object.entries(item);
+  const set = entries.filter(([, v]) => v !== undefined);
+  const remove = entries.filter(([, v]) => v === undefined);
+  const names = Object.fromEntries(entries.map(([n], i) => [`#n${i}`, n]));
+  const ref = (name: string) => `#n${entries.findIndex(([n]) => n === name)}`;
+  return new UpdateCommand({
+    TableName: table,
+    Key: key,
+    UpdateExpression:
+      `SET ${set.map(([n], i) => `${ref(n)} = :v${i}`).join(', ')}` +
+      (remove.length ? ` REMOVE ${remove.map(([n]) => ref(n)).join(', ')}` : ''),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: Object.fromEntries(set.map(([, v], i) => [`:v${i}`, v])),
+  });
+}
+
+/** The configurations each account owns, kept in the Ledger table (`#owned#<accountId>`), never expiring. */
+export class DynamoOwnershipRepository implements OwnershipRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async listByAccount(accountId: string): Promise<OwnedConfiguration[]> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: `${PK} = :k`,
+        ExpressionAttributeValues: { ':k': LEDGER_KEYS.owned(accountId) },
+      }),
+    );
+    const owned: OwnedConfiguration[] = [];
+    for (const item of items) {
+      const parsed = ownedSchema.safeParse(item);
+      if (!parsed.success) continue;
+      const { ownerClientId, ...rest } = parsed.data;
+      owned.push({ ...rest, clientId: ownerClientId });
+    }
+    return owned;
+  }
+
+  async put(records: readonly OwnedConfiguration[]): Promise<void> {
+    const limit = pLimit(8);
+    await guarded(this.table, 'UpdateItem', () =>
+      Promise.all(
+        records.map((r) =>
+          limit(() => {
+            const { clientId, ...rest } = r;
+            return this.db.send(
+              updateAll(
+                this.table,
+                { [PK]: LEDGER_KEYS.owned(r.accountId), [SK]: LEDGER_KEYS.ownedSort(clientId, r.configurationId) },
+                { ...rest, ownerClientId: clientId },
+              ),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+/** Where each Managed ID of an account was last found (`#resolved#<accountId>`), never expiring. */
+export class DynamoResolutionCache implements ResolutionCache {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async load(accountId: string): Promise<ReadonlyMap<string, readonly number[]>> {
+    const items = await guarded(this.table, 'Query', () =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: `${PK} = :k`,
+        ExpressionAttributeValues: { ':k': LEDGER_KEYS.resolved(accountId) },
+      }),
+    );
+    const found = new Map<string, number[]>();
+    for (const item of items) {
+      const ids = item.companyIds;
+      if (typeof item[SK] === 'string' && Array.isArray(ids) && ids.every((id) => typeof id === 'number')) {
+        found.set(item[SK], ids);
+      }
+    }
+    return found;
+  }
+
+  async save(accountId: string, found: ReadonlyMap<string, readonly number[]>): Promise<void> {
+    const limit = pLimit(8);
+    const at = new Date().toISOString();
+    await guarded(this.table, 'UpdateItem', () =>
+      Promise.all(
+        [...found].map(([managedId, companyIds]) =>
+          limit(() =>
+            this.db.send(
+              updateAll(this.table, { [PK]: LEDGER_KEYS.resolved(accountId), [SK]: managedId }, { companyIds: [...companyIds], updatedAt: at }),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+/**
+ * One run per account at a time: a lease on an item of the Ledger table, taken with a conditional
+ * write (atomic in DynamoDB), renewed while the run lasts, released at its end. A crashed run's lease
+ * runs out after `leaseMs`, so it blocks the account for at most that long.
+ */
+export class DynamoRunLock implements RunLock {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+    private readonly leaseMs: number,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async acquire(accountId: string, runId: string): Promise<{ heldBy: string; since: string } | undefined> {
+    const now = this.clock().getTime();
+    const key = { [PK]: LEDGER_KEYS.lock(accountId), [SK]: LEDGER_KEYS.lockSort };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET runId = :run, leaseUntil = :until, since = if_not_exists(since, :now)',
+          ConditionExpression: 'attribute_not_exists(runId) OR leaseUntil < :nowMs OR runId = :run',
+          ExpressionAttributeValues: {
+            ':run': runId,
+            ':until': now + this.leaseMs,
+            ':now': new Date(now).toISOString(),
+            ':nowMs': now,
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') {
+        return guarded(this.table, 'UpdateItem', () => Promise.reject(error));
+      }
+      const out = await guarded(this.table, 'GetItem', () => this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })));
+      const heldBy = typeof out.Item?.runId === 'string' ? out.Item.runId : 'unknown';
+      const since = typeof out.Item?.since === 'string' ? out.Item.since : 'unknown';
+      return { heldBy, since };
+    }
+    return undefined;
+  }
+
+  async release(accountId: string, runId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [PK]: LEDGER_KEYS.lock(accountId), [SK]: LEDGER_KEYS.lockSort },
+          // The next run starts a fresh `since`.
+          UpdateExpression: 'SET leaseUntil = :zero REMOVE since',
+          ConditionExpression: 'runId = :run',
+          ExpressionAttributeValues: { ':zero': 0, ':run': runId },
+        }),
+      );
+    } catch (error) {
+      // Another run took over after our lease ran out: nothing of ours to release.
+      if ((error as Error).name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+}
