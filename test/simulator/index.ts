@@ -15,6 +15,7 @@ import type { RecordedRequest } from './server.js';
 import { SimulatorServer } from './server.js';
 import { SimulatorState } from './state.js';
 import type { SimulatorFaults } from './faults.js';
+import type { BilledAddition } from './state.js';
 
 export interface SimulatorOptions {
   /** ConnectWise company id (login company). Default 'acme'. */
@@ -47,6 +48,8 @@ export interface Simulator {
   readonly faults: SimulatorFaults;
   /** Every request received, in arrival order. */
   readonly requests: RecordedRequest[];
+  /** What is billed now: the additions that are not cancelled, with company and configurations (see state.billing()). */
+  billing(): BilledAddition[];
   setLatency(ms: number): void;
   resetRequests(): void;
   close(): Promise<void>;
@@ -78,6 +81,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed,
     faults: server.faults,
     requests: server.requests,
+    billing() {
+      return state.billing();
+    },
     setLatency(ms: number) {
       if (!(ms >= 0)) throw new Error('latency must be >= 0');
       server.latencyMs = ms;
@@ -97,6 +103,7 @@ export type {
   AgreementRecord,
   AgreementStatus,
   AgreementTypeRecord,
+  BilledAddition,
   BillCustomer,
   BillingLevel,
   CatalogItemRecord,
@@ -120,6 +127,7 @@ export { Table } from './table.js';
 export type { BackupBillingSetup, BackupBillingSetupOptions, BackupClient, ConfigurationSeed, SimulatorSeed } from './seed.js';
 export type { ActiveFault, FaultKind, FaultMatch, SimulatorFaults } from './faults.js';
 export type { RecordedRequest } from './server.js';
+export { isConfigurationBillable } from './sync.js';
 export { loadOpenApi } from './openapi.js';
 export type { FieldIssue, OpenApi } from './openapi.js';
 export { ConditionError, compileConditions, parseConditions } from './conditions.js';

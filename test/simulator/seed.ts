@@ -47,6 +47,17 @@ export interface BackupBillingSetupOptions {
   itemIdentifier?: string;
   price?: number;
   cost?: number;
+  /**
+   * Description of the status the Management record names as `addedConfigurationStatus`
+   * (found case-insensitively, else created, not closed). Default: the default status ('Active').
+   */
+  addedConfigurationStatus?: string;
+  /**
+   * Description of the status the Management record names as `deletedConfigurationStatus`
+   * (found case-insensitively, else created NOT closed, so that only this setting makes it
+   * unbillable). Default: a closed status ('Inactive').
+   */
+  deletedConfigurationStatus?: string;
 }
 
 export interface BackupBillingSetup {
@@ -54,6 +65,9 @@ export interface BackupBillingSetup {
   configurationType: ConfigurationTypeRecord;
   activeStatus: ConfigurationStatusRecord;
   inactiveStatus: ConfigurationStatusRecord;
+  /** The Management record's addedConfigurationStatus / deletedConfigurationStatus. */
+  addedStatus: ConfigurationStatusRecord;
+  deletedStatus: ConfigurationStatusRecord;
   management: ManagementRecord;
   catalogItem: CatalogItemRecord;
   agreementType: AgreementTypeRecord;
@@ -296,8 +310,19 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       const configurationType =
         state.configurationTypes.find((t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase()) ??
         seed.configurationType({ name: state.backupConfigurationTypeName });
-      const management =
-        state.management.all()[0] ?? seed.management({ addedConfigurationStatusId: activeStatus.id, deletedConfigurationStatusId: inactiveStatus.id });
+      const statusNamed = (description: string): ConfigurationStatusRecord =>
+        state.configurationStatuses.find((s) => s.description.toLowerCase() === description.toLowerCase()) ?? seed.configurationStatus({ description });
+      const addedStatus = options.addedConfigurationStatus === undefined ? activeStatus : statusNamed(options.addedConfigurationStatus);
+      const deletedStatus = options.deletedConfigurationStatus === undefined ? inactiveStatus : statusNamed(options.deletedConfigurationStatus);
+      let management = state.management.all()[0] ?? seed.management({ addedConfigurationStatusId: addedStatus.id, deletedConfigurationStatusId: deletedStatus.id });
+      if (options.addedConfigurationStatus !== undefined || options.deletedConfigurationStatus !== undefined) {
+        // The record already existed (ConnectWise has exactly one): name the requested statuses on it.
+        management = state.management.replace({
+          ...management,
+          addedConfigurationStatus: { id: addedStatus.id, name: addedStatus.description },
+          deletedConfigurationStatus: { id: deletedStatus.id, name: deletedStatus.description },
+        });
+      }
       const solution = seed.managementItSolution({ name: options.solutionName ?? 'Backup Cloud' });
       const catalogItem = seed.catalogItem({
         identifier: options.itemIdentifier ?? 'BACKUP-GB',
@@ -311,7 +336,19 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         catalogItemId: catalogItem.id,
         billingLevel: options.billingLevel ?? 'Detail',
       });
-      return { solution, configurationType, activeStatus, inactiveStatus, management, catalogItem, agreementType, managementBackup };
+      const named = (ref: StoredRef, fallback: ConfigurationStatusRecord): ConfigurationStatusRecord => state.configurationStatuses.get(ref.id) ?? fallback;
+      return {
+        solution,
+        configurationType,
+        activeStatus,
+        inactiveStatus,
+        addedStatus: named(management.addedConfigurationStatus, addedStatus),
+        deletedStatus: named(management.deletedConfigurationStatus, deletedStatus),
+        management,
+        catalogItem,
+        agreementType,
+        managementBackup,
+      };
     },
 
     backupClient(setup, input) {

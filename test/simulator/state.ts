@@ -194,6 +194,23 @@ export interface SyncRun {
   skipped: Array<{ entryId: number; companyId: number; reason: string }>;
 }
 
+/** One addition that bills now (not cancelled), as `state.billing()` reports it. */
+export interface BilledAddition {
+  additionId: number;
+  agreementId: number;
+  /** The agreement's company. */
+  companyId: number;
+  productId: number;
+  quantity: number;
+  effectiveDate?: string;
+  /** Detail: the configuration it bills; absent for Summary and for additions the sync did not make. */
+  configurationId?: number;
+  /** The configurations it bills (Detail: one; Summary: all of them; [] when not made by the sync). */
+  configurationIds: number[];
+  /** deviceIdentifier of each of `configurationIds` that still exists and has one. */
+  deviceIdentifiers: string[];
+}
+
 export type TableName =
   | 'companies'
   | 'managementItSolutions'
@@ -232,6 +249,8 @@ export class SimulatorState {
    * or `summary:<agreementId>:<itemId>`. Re-syncs update these instead of adding duplicates.
    */
   readonly syncedAdditions = new Map<string, number>();
+  /** Addition id → the billing level and configuration ids the sync billed with it at its last run. */
+  readonly additionSources = new Map<number, { level: BillingLevel; configurationIds: number[] }>();
   /** The API member recorded in `_info.updatedBy`/`enteredBy`. */
   memberIdentifier = 'ApiMember';
   /** The clock (replace it to make dates deterministic). */
@@ -256,6 +275,39 @@ export class SimulatorState {
   newInfo(): RecordInfo {
     const at = this.timestamp();
     return { lastUpdated: at, updatedBy: this.memberIdentifier, dateEntered: at, enteredBy: this.memberIdentifier };
+  }
+
+  /**
+   * What is billed now: every addition that is not cancelled (no cancelledDate, or one after
+   * `now()`), in id order, with its company and the configurations it bills.
+   */
+  billing(): BilledAddition[] {
+    const now = this.now().getTime();
+    const out: BilledAddition[] = [];
+    for (const addition of this.additions) {
+      if (addition.cancelledDate && !(Date.parse(addition.cancelledDate) > now)) continue;
+      const agreement = this.agreements.get(addition.agreementId);
+      const source = this.additionSources.get(addition.id);
+      const configurationIds = source?.configurationIds ?? [];
+      const deviceIdentifiers: string[] = [];
+      for (const id of configurationIds) {
+        const identifier = this.configurations.get(id)?.deviceIdentifier;
+        if (identifier) deviceIdentifiers.push(identifier);
+      }
+      const row: BilledAddition = {
+        additionId: addition.id,
+        agreementId: addition.agreementId,
+        companyId: agreement?.company.id ?? 0,
+        productId: addition.product.id,
+        quantity: addition.quantity,
+        configurationIds: [...configurationIds],
+        deviceIdentifiers,
+      };
+      if (addition.effectiveDate) row.effectiveDate = addition.effectiveDate;
+      if (source?.level === 'Detail' && configurationIds[0] !== undefined) row.configurationId = configurationIds[0];
+      out.push(row);
+    }
+    return out;
   }
 
   /** Rebuilds every secondary index (after mutating indexed keys in place). */

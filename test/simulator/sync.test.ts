@@ -185,6 +185,98 @@ describe('ConnectWise simulator: the Management IT sync model', () => {
     });
   });
 
+  describe('retirement and re-activation (the unconfirmed billing rule)', () => {
+    let setup: BackupBillingSetup;
+    let client: BackupClient;
+    let configId: number;
+
+    const patch = async (ops: unknown[]): Promise<void> => {
+      expect((await call(sim, 'PATCH', `company/configurations/${configId}`, { body: ops })).status).toBe(200);
+    };
+
+    beforeEach(async () => {
+      sim = await startSimulator();
+      sim.state.now = () => new Date('2026-11-03T08:30:00Z');
+      setup = sim.seed.backupBillingSetup({ billingLevel: 'Detail', addedConfigurationStatus: 'Active', deletedConfigurationStatus: 'Retired' });
+      client = sim.seed.backupClient(setup, { identifier: 'Ret', name: 'Retiring', managedId: 'R-1' });
+      configId = sim.seed.configuration({ companyId: client.company.id, name: 'Backup c1', deviceIdentifier: 'c1', backupBillableSpaceGb: 12 }).id;
+      sim.seed.configuration({ companyId: client.company.id, name: 'Backup c2', deviceIdentifier: 'c2', backupBillableSpaceGb: 3 });
+    });
+
+    it('seeds the Management record with the named statuses; the deleted one is not a closed status', () => {
+      expect(setup.deletedStatus).toMatchObject({ description: 'Retired', closedFlag: false });
+      expect(setup.addedStatus).toMatchObject({ description: 'Active', defaultFlag: true });
+      expect(sim.state.management.all()).toEqual([
+        expect.objectContaining({ addedConfigurationStatus: { id: setup.addedStatus.id, name: 'Active' }, deletedConfigurationStatus: { id: setup.deletedStatus.id, name: 'Retired' } }),
+      ]);
+    });
+
+    it('billing() lists what bills now, with company, configuration and quantity', async () => {
+      await sync(setup.management.id);
+      const c2 = sim.state.configurations.find((c) => c.deviceIdentifier === 'c2');
+      expect(sim.billing()).toEqual([
+        expect.objectContaining({ companyId: client.company.id, agreementId: client.agreement.id, configurationId: configId, configurationIds: [configId], deviceIdentifiers: ['c1'], quantity: 12, productId: setup.catalogItem.id, effectiveDate: '2026-11-03T00:00:00Z' }),
+        expect.objectContaining({ companyId: client.company.id, configurationId: c2?.id, quantity: 3 }),
+      ]);
+    });
+
+    it('cancels the addition of a configuration moved to the deletedConfigurationStatus even while activeFlag is true, dated the sync day', async () => {
+      await sync(setup.management.id);
+      await patch([{ op: 'replace', path: 'status', value: { id: setup.deletedStatus.id } }]);
+      await sync(setup.management.id);
+      expect(sim.billing().map((b) => b.deviceIdentifiers)).toEqual([['c2']]);
+      const cancelled = sim.state.additions.find((a) => a.cancelledDate !== undefined && a.cancelledDate !== null);
+      expect(cancelled).toMatchObject({ cancelledDate: '2026-11-03T00:00:00Z', quantity: 12 });
+      expect(sim.state.syncRuns[1]).toMatchObject({ additionsCancelled: 1, additionsCreated: 0 });
+    });
+
+    it('cancels on activeFlag false; re-activation bills again only once the status is off the deleted one, with a NEW addition', async () => {
+      await sync(setup.management.id);
+      const firstId = sim.billing()[0]?.additionId;
+      await patch([
+        { op: 'replace', path: 'activeFlag', value: false },
+        { op: 'replace', path: 'status', value: { id: setup.deletedStatus.id } },
+      ]);
+      await sync(setup.management.id);
+      expect(sim.billing().map((b) => b.configurationId)).not.toContain(configId);
+
+      // activeFlag back to true but still in the deleted status: still not billed.
+      await patch([{ op: 'replace', path: 'activeFlag', value: true }]);
+      await sync(setup.management.id);
+      expect(sim.billing().map((b) => b.configurationId)).not.toContain(configId);
+
+      await patch([{ op: 'replace', path: 'status', value: { id: setup.addedStatus.id } }]);
+      await sync(setup.management.id);
+      const billed = sim.billing().find((b) => b.configurationId === configId);
+      expect(billed).toMatchObject({ quantity: 12 });
+      expect(billed?.additionId).not.toBe(firstId);
+      expect(sim.state.additions.get(firstId ?? 0)?.cancelledDate).toBe('2026-11-03T00:00:00Z');
+      expect(sim.state.additions.size).toBe(3);
+    });
+
+    it('ignores deletedConfigurationStatus when the Management record names the same status for added and deleted', async () => {
+      const m = sim.state.management.get(setup.management.id);
+      if (!m) throw new Error('no management');
+      sim.state.management.replace({ ...m, deletedConfigurationStatus: { ...m.addedConfigurationStatus } });
+      await sync(setup.management.id);
+      expect(sim.billing()).toHaveLength(2);
+    });
+
+    it('Summary: billing() reports the one addition with every configuration it sums, and a retired one drops out of the sum', async () => {
+      const summary = sim.seed.backupBillingSetup({ solutionName: 'Summed', billingLevel: 'Summary', agreementTypeName: 'Summary type', itemIdentifier: 'SUM-GB' });
+      const sc = sim.seed.backupClient(summary, { identifier: 'S', name: 'S', managedId: 'S-9' });
+      const a = sim.seed.configuration({ companyId: sc.company.id, name: 'a', deviceIdentifier: 'a', backupBillableSpaceGb: 1 });
+      const b = sim.seed.configuration({ companyId: sc.company.id, name: 'b', deviceIdentifier: 'b', backupBillableSpaceGb: 2 });
+      await sync(setup.management.id);
+      const row = sim.billing().find((r) => r.companyId === sc.company.id);
+      expect(row).toMatchObject({ quantity: 3, configurationIds: [a.id, b.id], deviceIdentifiers: ['a', 'b'] });
+      expect(row?.configurationId).toBeUndefined();
+      expect((await call(sim, 'PATCH', `company/configurations/${b.id}`, { body: [{ op: 'replace', path: 'activeFlag', value: false }] })).status).toBe(200);
+      await sync(setup.management.id);
+      expect(sim.billing().find((r) => r.companyId === sc.company.id)).toMatchObject({ additionId: row?.additionId, quantity: 1, configurationIds: [a.id] });
+    });
+  });
+
   describe('POST company/management/{id}/executeManagedItSync', () => {
     beforeEach(async () => {
       sim = await startSimulator();

@@ -15,27 +15,48 @@
  *   - Summary: one addition, quantity = the sum (none when there is no configuration).
  * Re-syncing updates the quantities of the additions it made before (tracked in
  * `state.syncedAdditions`) instead of adding duplicates; an addition it made whose
- * configuration disappeared, was deactivated or no longer qualifies gets a cancelledDate.
+ * configuration is no longer billable (see `isConfigurationBillable`), was deleted, or no
+ * longer qualifies (entry, agreement or setup gone) gets cancelledDate = the sync's date and
+ * stays cancelled. A configuration that becomes billable again gets a NEW addition: additions
+ * that were invoiced are history, so reviving a cancelled one would rewrite what was billed.
  * The sync runs synchronously, before the POST answers (whether the real one returns before
  * it finishes is unconfirmed). Every run is appended to `state.syncRuns`.
  */
-import type { AdditionRecord, ConfigurationRecord, SimulatorState, SyncRun } from './state.js';
+import type { AdditionRecord, BillingLevel, ConfigurationRecord, ManagementRecord, SimulatorState, SyncRun } from './state.js';
 
 interface DesiredAddition {
   agreementId: number;
   itemId: number;
   quantity: number;
   label: string;
+  level: BillingLevel;
+  /** The configurations the addition bills (one for Detail, all of the company's for Summary). */
+  configurationIds: number[];
 }
 
-export function isConfigurationActive(state: SimulatorState, configuration: ConfigurationRecord): boolean {
+/**
+ * UNCONFIRMED MODEL (REFERENCE.md "How the sync bills"): which configurations the sync bills.
+ * No public source says what the real sync does with deactivated or closed-status ones; this
+ * is the strict reading. Billable = `activeFlag` not false, AND its status is not a closed
+ * status (`closedFlag`), AND its status is not the Management record's
+ * `deletedConfigurationStatus` (the status ConnectWise's integrations give configurations they
+ * remove) — unless that record names the same status for added and deleted, which would make
+ * every added configuration unbillable. So a product that re-activates a retired configuration
+ * must set `activeFlag` true AND move it off the deleted status, or it stays unbilled.
+ * Change the rule here only.
+ */
+export function isConfigurationBillable(state: SimulatorState, configuration: ConfigurationRecord, management?: ManagementRecord): boolean {
   if (configuration.activeFlag === false) return false;
   const statusId = configuration.status?.id;
-  if (statusId !== undefined) {
-    const status = state.configurationStatuses.get(statusId);
-    if (status?.closedFlag) return false;
-  }
-  return true;
+  if (statusId === undefined) return true;
+  if (state.configurationStatuses.get(statusId)?.closedFlag) return false;
+  const deletedId = management?.deletedConfigurationStatus?.id;
+  return !(deletedId === statusId && management?.addedConfigurationStatus?.id !== deletedId);
+}
+
+/** @deprecated kept for existing callers: the billing rule without a Management record. Use isConfigurationBillable. */
+export function isConfigurationActive(state: SimulatorState, configuration: ConfigurationRecord): boolean {
+  return isConfigurationBillable(state, configuration);
 }
 
 function round(value: number): number {
@@ -54,6 +75,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
     skipped: [],
   };
   const typeName = state.backupConfigurationTypeName.toLowerCase();
+  const management = state.management.get(managementId);
   const desired = new Map<string, DesiredAddition>();
 
   for (const entry of state.managementEntries) {
@@ -99,7 +121,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
       continue;
     }
     const configurations = state.configurations.byIndex('company', companyId).filter((c) => {
-      if (c.company.id !== companyId || !isConfigurationActive(state, c)) return false;
+      if (c.company.id !== companyId || !isConfigurationBillable(state, c, management)) return false;
       const type = state.configurationTypes.get(c.type.id);
       return type !== undefined && type.name.toLowerCase() === typeName;
     });
@@ -112,6 +134,8 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
         itemId: item.id,
         quantity,
         label: `${company?.name ?? `company ${companyId}`} (${configurations.length} configurations)`,
+        level: 'Summary',
+        configurationIds: configurations.map((c) => c.id),
       });
     } else {
       for (const c of configurations) {
@@ -120,12 +144,16 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
           itemId: item.id,
           quantity: round(c.backupBillableSpaceGb ?? 0),
           label: c.deviceIdentifier ?? c.name,
+          level: 'Detail',
+          configurationIds: [c.id],
         });
       }
     }
   }
 
   const now = state.timestamp();
+  // Additions carry dates, not times (ConnectWise shows them as days).
+  const today = `${now.slice(0, 10)}T00:00:00Z`;
   for (const [key, want] of desired) {
     const item = state.catalogItems.get(want.itemId);
     const agreement = state.agreements.get(want.agreementId);
@@ -136,6 +164,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
     const existingId = state.syncedAdditions.get(key);
     const existing = existingId === undefined ? undefined : state.additions.get(existingId);
     if (existing && !existing.cancelledDate) {
+      state.additionSources.set(existing.id, { level: want.level, configurationIds: want.configurationIds });
       if (existing.quantity !== want.quantity || existing.description !== description) {
         const updated: AdditionRecord = {
           ...existing,
@@ -158,7 +187,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
       unitPrice,
       unitCost,
       billCustomer: 'Billable',
-      effectiveDate: `${now.slice(0, 10)}T00:00:00Z`,
+      effectiveDate: today,
       taxableFlag: false,
       invoiceDescription: description,
       purchaseItemFlag: false,
@@ -173,6 +202,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
       _info: { lastUpdated: now, updatedBy: 'ManagedItSync', dateEntered: now, enteredBy: 'ManagedItSync' },
     });
     state.syncedAdditions.set(key, created.id);
+    state.additionSources.set(created.id, { level: want.level, configurationIds: want.configurationIds });
     run.additionsCreated++;
   }
 
@@ -180,7 +210,7 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
     if (desired.has(key)) continue;
     const addition = state.additions.get(additionId);
     if (!addition || addition.cancelledDate) continue;
-    state.additions.replace({ ...addition, cancelledDate: now, _info: { ...addition._info, lastUpdated: now, updatedBy: 'ManagedItSync' } });
+    state.additions.replace({ ...addition, cancelledDate: today, _info: { ...addition._info, lastUpdated: now, updatedBy: 'ManagedItSync' } });
     run.additionsCancelled++;
   }
 
