@@ -35,7 +35,8 @@ describe('ConnectWise simulator: fault injection', () => {
     });
 
     it('fires `times` times, then lets requests through', async () => {
-      sim.faults.rateLimit({ path: 'system/info', times: 2 });
+      // Retry-After 0 imposes no wait: back-to-back retries are not violations here (rate-limit.test.ts).
+      sim.faults.rateLimit({ path: 'system/info', times: 2, retryAfterSeconds: 0 });
       expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
       expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
       expect((await call(sim, 'GET', 'system/info')).status).toBe(200);
@@ -131,7 +132,7 @@ describe('ConnectWise simulator: fault injection', () => {
   });
 
   it('applies faults in the order they were added, one per request', async () => {
-    sim.faults.rateLimit({ path: 'system/info' });
+    sim.faults.rateLimit({ path: 'system/info', retryAfterSeconds: 0 });
     sim.faults.serverError({ path: 'system/info', status: 502 });
     expect((await call(sim, 'GET', 'system/info')).status).toBe(429);
     expect((await call(sim, 'GET', 'system/info')).status).toBe(502);

@@ -16,6 +16,8 @@ import { SimulatorServer } from './server.js';
 import { SimulatorState } from './state.js';
 import type { SimulatorFaults } from './faults.js';
 import type { BilledAddition } from './state.js';
+import type { RateLimitOptions, RateLimitViolation } from './rate-limit.js';
+import { maxInAnyWindow } from './rate-limit.js';
 
 export interface SimulatorOptions {
   /** ConnectWise company id (login company). Default 'acme'. */
@@ -34,6 +36,10 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
+  /** The site's throttle from the start (see setRateLimit). Default: none (Retry-After is still enforced). */
+  rateLimit?: RateLimitOptions;
+  /** Milliseconds clock for request times, the throttle and Retry-After. Default Date.now. */
+  clock?: () => number;
 }
 
 export interface Simulator {
@@ -51,6 +57,20 @@ export interface Simulator {
   /** What is billed now: the additions that are not cancelled, with company and configurations (see state.billing()). */
   billing(): BilledAddition[];
   setLatency(ms: number): void;
+  /**
+   * The site's throttle: 429 (Retry-After, ConnectWise's body) once more than
+   * `requestsPerMinute` requests were admitted in the trailing 60 s; `null` removes it.
+   * Retry-After is enforced whatever the limit: see `violations`.
+   */
+  setRateLimit(options: (RateLimitOptions & { toleranceMs?: number }) | null): void;
+  /**
+   * Requests that arrived before the Retry-After of a 429 had elapsed (each was answered 429
+   * again). A product that honours Retry-After site-wide leaves this empty.
+   */
+  readonly violations: readonly RateLimitViolation[];
+  /** The most requests (every request, login/companyinfo included) that arrived within any `windowMs`. */
+  maxRequestsInAnyWindow(windowMs: number): number;
+  /** Clears `requests`, `violations`, `redirectsFollowed`, the throttle's window and pending Retry-Afters. */
   resetRequests(): void;
   close(): Promise<void>;
 }
@@ -70,6 +90,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const api = loadOpenApi();
   const state = new SimulatorState();
   const server = new SimulatorServer(state, api, { ...credentials, codebase, companyName: `${credentials.companyId} (simulated)` }, latency);
+  if (options.clock) server.clock = options.clock;
+  if (options.rateLimit) server.limiter.setLimit(options.rateLimit);
   await server.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   const seed = createSeed(state, api);
 
@@ -88,8 +110,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!(ms >= 0)) throw new Error('latency must be >= 0');
       server.latencyMs = ms;
     },
+    setRateLimit(limit) {
+      if (limit === null) {
+        server.limiter.setLimit(null);
+        return;
+      }
+      const { toleranceMs, ...window } = limit;
+      if (toleranceMs !== undefined) {
+        if (!(toleranceMs >= 0)) throw new Error('toleranceMs must be >= 0');
+        server.limiter.toleranceMs = toleranceMs;
+      }
+      server.limiter.setLimit(window);
+    },
+    violations: server.limiter.violations,
+    maxRequestsInAnyWindow(windowMs: number) {
+      return maxInAnyWindow(server.requests.map((r) => r.at), windowMs);
+    },
     resetRequests() {
       server.requests.length = 0;
+      server.limiter.reset();
     },
     close() {
       return server.close();
@@ -127,6 +166,7 @@ export { Table } from './table.js';
 export type { BackupBillingSetup, BackupBillingSetupOptions, BackupClient, ConfigurationSeed, SimulatorSeed } from './seed.js';
 export type { ActiveFault, FaultKind, FaultMatch, SimulatorFaults } from './faults.js';
 export type { RecordedRequest } from './server.js';
+export type { RateLimitOptions, RateLimitViolation, Throttle } from './rate-limit.js';
 export { isConfigurationBillable } from './sync.js';
 export { loadOpenApi } from './openapi.js';
 export type { FieldIssue, OpenApi } from './openapi.js';

@@ -2,7 +2,7 @@
  * The HTTP side of the simulator: a node:http server answering like ConnectWise PSA's
  * REST API 3.0 under `/<codebase>apis/3.0/`, plus `GET /login/companyinfo/<companyId>`.
  *
- * Request pipeline: record → read body → latency → fault (429 / 5xx / drop / delay) →
+ * Request pipeline: record → read body → throttle (429, answered after the latency) → latency → fault (429 / 5xx / drop / delay) →
  * codebase (404) → auth (401) → clientId (401) → Accept (406) → route (404 / 405 / 501) →
  * query parameters (400) → handler → (dropAfterCommit: destroy the socket instead of
  * answering) → answer.
@@ -14,6 +14,8 @@ import type { ConditionNode, Predicate } from './conditions.js';
 import { ConditionError, compileConditions, getPath, indexableIds, parseConditions } from './conditions.js';
 import type { ActiveFault, FaultKind } from './faults.js';
 import { FaultRegistry } from './faults.js';
+import type { Throttle } from './rate-limit.js';
+import { SiteRateLimiter } from './rate-limit.js';
 import type { FieldIssue, OpenApi, OperationSpec } from './openapi.js';
 import { isPlainObject } from './openapi.js';
 import type { RenderContext, ResourceDef, ResourceName } from './resources.js';
@@ -38,6 +40,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The fault applied, if any. */
   fault?: FaultKind;
+  /** Answered 429 by the site's throttle: over the window limit, or arrived before a Retry-After elapsed. */
+  throttled?: Throttle;
 }
 
 export interface ServerConfig {
@@ -94,6 +98,15 @@ const COLLECTIONS: ReadonlyArray<readonly [string, ResourceName]> = [
 /** Collections that accept POST, PUT, PATCH and DELETE in the simulator. */
 const WRITABLE: ReadonlySet<ResourceName> = new Set<ResourceName>(['configurations', 'managementEntries']);
 
+/** ConnectWise's throttling answer (note `error`, not `code`). */
+function tooManyRequests(seconds: number): Reply {
+  return {
+    status: 429,
+    headers: { 'retry-after': String(seconds) },
+    body: { error: 'ConnectWiseAPI', message: `Too many requests. Please try again in ${seconds} seconds.` },
+  };
+}
+
 function cwError(status: number, code: string, message: string, errors?: Array<FieldIssue & { resource?: string }>): Reply {
   const body: Record<string, unknown> = { code, message };
   if (errors) body.errors = errors;
@@ -122,6 +135,9 @@ function badRequest(message: string, field = ''): HttpReplyError {
 export class SimulatorServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultRegistry();
+  readonly limiter = new SiteRateLimiter();
+  /** Milliseconds clock for arrival times, the throttle and Retry-After (replaceable by tests). */
+  clock: () => number = Date.now;
   latencyMs: number;
   origin = '';
   private readonly server: Server;
@@ -202,7 +218,7 @@ export class SimulatorServer {
   // pipeline
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = this.clock();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const pairs = [...url.searchParams];
@@ -233,8 +249,14 @@ export class SimulatorServer {
       entry.body = body;
     }
 
+    const throttle = this.limiter.admit(at, method, rel);
     await this.sleep(this.latencyMs);
     if (this.closed) return;
+    if (throttle) {
+      entry.throttled = throttle.reason;
+      this.send(res, entry, tooManyRequests(throttle.retryAfterSeconds), isApi);
+      return;
+    }
 
     const fault = this.faults.take(method, rel);
     if (fault) entry.fault = fault.kind;
@@ -264,15 +286,9 @@ export class SimulatorServer {
   /** Applies faults that answer instead of processing. Returns true when the request is finished. */
   private applyPreFault(fault: ActiveFault, req: IncomingMessage, res: ServerResponse, entry: RecordedRequest): boolean {
     switch (fault.kind) {
-      case 'rateLimit': {
-        const seconds = fault.retryAfterSeconds ?? 1;
-        this.send(res, entry, {
-          status: 429,
-          headers: { 'retry-after': String(seconds) },
-          body: { error: 'ConnectWiseAPI', message: `Too many requests. Please try again in ${seconds} seconds.` },
-        });
+      case 'rateLimit':
+        this.send(res, entry, tooManyRequests(fault.retryAfterSeconds ?? 1));
         return true;
-      }
       case 'serverError':
         this.send(res, entry, cwError(fault.status ?? 500, 'UnexpectedServerError', 'An unexpected error has occurred (injected by the simulator).'));
         return true;
@@ -287,6 +303,7 @@ export class SimulatorServer {
 
   private send(res: ServerResponse, entry: RecordedRequest, reply: Reply, isApi = true): void {
     entry.status = reply.status;
+    if (reply.status === 429) this.limiter.sent429(this.clock(), Number(reply.headers?.['retry-after'] ?? 0));
     if (res.destroyed || res.socket?.destroyed) return;
     const headers: Record<string, string> = { ...(reply.headers ?? {}) };
     if (isApi) headers['api-current-version'] = API_VERSION;
