@@ -1,6 +1,6 @@
 import type { BackupBillingSetup, CompanyRecord, Simulator } from './index.js';
 import { startSimulator } from './index.js';
-import { asObject, call } from './test-helpers.js';
+import { asObject, call, goodHeaders } from './test-helpers.js';
 
 describe('ConnectWise simulator: fault injection', () => {
   let sim: Simulator;
@@ -99,11 +99,86 @@ describe('ConnectWise simulator: fault injection', () => {
       expect(sim.state.configurations.get(created.id as number)?.backupBillableSpaceGb).toBe(5);
     });
 
-    it('runs the sync before dropping executeManagedItSync', async () => {
+    it('runs the sync before dropping executeManagedItSync: the additions exist', async () => {
+      const client = sim.seed.backupClient(setup, { identifier: 'DropSync', name: 'Drop sync', managedId: 'DS-1' });
+      const config = sim.seed.configuration({ companyId: client.company.id, name: 'ds', deviceIdentifier: 'ds', backupBillableSpaceGb: 4 });
       const runs = sim.state.syncRuns.length;
       sim.faults.dropAfterCommit({ path: /executeManagedItSync$/ });
       await expect(call(sim, 'POST', `company/management/${setup.management.id}/executeManagedItSync`)).rejects.toThrow(/fetch failed/);
       expect(sim.state.syncRuns).toHaveLength(runs + 1);
+      expect(sim.billing()).toContainEqual(expect.objectContaining({ configurationId: config.id, quantity: 4 }));
+      expect(sim.requests.at(-1)).toMatchObject({ status: 200, fault: 'dropAfterCommit' });
+    });
+  });
+
+  describe('echoAuthorization', () => {
+    const secretBits = (): string[] => {
+      const { companyId, publicKey, privateKey, clientId } = sim.credentials;
+      const token = Buffer.from(`${companyId}+${publicKey}:${privateKey}`).toString('base64');
+      return [`Basic ${token}`, privateKey, publicKey, clientId];
+    };
+
+    it('answers a ConnectWise-shaped error whose message and errors[].message echo the Authorization and clientId headers verbatim', async () => {
+      sim.faults.echoAuthorization({ path: 'company/companies', status: 502 });
+      const res = await call(sim, 'GET', 'company/companies');
+      expect(res.status).toBe(502);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const parsed = asObject(res.body);
+      const errors = parsed.errors as Array<{ message: string }>;
+      for (const bit of secretBits()) {
+        expect(String(parsed.message)).toContain(bit);
+        expect(errors[0]?.message).toContain(bit);
+      }
+      expect(sim.requests[0]).toMatchObject({ status: 502, fault: 'echoAuthorization' });
+    });
+
+    it('has a plain-text variant, defaults to 500 and does not process the request', async () => {
+      sim.faults.echoAuthorization({ method: 'POST', format: 'text' });
+      const res = await call(sim, 'POST', 'company/configurations', { body: body('echoed') });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      for (const bit of secretBits()) expect(res.text).toContain(bit);
+      expect(countNamed('echoed')).toBe(0);
+    });
+
+    it('rejects a status that is not an error and an unknown format', () => {
+      expect(() => sim.faults.echoAuthorization({ status: 200 })).toThrow(/4xx or 5xx/);
+      expect(() => sim.faults.echoAuthorization({ format: 'xml' as 'text' })).toThrow(/format/);
+    });
+  });
+
+  describe('redirect', () => {
+    it('answers 302 with a Location on the simulator’s /__redirected/ path, keeping the query, without processing', async () => {
+      sim.faults.redirect({ path: 'company/companies' });
+      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/company/companies?pageSize=1000&conditions=id%20%3D%201`, {
+        headers: goodHeaders(sim),
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`${sim.url}/__redirected/company/companies?pageSize=1000&conditions=id%20%3D%201`);
+      expect(sim.requests).toHaveLength(1);
+      expect(sim.requests[0]).toMatchObject({ status: 302, fault: 'redirect' });
+      expect(sim.redirectsFollowed).toEqual([]);
+    });
+
+    it('records a client that follows it, and whether the credentials went along', async () => {
+      sim.faults.redirect({ path: 'company/companies', status: 307 });
+      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/company/companies?page=2`, { headers: goodHeaders(sim) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual([]);
+      expect(sim.redirectsFollowed).toEqual([
+        expect.objectContaining({ method: 'GET', path: 'company/companies', query: { page: '2' }, authorizationSent: true, clientIdSent: true }),
+      ]);
+      expect(sim.requests.map((r) => r.path)).toEqual(['company/companies', '__redirected/company/companies']);
+    });
+
+    it('takes any Location (e.g. another host) and rejects a non-redirect status', async () => {
+      sim.faults.redirect({ status: 301, location: 'http://127.0.0.2:9/elsewhere' });
+      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/system/info`, { headers: goodHeaders(sim), redirect: 'manual' });
+      expect(res.status).toBe(301);
+      expect(res.headers.get('location')).toBe('http://127.0.0.2:9/elsewhere');
+      expect(() => sim.faults.redirect({ status: 200 })).toThrow(/redirect status/);
+      expect(() => sim.faults.redirect({ location: ' ' })).toThrow(/location/);
     });
   });
 

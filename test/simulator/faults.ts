@@ -14,7 +14,7 @@ export interface FaultMatch {
   times?: number;
 }
 
-export type FaultKind = 'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay';
+export type FaultKind = 'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay' | 'echoAuthorization' | 'redirect';
 
 export interface ActiveFault {
   readonly kind: FaultKind;
@@ -24,8 +24,12 @@ export interface ActiveFault {
   remaining: number;
   /** rateLimit: Retry-After seconds. */
   readonly retryAfterSeconds?: number;
-  /** serverError: status. */
+  /** serverError, echoAuthorization, redirect: status. */
   readonly status?: number;
+  /** echoAuthorization: JSON error body or plain text. */
+  readonly format?: 'json' | 'text';
+  /** redirect: Location (default: this simulator's `/__redirected/<path>`). */
+  readonly location?: string;
   /** delay: milliseconds. */
   readonly ms?: number;
 }
@@ -41,6 +45,19 @@ export interface SimulatorFaults {
   dropAfterCommit(options?: FaultMatch): void;
   /** Waits `ms`, then processes and answers (the write happens even if the client gave up). */
   delay(options: FaultMatch & { ms: number }): void;
+  /**
+   * An error (default 500) whose text echoes the request's Authorization header, its decoded
+   * `companyId+publicKey:privateKey` and the clientId header verbatim, as some proxies do:
+   * `format: 'json'` (default) in `message` and `errors[].message`, `'text'` as text/plain.
+   * The request is not processed.
+   */
+  echoAuthorization(options?: FaultMatch & { status?: number; format?: 'json' | 'text' }): void;
+  /**
+   * A 3xx (default 302) with a Location, not processed. The default Location is this
+   * simulator's `/__redirected/<path>?<query>`, which records every request that follows it
+   * in `sim.redirectsFollowed` (the product must not follow redirects).
+   */
+  redirect(options?: FaultMatch & { status?: number; location?: string }): void;
   /** Removes every pending fault. */
   clear(): void;
   /** Faults still pending (remaining > 0), in order. */
@@ -79,6 +96,21 @@ export class FaultRegistry implements SimulatorFaults {
     this.add('delay', options, { ms: options.ms });
   }
 
+  echoAuthorization(options: FaultMatch & { status?: number; format?: 'json' | 'text' } = {}): void {
+    const status = options.status ?? 500;
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error('echoAuthorization status must be 4xx or 5xx');
+    const format = options.format ?? 'json';
+    if (format !== 'json' && format !== 'text') throw new Error("echoAuthorization format must be 'json' or 'text'");
+    this.add('echoAuthorization', options, { status, format });
+  }
+
+  redirect(options: FaultMatch & { status?: number; location?: string } = {}): void {
+    const status = options.status ?? 302;
+    if (![301, 302, 303, 307, 308].includes(status)) throw new Error('redirect status must be 301, 302, 303, 307 or 308');
+    if (options.location !== undefined && options.location.trim() === '') throw new Error('redirect location must not be empty');
+    this.add('redirect', options, options.location === undefined ? { status } : { status, location: options.location });
+  }
+
   clear(): void {
     this.faults = [];
   }
@@ -99,7 +131,11 @@ export class FaultRegistry implements SimulatorFaults {
     return undefined;
   }
 
-  private add(kind: FaultKind, match: FaultMatch, extra: { retryAfterSeconds?: number; status?: number; ms?: number }): void {
+  private add(
+    kind: FaultKind,
+    match: FaultMatch,
+    extra: { retryAfterSeconds?: number; status?: number; ms?: number; format?: 'json' | 'text'; location?: string },
+  ): void {
     const times = match.times ?? 1;
     if (!(times >= 1)) throw new Error('times must be >= 1');
     const fault: ActiveFault = { kind, remaining: times, ...extra };

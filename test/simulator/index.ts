@@ -11,7 +11,7 @@
 import { loadOpenApi } from './openapi.js';
 import type { SimulatorSeed } from './seed.js';
 import { createSeed } from './seed.js';
-import type { RecordedRequest } from './server.js';
+import type { FollowedRedirect, RecordedRequest } from './server.js';
 import { SimulatorServer } from './server.js';
 import { SimulatorState } from './state.js';
 import type { SimulatorFaults } from './faults.js';
@@ -68,6 +68,8 @@ export interface Simulator {
    * again). A product that honours Retry-After site-wide leaves this empty.
    */
   readonly violations: readonly RateLimitViolation[];
+  /** Requests that followed a `faults.redirect` to `/__redirected/...` (the product must never follow one). */
+  readonly redirectsFollowed: readonly FollowedRedirect[];
   /** The most requests (every request, login/companyinfo included) that arrived within any `windowMs`. */
   maxRequestsInAnyWindow(windowMs: number): number;
   /** Clears `requests`, `violations`, `redirectsFollowed`, the throttle's window and pending Retry-Afters. */
@@ -123,11 +125,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       server.limiter.setLimit(window);
     },
     violations: server.limiter.violations,
+    redirectsFollowed: server.redirectsFollowed,
     maxRequestsInAnyWindow(windowMs: number) {
       return maxInAnyWindow(server.requests.map((r) => r.at), windowMs);
     },
     resetRequests() {
       server.requests.length = 0;
+      server.redirectsFollowed.length = 0;
       server.limiter.reset();
     },
     close() {
@@ -165,7 +169,7 @@ export type {
 export { Table } from './table.js';
 export type { BackupBillingSetup, BackupBillingSetupOptions, BackupClient, ConfigurationSeed, SimulatorSeed } from './seed.js';
 export type { ActiveFault, FaultKind, FaultMatch, SimulatorFaults } from './faults.js';
-export type { RecordedRequest } from './server.js';
+export type { FollowedRedirect, RecordedRequest } from './server.js';
 export type { RateLimitOptions, RateLimitViolation, Throttle } from './rate-limit.js';
 export { isConfigurationBillable } from './sync.js';
 export { loadOpenApi } from './openapi.js';

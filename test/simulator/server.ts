@@ -44,6 +44,18 @@ export interface RecordedRequest {
   throttled?: Throttle;
 }
 
+/** A request that followed a `faults.redirect` Location to `/__redirected/...`. */
+export interface FollowedRedirect {
+  at: number;
+  method: string;
+  /** The path after `__redirected/` (the original relative path). */
+  path: string;
+  query: Record<string, string>;
+  /** Whether the credentials went along to the redirect target. */
+  authorizationSent: boolean;
+  clientIdSent: boolean;
+}
+
 export interface ServerConfig {
   companyId: string;
   publicKey: string;
@@ -136,6 +148,7 @@ export class SimulatorServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultRegistry();
   readonly limiter = new SiteRateLimiter();
+  readonly redirectsFollowed: FollowedRedirect[] = [];
   /** Milliseconds clock for arrival times, the throttle and Retry-After (replaceable by tests). */
   clock: () => number = Date.now;
   latencyMs: number;
@@ -292,6 +305,15 @@ export class SimulatorServer {
       case 'serverError':
         this.send(res, entry, cwError(fault.status ?? 500, 'UnexpectedServerError', 'An unexpected error has occurred (injected by the simulator).'));
         return true;
+      case 'echoAuthorization':
+        this.sendEcho(res, entry, req, fault);
+        return true;
+      case 'redirect': {
+        const query = new URL(req.url ?? '/', 'http://simulator.invalid').search;
+        const location = fault.location ?? `${this.origin}/__redirected/${entry.path}${query}`;
+        this.send(res, entry, { status: fault.status ?? 302, headers: { location } });
+        return true;
+      }
       case 'dropBeforeProcessing':
         entry.status = 0;
         req.socket.destroy();
@@ -299,6 +321,27 @@ export class SimulatorServer {
       default:
         return false;
     }
+  }
+
+  /** What a careless proxy answers: the credentials it received, verbatim (and decoded). */
+  private sendEcho(res: ServerResponse, entry: RecordedRequest, req: IncomingMessage, fault: ActiveFault): void {
+    const authorization = headerValue(req.headers.authorization) ?? '';
+    const clientId = headerValue(req.headers.clientid) ?? '';
+    const token = /^Basic\s+(\S+)$/i.exec(authorization.trim())?.[1];
+    const decoded = token === undefined ? '' : Buffer.from(token, 'base64').toString('utf8');
+    const message = `Upstream request failed. Authorization: ${authorization} (user ${decoded}); clientId: ${clientId}`;
+    const status = fault.status ?? 500;
+    entry.status = status;
+    if (res.destroyed || res.socket?.destroyed) return;
+    const text =
+      fault.format === 'text'
+        ? message
+        : JSON.stringify({ code: 'UnexpectedServerError', message, errors: [{ code: 'ProxyError', message, resource: 'request', field: 'Authorization' }] });
+    res.writeHead(status, {
+      'content-type': fault.format === 'text' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+    });
+    res.end(text);
   }
 
   private send(res: ServerResponse, entry: RecordedRequest, reply: Reply, isApi = true): void {
@@ -329,6 +372,19 @@ export class SimulatorServer {
     bodyError: string | undefined,
   ): Reply {
     if (!isApi) {
+      const redirected = /^__redirected\/(.*)$/.exec(rel);
+      if (redirected) {
+        this.redirectsFollowed.push({
+          at: this.clock(),
+          method,
+          path: redirected[1] ?? '',
+          query: Object.fromEntries(pairs),
+          authorizationSent: headers.authorization !== undefined,
+          clientIdSent: headers.clientid !== undefined,
+        });
+        // A lax client that followed gets a plausible success, so only this record tells.
+        return { status: 200, body: method === 'GET' ? [] : {} };
+      }
       const info = /^login\/companyinfo\/([^/]+)$/.exec(rel);
       if (info?.[1] !== undefined) {
         if (method !== 'GET') return { status: 405, headers: { allow: 'GET' }, body: { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` } };
