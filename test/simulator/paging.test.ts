@@ -45,8 +45,22 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
     expect(new URL(links.last ?? '').searchParams.get('page')).toBe(String(Math.ceil(TOTAL / 25)));
   });
 
-  it('silently caps pageSize at 1000 and drops next on the last page', async () => {
-    const first = await call(sim, 'GET', 'company/configurations', { query: { pageSize: 5000 } });
+  it('answers 400 OutOfRange for pageSize above 1000 (never truncates silently)', async () => {
+    for (const pageSize of [1001, 5000]) {
+      const res = await call(sim, 'GET', 'company/configurations', { query: { pageSize } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        code: 'InvalidObject',
+        message: 'pageSize object is invalid',
+        errors: [{ code: 'OutOfRange', message: 'The field pageSize must be between 1 and 1000.', resource: 'pageSize', field: 'pageSize' }],
+      });
+    }
+    const forward = await call(sim, 'GET', 'company/configurations', { query: { pageSize: 1001 }, headers: { 'pagination-type': 'forward-only' } });
+    expect(forward.status).toBe(400);
+  });
+
+  it('serves pageSize 1000 and drops next on the last page', async () => {
+    const first = await call(sim, 'GET', 'company/configurations', { query: { pageSize: 1000 } });
     expect(asArray(first.body)).toHaveLength(1000);
     const links = parseLinks(first.headers.get('link'));
     expect(links.next).toBeDefined();
@@ -110,6 +124,7 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
     ['pageSize', '0'],
     ['pageSize', '-5'],
     ['pageSize', 'ten'],
+    ['pageSize', '1001'],
     ['page', '0'],
     ['page', '1.5'],
   ])('answers 400 for %s=%s', async (name, value) => {
@@ -160,6 +175,11 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
       expect(rest).toHaveLength(TOTAL - 1000);
       expect(rest.every((r) => (r.id as number) > (lastId as number))).toBe(true);
       expect(parseLinks(second.headers.get('link')).next).toBeUndefined();
+
+      const past = await call(sim, 'GET', 'company/configurations', { headers: forward, query: { pageSize: 1000, pageId: 2147483647 } });
+      expect(past.status).toBe(200);
+      expect(asArray(past.body)).toEqual([]);
+      expect(past.headers.get('link')).toBeNull();
     });
 
     it('applies conditions while paging forward', async () => {

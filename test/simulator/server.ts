@@ -588,7 +588,7 @@ export class SimulatorServer {
       throw badRequest(`pagination-type must be forward-only, got '${paginationType}'.`, 'pagination-type');
     }
     const forwardOnly = paginationType !== undefined;
-    const pageSize = Math.min(parsePositiveInt(req.query.get('pageSize'), 'pageSize') ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const pageSize = parsePageSize(req.query.get('pageSize'));
     const fields = this.parseFields(def, req.query.get('fields'));
     const ctx = this.renderContext();
     const project = (item: { row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }): Record<string, unknown> => {
@@ -836,6 +836,21 @@ function acceptsJson(accept: string | undefined): boolean {
     .split(',')
     .map((range) => range.split(';')[0]?.trim().toLowerCase() ?? '')
     .some((type) => JSON_TYPES.includes(type));
+}
+
+/**
+ * pageSize: 1..1000, else 400 in the shape ConnectWise answers it (seen when its cap was 100:
+ * `pageSize object is invalid` / `OutOfRange`); the real API does not truncate silently.
+ */
+function parsePageSize(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PAGE_SIZE;
+  if (!/^-?\d+$/.test(text)) throw badRequest(`pageSize must be an integer, got '${text}'.`, 'pageSize');
+  const n = Number(text);
+  if (n < 1 || n > MAX_PAGE_SIZE) {
+    const message = `The field pageSize must be between 1 and ${MAX_PAGE_SIZE}.`;
+    throw new HttpReplyError(cwError(400, 'InvalidObject', 'pageSize object is invalid', [{ code: 'OutOfRange', message, resource: 'pageSize', field: 'pageSize' }]));
+  }
+  return n;
 }
 
 function parsePositiveInt(text: string | undefined, name: string): number | undefined {
