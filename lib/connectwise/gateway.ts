@@ -1,4 +1,4 @@
-import { ConnectWiseHttpError } from '../errors.js';
+import { InputValidationError } from '../errors.js';
 import { andConditions, equalsCondition } from './conditions.js';
 import type { ConnectWiseClient } from './http-client.js';
 import type {
@@ -17,18 +17,21 @@ import type {
   SystemInfo,
 } from './types.js';
 
-/** What the publisher (and doctor/verify) need from ConnectWise: the port the core is written against. */
+/**
+ * What the publisher (and doctor/verify) need from ConnectWise: the port the core is written against.
+ * There is deliberately no delete: a configuration that must stop billing is retired by a PATCH.
+ */
 export interface ConnectWisePort {
   findManagementItSolutions(name: string): Promise<ManagementItSolution[]>;
   findConfigurationTypes(name: string): Promise<ConfigurationType[]>;
   listCompanies(): Promise<Company[]>;
+  /** The companies with these ids (deleted ones included, with `deletedFlag`), in requests of at most 100 ids. */
+  listCompaniesByIds(ids: readonly number[]): Promise<Company[]>;
   listManagementEntries(companyId: number): Promise<ManagementEntry[]>;
   /** Configurations of a type (by name), optionally on one company. */
   listConfigurations(typeName: string, companyId?: number): Promise<Configuration[]>;
   createConfiguration(input: NewConfiguration): Promise<Configuration>;
   patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration>;
-  /** Deletes; a configuration already gone counts as deleted. */
-  deleteConfiguration(id: number): Promise<void>;
   listManagementSetups(): Promise<ManagementSetup[]>;
   executeManagedItSync(managementId: number): Promise<SyncResult>;
   /** Number of HTTP attempts sent so far (for reports and benchmarks). */
@@ -53,7 +56,12 @@ const CONFIGURATION_FIELDS = [
   'backupBillableSpaceGb',
   'backupYear',
   'backupMonth',
+  'status',
 ];
+
+const COMPANY_FIELDS = ['id', 'identifier', 'name', 'deletedFlag'];
+/** Ids per `id in (...)` condition: keeps the query string short for any proxy on the way. */
+export const COMPANY_IDS_PER_REQUEST = 100;
 
 /** The ConnectWise port over the REST client. Names only ever enter conditions through `equalsCondition`. */
 export class ConnectWiseGateway implements ConnectWiseInspectionPort {
@@ -74,8 +82,22 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
   listCompanies(): Promise<Company[]> {
     return this.client.list('company/companies', {
       conditions: equalsCondition('deletedFlag', false),
-      fields: ['id', 'identifier', 'name', 'deletedFlag'],
+      fields: COMPANY_FIELDS,
     });
+  }
+
+  async listCompaniesByIds(ids: readonly number[]): Promise<Company[]> {
+    for (const id of ids) {
+      if (!Number.isSafeInteger(id) || id < 1) throw new InputValidationError(`company id must be a positive integer (got ${id})`, { field: 'companyId' });
+    }
+    const unique = [...new Set(ids)].sort((a, b) => a - b);
+    const companies: Company[] = [];
+    for (let i = 0; i < unique.length; i += COMPANY_IDS_PER_REQUEST) {
+      const chunk = unique.slice(i, i + COMPANY_IDS_PER_REQUEST);
+      // Integers only (checked above), so the list is safe in a condition.
+      companies.push(...(await this.client.list<Company>('company/companies', { conditions: `id in (${chunk.join(',')})`, fields: COMPANY_FIELDS })));
+    }
+    return companies;
   }
 
   listManagementEntries(companyId: number): Promise<ManagementEntry[]> {
@@ -100,17 +122,8 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
     return this.client.request('PATCH', `company/configurations/${id}`, { json: operations });
   }
 
-  async deleteConfiguration(id: number): Promise<void> {
-    try {
-      await this.client.request('DELETE', `company/configurations/${id}`);
-    } catch (error) {
-      // A retried DELETE whose first attempt succeeded answers 404: the record is gone, as wanted.
-      if (error instanceof ConnectWiseHttpError && error.status === 404) return;
-      throw error;
-    }
-  }
-
   listManagementSetups(): Promise<ManagementSetup[]> {
+    // No `fields`: the whole record, so addedConfigurationStatus / deletedConfigurationStatus always come back.
     return this.client.list('company/management');
   }
 

@@ -1,22 +1,27 @@
 import http from 'node:http';
 import https from 'node:https';
-import got, { HTTPError, RequestError, type Got, type Method } from 'got';
-import pLimit, { type LimitFunction } from 'p-limit';
+import got, { HTTPError, RequestError, type Got, type Method, type Response } from 'got';
 import type { Logger } from 'pino';
 import {
   ConnectWiseError,
   ConnectWiseHttpError,
   ConnectWiseNetworkError,
   ConnectWiseResponseError,
+  RunDeadlineError,
 } from '../errors.js';
+import { ACCOUNT_DEFAULTS } from '../contract.js';
 import { parseLinkHeader } from './link-header.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './retry-policy.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfter, type RetryPolicy } from './retry-policy.js';
+import { siteGovernors, type SiteGovernor, type SiteGovernorRegistry } from './site-governor.js';
 import { apiBaseUrl, normalizeCodebase, siteOrigin } from './site.js';
 
 /** The model version we speak; ConnectWise keeps old versions for 12 months. */
 export const API_VERSION = '2025.1';
 /** ConnectWise's maximum page size. */
 export const MAX_PAGE_SIZE = 1000;
+/** Requests in flight at once per site and company, unless the options say otherwise. */
+export const DEFAULT_CONCURRENCY = 4;
 
 export interface ConnectWiseCredentials {
   readonly site: string;
@@ -30,12 +35,27 @@ export interface ConnectWiseCredentials {
 export interface ConnectWiseClientOptions {
   /** Per-attempt timeout. @default 30000 */
   readonly timeoutMs?: number;
-  /** Requests in flight at once against this site. @default 4 */
+  /**
+   * Request starts allowed in any rolling 60 s to this site and company (the account's
+   * `requestsPerMinute`). Connections to the same site and company share it; the lowest wins.
+   * @default 600
+   */
+  readonly requestsPerMinute?: number;
+  /** Requests in flight at once to this site and company (shared like `requestsPerMinute`). @default 4 */
   readonly concurrency?: number;
+  /**
+   * Epoch ms of the run's deadline: no wait (429 Retry-After, backoff, queue) goes past it; the call
+   * throws RunDeadlineError instead. Absent (the CLI): a single Retry-After over 15 minutes fails the call.
+   */
+  readonly deadlineAt?: number | undefined;
   readonly retry?: Partial<RetryPolicy>;
   readonly logger?: Logger;
   /** Replaces the jitter source (tests). */
   readonly random?: () => number;
+  /** Replaces the process-wide governor registry (tests). */
+  readonly governors?: SiteGovernorRegistry;
+  /** Replaces the 60 s rolling window (tests: a short window stands for a minute). */
+  readonly rateWindowMs?: number;
 }
 
 export interface RequestOptions {
@@ -61,41 +81,160 @@ export interface ClientStats {
   retries: number;
 }
 
-interface RequestContext {
-  idempotent: boolean;
+interface CallOptions {
+  readonly json?: unknown;
+  readonly idempotent: boolean;
+  /** `login/companyinfo` is public: no Authorization header. */
+  readonly anonymous?: boolean;
 }
 
 /**
- * The one ConnectWise REST client: auth/clientId/version headers, timeouts, bounded concurrency,
- * jittered retries that honour Retry-After, Link pagination, and typed errors that name method and
- * path but never credentials.
+ * Sends attempts through the site's governor and decides retries itself (got never retries, never
+ * follows a redirect): 429s pause the whole site and are bounded by the run's deadline, 5xx/network
+ * errors use the retry budget. Errors carry no credentials and no credential echoed by the server.
+ */
+class Transport {
+  readonly stats: ClientStats = { requests: 0, retries: 0 };
+  private readonly http: Got;
+  private readonly policy: RetryPolicy;
+  private readonly random: () => number;
+  readonly redact: Redactor;
+
+  constructor(
+    readonly origin: string,
+    credentials: ConnectWiseCredentials,
+    private readonly governor: SiteGovernor,
+    private readonly options: ConnectWiseClientOptions,
+  ) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.random = options.random ?? Math.random;
+    this.redact = createRedactor(credentials);
+    this.http = buildGot(credentials, options);
+  }
+
+  async call(method: Method, url: URL, path: string, options: CallOptions): Promise<Response<string>> {
+    const upper = method.toUpperCase();
+    const { deadlineAt } = this.options;
+    let transientRetries = 0;
+    let throttles = 0;
+    for (;;) {
+      const retrying = transientRetries + throttles > 0;
+      const outcome = await this.governor.run(() => this.attempt(upper, url, options), {
+        deadlineAt,
+        priority: retrying ? 1 : 0,
+      });
+      const response = 'response' in outcome ? outcome.response : undefined;
+      const status = response?.statusCode;
+      if (status !== undefined && status >= 200 && status < 300) return response!;
+      const failure = response
+        ? httpStatusError(response, upper, path, url, this.redact)
+        : toConnectWiseError('error' in outcome ? outcome.error : undefined, upper, path, this.redact);
+      if (status !== undefined && status >= 300 && status < 400) throw failure;
+
+      const retryAfterMs = parseRetryAfter(headerValue(response?.headers['retry-after']));
+      const decision = decideRetry(
+        {
+          method: upper,
+          idempotent: options.idempotent,
+          ...(status === undefined ? {} : { statusCode: status }),
+          ...(failure instanceof ConnectWiseNetworkError ? { errorCode: failure.networkCode } : {}),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          transientRetries,
+          throttles,
+          ...(deadlineAt === undefined ? {} : { remainingMs: deadlineAt - Date.now() }),
+        },
+        this.policy,
+        this.random,
+      );
+      switch (decision.action) {
+        case 'fail':
+          if (decision.reason && failure instanceof ConnectWiseHttpError) throw withReason(failure, decision.reason);
+          throw failure;
+        case 'deadline': {
+          // The site still asked everyone to wait: other work on it must not send meanwhile.
+          if (status === 429) this.governor.pauseFor(decision.delayMs);
+          throw new RunDeadlineError(
+            `ConnectWise ${upper} ${path}: waiting ${Math.ceil(decision.delayMs / 1000)} s (${status === 429 ? 'rate limited' : 'before retrying'}) would pass the run's deadline`,
+            { cause: failure },
+          );
+        }
+        case 'pause-site': {
+          throttles++;
+          this.stats.retries++;
+          this.governor.pauseFor(decision.delayMs);
+          this.options.logger?.warn(
+            { site: new URL(this.origin).host, seconds: Math.ceil(decision.delayMs / 1000), method: upper, path },
+            'ConnectWise rate limit (429): pausing every request to this site',
+          );
+          break;
+        }
+        case 'retry': {
+          transientRetries++;
+          this.stats.retries++;
+          this.options.logger?.warn(
+            { method: upper, path, status, code: failure instanceof ConnectWiseNetworkError ? failure.networkCode : undefined, retryCount: transientRetries },
+            'retrying ConnectWise request',
+          );
+          await sleep(decision.delayMs);
+          break;
+        }
+      }
+    }
+  }
+
+  /** One HTTP attempt; never throws (the loop decides what a failure means). */
+  private async attempt(method: string, url: URL, options: CallOptions): Promise<{ response: Response<string> } | { error: unknown }> {
+    this.stats.requests++;
+    try {
+      const response = await this.http(url, {
+        method: method as Method,
+        ...(options.json === undefined ? {} : { json: options.json }),
+        ...(options.anonymous ? { headers: { authorization: undefined, accept: 'application/json' } } : {}),
+      });
+      return { response };
+    } catch (error) {
+      return { error };
+    }
+  }
+}
+
+/**
+ * The one ConnectWise REST client: auth/clientId/version headers, timeouts, the site's request
+ * governor (rate, concurrency, 429 pauses), jittered retries, Link pagination, and typed errors that
+ * name method and path but never credentials.
  */
 export class ConnectWiseClient {
   readonly baseUrl: string;
   readonly origin: string;
-  readonly stats: ClientStats = { requests: 0, retries: 0 };
-  private readonly http: Got;
-  private readonly limit: LimitFunction;
+  readonly stats: ClientStats;
 
-  private constructor(origin: string, codebase: string, credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions) {
-    this.origin = origin;
-    this.baseUrl = apiBaseUrl(origin, codebase);
-    this.limit = pLimit(options.concurrency ?? 4);
-    this.http = buildGot(credentials, options, this.stats);
+  private constructor(
+    private readonly transport: Transport,
+    codebase: string,
+  ) {
+    this.origin = transport.origin;
+    this.baseUrl = apiBaseUrl(transport.origin, codebase);
+    this.stats = transport.stats;
   }
 
   /** Creates a client, looking the codebase up via `login/companyinfo` when the secret pins none. */
   static async connect(credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions = {}): Promise<ConnectWiseClient> {
     const origin = siteOrigin(credentials.site);
-    const codebase = credentials.codebase
-      ? normalizeCodebase(credentials.codebase)
-      : await lookupCodebase(origin, credentials, options);
-    return new ConnectWiseClient(origin, codebase, credentials, options);
+    const governor = (options.governors ?? siteGovernors).acquire(origin, credentials.companyId, {
+      requestsPerMinute: options.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(options.rateWindowMs === undefined ? {} : { windowMs: options.rateWindowMs }),
+    });
+    const transport = new Transport(origin, credentials, governor, options);
+    const codebase = credentials.codebase ? normalizeCodebase(credentials.codebase) : await lookupCodebase(transport, credentials.companyId);
+    return new ConnectWiseClient(transport, codebase);
   }
 
   /** One call, relative to the API base (e.g. `company/configurations/12`). */
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    return this.send<T>(method, new URL(path, this.baseUrl), path, options).then((r) => r.body);
+    const url = new URL(path, this.baseUrl);
+    if (options.searchParams) for (const [k, v] of Object.entries(options.searchParams)) url.searchParams.set(k, String(v));
+    return this.send<T>(method, url, path, options).then((r) => r.body);
   }
 
   /** Every record of a list endpoint, following `Link: rel="next"` page by page (pageSize ≤ 1000). */
@@ -143,26 +282,13 @@ export class ConnectWiseClient {
     return following;
   }
 
-  private async send<T>(
-    method: Method,
-    url: URL,
-    path: string,
-    options: RequestOptions,
-  ): Promise<{ body: T; link: string | undefined }> {
-    if (options.searchParams) for (const [k, v] of Object.entries(options.searchParams)) url.searchParams.set(k, String(v));
-    const context: RequestContext = { idempotent: options.idempotent ?? method.toUpperCase() !== 'POST' };
-    return this.limit(async () => {
-      try {
-        const response = await this.http(url, {
-          method,
-          ...(options.json === undefined ? {} : { json: options.json }),
-          context: context as unknown as Record<string, unknown>,
-        });
-        return { body: parseJsonBody<T>(response.body, method, path), link: headerValue(response.headers.link) };
-      } catch (error) {
-        throw toConnectWiseError(error, method, path);
-      }
+  private async send<T>(method: Method, url: URL, path: string, options: RequestOptions): Promise<{ body: T; link: string | undefined }> {
+    const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
+    const response = await this.transport.call(method, url, path, {
+      idempotent,
+      ...(options.json === undefined ? {} : { json: options.json }),
     });
+    return { body: parseJsonBody<T>(response.body, method.toUpperCase(), path), link: headerValue(response.headers.link) };
   }
 }
 
@@ -179,11 +305,9 @@ function parseJsonBody<T>(raw: string, method: string, path: string): T {
   }
 }
 
-function buildGot(credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions, stats: ClientStats): Got {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const random = options.random ?? Math.random;
+function buildGot(credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions): Got {
   const token = Buffer.from(`${credentials.companyId}+${credentials.publicKey}:${credentials.privateKey}`).toString('base64');
-  const concurrency = options.concurrency ?? 4;
+  const sockets = options.concurrency ?? DEFAULT_CONCURRENCY;
   return got.extend({
     headers: {
       authorization: `Basic ${token}`,
@@ -194,69 +318,24 @@ function buildGot(credentials: ConnectWiseCredentials, options: ConnectWiseClien
     responseType: 'text',
     timeout: { request: options.timeoutMs ?? 30_000 },
     agent: {
-      http: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
-      https: new https.Agent({ keepAlive: true, maxSockets: concurrency }),
+      http: new http.Agent({ keepAlive: true, maxSockets: sockets }),
+      https: new https.Agent({ keepAlive: true, maxSockets: sockets }),
     },
-    retry: {
-      limit: policy.limit,
-      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'],
-      calculateDelay: ({ attemptCount, error, retryAfter }) => {
-        const ctx = error.options.context as Partial<RequestContext>;
-        return retryDelay(
-          {
-            attemptCount,
-            method: String(error.options.method),
-            idempotent: ctx.idempotent ?? false,
-            ...(error.response ? { statusCode: error.response.statusCode } : {}),
-            ...(error.code ? { errorCode: error.code } : {}),
-            ...(() => {
-              const ms = retryAfter ?? parseRetryAfter(headerValue(error.response?.headers['retry-after']));
-              return ms === undefined ? {} : { retryAfterMs: ms };
-            })(),
-          },
-          policy,
-          random,
-        );
-      },
-    },
-    hooks: {
-      beforeRequest: [
-        () => {
-          stats.requests++;
-        },
-      ],
-      beforeRetry: [
-        (error, retryCount) => {
-          stats.retries++;
-          const url = error.options.url instanceof URL ? error.options.url.pathname : '';
-          options.logger?.warn(
-            { method: error.options.method, path: url, status: error.response?.statusCode, code: error.code, retryCount },
-            'retrying ConnectWise request',
-          );
-        },
-      ],
-    },
+    // Retries are ours (one governor job each); a redirect could carry the credentials to another host.
+    retry: { limit: 0 },
+    followRedirect: false,
+    throwHttpErrors: false,
   });
 }
 
-async function lookupCodebase(origin: string, credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions): Promise<string> {
+async function lookupCodebase(transport: Transport, companyId: string): Promise<string> {
   const path = 'login/companyinfo/{companyId}';
-  const stats: ClientStats = { requests: 0, retries: 0 };
-  const client = buildGot(credentials, options, stats);
-  let info: unknown;
-  try {
-    const response = await client(`${origin}/login/companyinfo/${encodeURIComponent(credentials.companyId)}`, {
-      method: 'GET',
-      headers: { authorization: undefined, accept: 'application/json' },
-      context: { idempotent: true },
-    });
-    info = parseJsonBody(response.body, 'GET', path);
-  } catch (error) {
-    throw toConnectWiseError(error, 'GET', path);
-  }
+  const url = new URL(`${transport.origin}/login/companyinfo/${encodeURIComponent(companyId)}`);
+  const response = await transport.call('GET', url, path, { idempotent: true, anonymous: true });
+  const info = parseJsonBody<unknown>(response.body, 'GET', path);
   if (info === null || info === undefined || typeof info !== 'object') {
     throw new ConnectWiseResponseError(
-      `ConnectWise at ${origin} does not know the secret's companyId (login/companyinfo answered null); check companyId and site`,
+      `ConnectWise at ${transport.origin} does not know the secret's companyId (login/companyinfo answered null); check companyId and site`,
       { method: 'GET', path },
     );
   }
@@ -270,43 +349,106 @@ async function lookupCodebase(origin: string, credentials: ConnectWiseCredential
   return normalizeCodebase(codebase);
 }
 
-/** Maps got's errors to ours, keeping ConnectWise's error code and message but nothing from the request headers. */
-export function toConnectWiseError(error: unknown, method: string, path: string): ConnectWiseError {
-  if (error instanceof ConnectWiseError) return error;
+type ErrorDetail = { code?: string; message?: string; field?: string; resource?: string };
+
+/**
+ * A non-2xx answer as a typed error. Everything taken from the answer (ConnectWise's code, message,
+ * error details, a proxy's plain-text body, a redirect's host) goes through `redact` first.
+ */
+export function httpStatusError(
+  response: Pick<Response<string>, 'statusCode' | 'headers' | 'body'>,
+  method: string,
+  path: string,
+  requestUrl: URL,
+  redact: Redactor,
+): ConnectWiseHttpError {
+  const status = response.statusCode;
   const upper = method.toUpperCase();
-  if (error instanceof HTTPError) {
-    const status = error.response.statusCode;
-    const body = safeJson(String(error.response.body ?? ''));
-    const cwCode = pickString(body, 'code') ?? pickString(body, 'error');
-    const cwMessage = pickString(body, 'message');
-    const details = Array.isArray((body as { errors?: unknown } | undefined)?.errors)
-      ? ((body as { errors: unknown[] }).errors.filter((e) => typeof e === 'object' && e !== null) as {
-          code?: string;
-          message?: string;
-          field?: string;
-          resource?: string;
-        }[])
-      : [];
-    const hint =
-      status === 401
-        ? ' (check publicKey, privateKey, companyId and clientId in the secret)'
-        : status === 404 && !/\/\d+(\/|$)/.test(path)
-          ? ' (a 404 on a collection usually means a wrong site or codebase)'
-          : '';
+  if (status >= 300 && status < 400) {
     return new ConnectWiseHttpError(
-      `ConnectWise ${upper} ${path} failed: ${status}${cwCode ? ` ${cwCode}` : ''}${cwMessage ? `: ${cwMessage}` : ''}${hint}`,
-      { method: upper, path, status, ...(cwCode ? { cwCode } : {}), details },
+      `ConnectWise answered ${status} (${redirectTarget(headerValue(response.headers.location), requestUrl, redact)}); redirects are not followed: check the site in the secret`,
+      { method: upper, path, status },
     );
   }
+  const text = String(response.body ?? '');
+  const body = safeJson(text);
+  const cwCode = clean(pickString(body, 'code') ?? pickString(body, 'error'), redact);
+  // A body that is not JSON is a proxy's or gateway's page: its words are the message.
+  const cwMessage = body === undefined ? clean(text, redact, { html: true }) : clean(pickString(body, 'message'), redact);
+  const rawDetails = (body as { errors?: unknown } | undefined)?.errors;
+  const details: ErrorDetail[] = Array.isArray(rawDetails)
+    ? rawDetails.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null).map((e) => pickDetail(e, redact))
+    : [];
+  const hint =
+    status === 401
+      ? ' (check publicKey, privateKey, companyId and clientId in the secret)'
+      : status === 404 && !/\/\d+(\/|$)/.test(path)
+        ? ' (a 404 on a collection usually means a wrong site or codebase)'
+        : '';
+  return new ConnectWiseHttpError(`ConnectWise ${upper} ${path} failed: ${status}${cwCode ? ` ${cwCode}` : ''}${cwMessage ? `: ${cwMessage}` : ''}${hint}`, {
+    method: upper,
+    path,
+    status,
+    ...(cwCode ? { cwCode } : {}),
+    details,
+  });
+}
+
+/** Maps a thrown error (got's network errors, anything unexpected) to ours; never with request headers. */
+export function toConnectWiseError(error: unknown, method: string, path: string, redact: Redactor = (t) => t): ConnectWiseError {
+  if (error instanceof ConnectWiseError) return error;
+  const upper = method.toUpperCase();
+  if (error instanceof HTTPError) return httpStatusError(error.response as Response<string>, upper, path, new URL(error.response.url), redact);
   if (error instanceof RequestError) {
     const code = error.code || 'ERR_NETWORK';
     const what = code === 'ETIMEDOUT' ? 'timed out' : `failed (${code})`;
     return new ConnectWiseNetworkError(`ConnectWise ${upper} ${path} ${what}`, { method: upper, path, networkCode: code });
   }
-  return new ConnectWiseResponseError(`ConnectWise ${upper} ${path} failed: ${error instanceof Error ? error.message : String(error)}`, {
+  return new ConnectWiseResponseError(`ConnectWise ${upper} ${path} failed: ${redact(error instanceof Error ? error.message : String(error))}`, {
     method: upper,
     path,
   });
+}
+
+function withReason(error: ConnectWiseHttpError, reason: string): ConnectWiseHttpError {
+  return new ConnectWiseHttpError(`${error.message}; ${reason}`, {
+    method: error.method,
+    path: error.path,
+    status: error.status,
+    ...(error.cwCode ? { cwCode: error.cwCode } : {}),
+    details: error.details,
+  });
+}
+
+function redirectTarget(location: string | undefined, requestUrl: URL, redact: Redactor): string {
+  if (!location) return 'a redirect with no Location';
+  try {
+    return `redirect to ${redact(new URL(location, requestUrl).host)}`;
+  } catch {
+    return 'a redirect to an unreadable Location';
+  }
+}
+
+/**
+ * Server text kept in an error: redacted first, then reduced (tags of a proxy's HTML page dropped,
+ * whitespace collapsed) and cut, so neither step can leave part of a secret behind.
+ */
+function clean(text: string | undefined, redact: Redactor, options: { html?: boolean } = {}, max = 500): string | undefined {
+  if (text === undefined) return undefined;
+  let out = redact(text);
+  if (options.html) out = out.replace(/<[^>]*>/g, ' ');
+  out = out.replace(/\s+/g, ' ').trim();
+  if (out === '') return undefined;
+  return out.length > max ? `${out.slice(0, max)}…` : out;
+}
+
+function pickDetail(entry: Record<string, unknown>, redact: Redactor): ErrorDetail {
+  const detail: ErrorDetail = {};
+  for (const key of ['code', 'message', 'field', 'resource'] as const) {
+    const value = clean(typeof entry[key] === 'string' ? entry[key] : undefined, redact);
+    if (value !== undefined) detail[key] = value;
+  }
+  return detail;
 }
 
 function safeJson(text: string): unknown {
@@ -321,4 +463,8 @@ function pickString(value: unknown, key: string): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = (value as Record<string, unknown>)[key];
   return typeof v === 'string' ? v : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

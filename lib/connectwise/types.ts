@@ -47,6 +47,8 @@ export interface Configuration {
   readonly backupBillableSpaceGb?: number | null;
   readonly backupYear?: number | null;
   readonly backupMonth?: number | null;
+  /** The configuration's status (`company/configurations/statuses`); retiring sets the Management record's deleted status. */
+  readonly status?: Reference | null;
 }
 
 export interface NewConfiguration {
@@ -60,11 +62,11 @@ export interface NewConfiguration {
   readonly backupMonth: number;
 }
 
-export interface PatchOperation {
-  readonly op: 'replace';
-  readonly path: 'backupBillableSpaceGb' | 'backupYear' | 'backupMonth' | 'activeFlag';
-  readonly value: number | boolean;
-}
+/** The JSON Patch operations the product sends: the usage values, `activeFlag`, and `status` (by id). */
+export type PatchOperation =
+  | { readonly op: 'replace'; readonly path: 'backupBillableSpaceGb' | 'backupYear' | 'backupMonth'; readonly value: number }
+  | { readonly op: 'replace'; readonly path: 'activeFlag'; readonly value: boolean }
+  | { readonly op: 'replace'; readonly path: 'status'; readonly value: { readonly id: number } };
 
 /** Setup Tables > Management. */
 export interface ManagementSetup {
