@@ -141,6 +141,7 @@ describe('conditions over HTTP', () => {
     sim.seed.configuration({ companyId: a.id, typeId: other.id, name: 'a-server', deviceIdentifier: 'c1' });
     sim.seed.configuration({ companyId: b.id, typeId: setup.configurationType.id, name: 'b-backup', deviceIdentifier: 'c2', backupBillableSpaceGb: 7 });
     sim.seed.configuration({ companyId: b.id, typeId: setup.configurationType.id, name: 'b-old', deviceIdentifier: 'c3', activeFlag: false });
+    sim.seed.company({ identifier: 'Gone', name: 'Gone', deletedFlag: true });
   });
   afterAll(async () => {
     await sim.close();
@@ -176,6 +177,52 @@ describe('conditions over HTTP', () => {
     expect(body.code).toBe('InvalidObject');
     expect(String(body.message)).toMatch(/conditions/i);
     expect(asArray(body.errors)[0]).toMatchObject({ field: 'conditions' });
+  });
+
+  describe('the conditions the product sends', () => {
+    it('reads only known companies by id: id in (…) with fields', async () => {
+      const [a, b] = sim.state.companies.all();
+      const res = await call(sim, 'GET', 'company/companies', {
+        query: { conditions: `id in (${a?.id},${b?.id}, 1)`, fields: 'id,identifier,name,deletedFlag', pageSize: 1000 },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual([
+        { id: a?.id, identifier: 'Alpha', name: 'Alpha', deletedFlag: false },
+        { id: b?.id, identifier: 'Beta', name: 'Beta', deletedFlag: false },
+      ]);
+      const spaced = await call(sim, 'GET', 'company/companies', { query: { conditions: `id in ( ${b?.id} )`, fields: 'id' } });
+      expect(spaced.body).toEqual([{ id: b?.id }]);
+    });
+
+    it('deletedFlag=False (no spaces, capitalised literal) leaves deleted companies out', async () => {
+      const res = await call(sim, 'GET', 'company/companies', { query: { conditions: 'deletedFlag=False', fields: 'identifier', pageSize: 1000 } });
+      const identifiers = asArray(res.body).map((r) => r.identifier);
+      expect(identifiers).toEqual(expect.arrayContaining(['Alpha', 'Beta']));
+      expect(identifiers).not.toContain('Gone');
+      const deleted = await call(sim, 'GET', 'company/companies', { query: { conditions: 'deletedFlag = true and id in (1, 2)' } });
+      expect(deleted.body).toEqual([]);
+    });
+
+    it('type/name="Backup Stats" and company/id=N (no spaces) select one company’s backup configurations, status and activeFlag included', async () => {
+      const b = sim.state.companies.find((c) => c.identifier === 'Beta');
+      const res = await call(sim, 'GET', 'company/configurations', {
+        query: { conditions: `type/name="Backup Stats" and company/id=${b?.id}`, fields: 'id,deviceIdentifier,activeFlag,status/id,status/name' },
+      });
+      expect(res.status).toBe(200);
+      const rows = asArray(res.body);
+      expect(rows.map((r) => [r.deviceIdentifier, r.activeFlag])).toEqual([
+        ['c2', true],
+        ['c3', false],
+      ]);
+      expect(rows[0]?.status).toEqual({ id: expect.any(Number), name: 'Active' });
+      const ids = await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id in (${b?.id}) and activeFlag=True` } });
+      expect(asArray(ids.body).map((r) => r.name)).toEqual(['b-backup']);
+    });
+
+    it('answers 400 for a quoted id list or an empty list', async () => {
+      expect((await call(sim, 'GET', 'company/companies', { query: { conditions: 'id in ("19301")' } })).status).toBe(400);
+      expect((await call(sim, 'GET', 'company/companies', { query: { conditions: 'id in ()' } })).status).toBe(400);
+    });
   });
 
   it('also validates conditions on count', async () => {

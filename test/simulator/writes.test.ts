@@ -170,6 +170,22 @@ describe('ConnectWise simulator: writes', () => {
       expect(asObject(asObject(res2.body).status)).toMatchObject({ id: setup.activeStatus.id, name: 'Active' });
     });
 
+    it('validates a status against company/configurations/statuses (404 NotFound for an unknown id, by description otherwise)', async () => {
+      const id = await created();
+      const bad = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'replace', path: 'status', value: { id: 999 } }] });
+      expect(bad.status).toBe(400);
+      expect(asObject(asArray(asObject(bad.body).errors)[0])).toMatchObject({ code: 'NotFound', field: 'status/id' });
+      const statuses = asArray((await call(sim, 'GET', 'company/configurations/statuses')).body).map((r) => r.description);
+      expect(statuses).toEqual(expect.arrayContaining(['Active', 'Inactive']));
+      const retire = await call(sim, 'PATCH', `company/configurations/${id}`, {
+        body: [
+          { op: 'replace', path: 'activeFlag', value: false },
+          { op: 'replace', path: 'status', value: { id: setup.inactiveStatus.id } },
+        ],
+      });
+      expect(asObject(retire.body)).toMatchObject({ activeFlag: false, status: { id: setup.inactiveStatus.id, name: 'Inactive' } });
+    });
+
     it('removes an optional value', async () => {
       const id = await created();
       const res = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'remove', path: 'backupMonth' }] });
