@@ -1,3 +1,5 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { StepFunctionsStarter } from '../../lib/aws/state-machine.js';
 import { readConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { createAwsClients } from '../../lib/runtime.js';
@@ -5,6 +7,12 @@ import { createHandler } from './handler.js';
 
 // Cold start: configuration and AWS clients are built once per container.
 const config = readConfig();
+const stateMachineArn = process.env.STATE_MACHINE_ARN?.trim();
 
-/** Lambda entry point: scheduled event, "Republish Requested" event or direct invocation → run summary. */
-export const handler = createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel) });
+/** Lambda entry point: the contract's inputs, the state machine's tasks and the schedule's start. */
+export const handler = createHandler({
+  config,
+  clients: createAwsClients(),
+  logger: createLogger(config.logLevel),
+  starter: stateMachineArn ? new StepFunctionsStarter(new SFNClient({}), stateMachineArn) : undefined,
+});

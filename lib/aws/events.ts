@@ -1,9 +1,10 @@
 import type { EventBridgeClient} from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE, type OutgoingDetailType } from '../contract.js';
 import { PublisherError } from '../errors.js';
 import type { EventSink } from '../publisher/ports.js';
 
-export const EVENT_SOURCE = 'connectwise-usage-publisher';
+export { EVENT_SOURCE };
 
 /** Sends run events to the configured bus. */
 export class EventBridgeSink implements EventSink {
@@ -12,7 +13,7 @@ export class EventBridgeSink implements EventSink {
     private readonly busName: string,
   ) {}
 
-  async publish(detailType: 'Usage Published' | 'Usage Publish Failed', detail: Record<string, unknown>): Promise<void> {
+  async publish(detailType: OutgoingDetailType, detail: Record<string, unknown>): Promise<void> {
     const out = await this.client.send(
       new PutEventsCommand({
         Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],

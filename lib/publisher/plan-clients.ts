@@ -1,7 +1,9 @@
-import { formatProblems, type UsageItem } from '../schemas.js';
+import type { RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
-import type { ClientResult, InvalidItem, Mapping, Validated } from './ports.js';
+import { formatProblems, type UsageItem } from '../schemas.js';
+import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports.js';
 
+/** A client whose usage goes to ConnectWise this run. */
 export interface Candidate {
   readonly clientId: string;
   readonly managedId: string;
@@ -9,11 +11,34 @@ export interface Candidate {
   readonly billableSpaceGb: number;
 }
 
+/** A client that must stop being billed, if it still has owned active configurations. */
+export interface RetireCandidate {
+  readonly clientId: string;
+  readonly managedId: string;
+  readonly why: RetireReason;
+  /** Its owned configurations believed active (checked against ConnectWise before anything is written). */
+  readonly owned: readonly OwnedConfiguration[];
+}
+
 export interface ClientPlan {
-  /** Clients to publish. */
   readonly candidates: readonly Candidate[];
-  /** Outcomes already known without ConnectWise: skipped and failed clients. */
+  readonly retirements: readonly RetireCandidate[];
+  /** Outcomes known without ConnectWise: skipped and failed clients. */
   readonly settled: readonly ClientResult[];
+}
+
+export interface PlanInput {
+  readonly mappings: Validated<Mapping>;
+  readonly usage: Validated<UsageItem>;
+  readonly owned: readonly OwnedConfiguration[];
+  readonly period: Period;
+  /** Restricts the run (and its retirements) to these clients. */
+  readonly clientIds?: readonly string[] | undefined;
+  /** Fail a requested client that has no mapping (and owns nothing), so a typo is reported. */
+  readonly reportUnknownClients: boolean;
+  readonly maxBillableSpaceGb: number;
+  /** Clients already settled by an earlier invocation of this run. */
+  readonly done?: ReadonlySet<string> | undefined;
 }
 
 function describeKey(key: Readonly<Record<string, string>>): string {
@@ -27,42 +52,49 @@ export function invalidItemReason(kind: string, item: InvalidItem): string {
 }
 
 /**
- * Pure: decides from mappings and usage which clients go to ConnectWise, and settles the rest.
- * `clientIds` (when given) restricts the run; a requested client with no mapping fails, so a typo in
- * a re-publish request is reported instead of silently doing nothing.
+ * Pure: decides from mappings, usage and what the account owns which clients are published, which must
+ * stop being billed (disabled, removed, no usage) and which are settled at once. A failed client
+ * (invalid item, implausible usage) is never retired: what it is billed stays until the cause is fixed.
  */
-export function planClients(
-  mappings: Validated<Mapping>,
-  usage: Validated<UsageItem>,
-  period: Period,
-  clientIds: readonly string[] | undefined,
-  reportUnknownClients = true,
-): ClientPlan {
-  const wanted = clientIds ? new Set(clientIds) : undefined;
-  const include = (clientId: string) => wanted === undefined || wanted.has(clientId);
+export function planClients(input: PlanInput): ClientPlan {
+  const { period } = input;
+  const wanted = input.clientIds ? new Set(input.clientIds) : undefined;
+  const include = (clientId: string) => (wanted === undefined || wanted.has(clientId)) && !input.done?.has(clientId);
   const settled: ClientResult[] = [];
   const candidates: Candidate[] = [];
+  const retirements: RetireCandidate[] = [];
 
-  const usageByClient = new Map(usage.items.map((u) => [u.clientId, u]));
+  const ownedActive = new Map<string, OwnedConfiguration[]>();
+  for (const o of input.owned) {
+    if (!o.active) continue;
+    ownedActive.set(o.clientId, [...(ownedActive.get(o.clientId) ?? []), o]);
+  }
+  const retireOrSkip = (clientId: string, managedId: string, why: RetireReason, skipReason: string) => {
+    const owned = ownedActive.get(clientId);
+    if (owned?.length) retirements.push({ clientId, managedId, why, owned });
+    else settled.push({ clientId, managedId, status: 'skipped', reason: skipReason });
+  };
+
+  const usageByClient = new Map(input.usage.items.map((u) => [u.clientId, u]));
   const badUsageByClient = new Map<string, InvalidItem>();
-  for (const bad of usage.invalid) {
+  for (const bad of input.usage.invalid) {
     const clientId = bad.key.usageKey?.slice(period.key.length + 1);
     if (clientId) badUsageByClient.set(clientId, bad);
   }
 
   const known = new Set<string>();
-  for (const bad of mappings.invalid) {
+  for (const bad of input.mappings.invalid) {
     const clientId = bad.key.clientId ?? '';
     known.add(clientId);
     if (!include(clientId)) continue;
     settled.push({ clientId, managedId: bad.key.managedId ?? '', status: 'failed', reason: invalidItemReason('mapping', bad) });
   }
-  for (const mapping of mappings.items) {
+  for (const mapping of input.mappings.items) {
     known.add(mapping.clientId);
     if (!include(mapping.clientId)) continue;
     const base = { clientId: mapping.clientId, managedId: mapping.managedId };
     if (!mapping.enabled) {
-      settled.push({ ...base, status: 'skipped', reason: 'mapping is disabled' });
+      retireOrSkip(mapping.clientId, mapping.managedId, 'disabled', 'mapping is disabled');
       continue;
     }
     const badUsage = badUsageByClient.get(mapping.clientId);
@@ -72,15 +104,35 @@ export function planClients(
     }
     const item = usageByClient.get(mapping.clientId);
     if (!item) {
-      settled.push({ ...base, status: 'skipped', reason: `no usage recorded for ${period.key}` });
+      retireOrSkip(mapping.clientId, mapping.managedId, 'noUsage', `no usage recorded for ${period.key}`);
+      continue;
+    }
+    if (item.billableSpaceGb > input.maxBillableSpaceGb) {
+      settled.push({
+        ...base,
+        status: 'failed',
+        billableSpaceGb: item.billableSpaceGb,
+        reason:
+          `usage ${item.billableSpaceGb} GB for ${period.key} is above the account's limit of ${input.maxBillableSpaceGb} GB ` +
+          '(maxBillableSpaceGb): check the metering, or raise maxBillableSpaceGb on the account if it is real',
+      });
       continue;
     }
     candidates.push({ ...base, clientName: mapping.clientName, billableSpaceGb: item.billableSpaceGb });
   }
-  for (const clientId of reportUnknownClients ? (wanted ?? []) : []) {
-    if (!known.has(clientId)) {
-      settled.push({ clientId, managedId: '', status: 'failed', reason: 'no mapping for this client in the account' });
+  // Mapping removed: the client is known only from what the account owns.
+  for (const [clientId, owned] of ownedActive) {
+    if (known.has(clientId) || !include(clientId)) continue;
+    known.add(clientId);
+    const last = [...owned].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;
+    retirements.push({ clientId, managedId: last.managedId, why: 'removed', owned });
+  }
+  if (input.reportUnknownClients) {
+    for (const clientId of wanted ?? []) {
+      if (!known.has(clientId) && !input.done?.has(clientId)) {
+        settled.push({ clientId, managedId: '', status: 'failed', reason: 'no mapping for this client in the account' });
+      }
     }
   }
-  return { candidates, settled };
+  return { candidates, retirements, settled };
 }

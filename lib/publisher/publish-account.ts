@@ -1,234 +1,308 @@
+import pLimit from 'p-limit';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
-import type { Configuration, ManagementItSolution, ConfigurationType } from '../connectwise/types.js';
-import { ConnectWiseSetupError, describeError } from '../errors.js';
+import { RunDeadlineError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
-import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
-import { patchFor, upsertConfiguration } from './configuration-sync.js';
-import { planClients, type Candidate } from './plan-clients.js';
-import type { Account, AccountSummary, ClientResult, PublisherDeps, SyncOutcome } from './ports.js';
-import { indexCompaniesByManagedId, type CompanyIndex } from './resolve-companies.js';
+import { dryRunResult, planBilling, type ClientAction } from './billing-plan.js';
+import { executeAction } from './execute-actions.js';
+import { ledgerRow, needsSync, resultFromLedger, summarize } from './outcomes.js';
+import { planClients } from './plan-clients.js';
+import type { Account, AccountSummary, ClientResult, OwnedConfiguration, PublisherDeps, SyncOutcome } from './ports.js';
+import { resolveManagedIds } from './resolution.js';
+import { loadAccountSetup, primaryManagementSetup } from './setup.js';
+
+/** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
+export type ConfirmRetirements = (request: {
+  readonly accountId: string;
+  readonly period: string;
+  readonly retirements: readonly ClientResult[];
+}) => Promise<boolean>;
 
 export interface AccountRunOptions {
+  readonly runId: string;
   readonly period: Period;
   readonly dryRun: boolean;
   readonly clientIds?: readonly string[] | undefined;
   readonly reportUnknownClients: boolean;
-  readonly sleep: (ms: number) => Promise<void>;
+  readonly allowMassRetire?: boolean | undefined;
+  readonly allowOlderPeriod?: boolean | undefined;
+  readonly rescan?: boolean | undefined;
+  /** Epoch ms: stop starting clients after this, and continue in the next invocation. Absent: no deadline. */
+  readonly deadlineAt?: number | undefined;
+  /** 1 for the first invocation of this account run. */
+  readonly invocation?: number | undefined;
+  /** Carried from the first invocation: the mass-retirement guard counts at the run's start. */
+  readonly ownedActiveAtStart?: number | undefined;
+  readonly confirmRetirements?: ConfirmRetirements | undefined;
+  /** Another invocation will continue this run if time runs out: keep the account's lock for it. */
+  readonly continues?: boolean | undefined;
 }
+
+export interface AccountRunOutcome {
+  readonly summary: AccountSummary;
+  /** False when time ran out: invoke again with the same runId to continue. */
+  readonly done: boolean;
+  readonly ownedActiveAtStart: number;
+}
+
+type Deps = Pick<
+  PublisherDeps,
+  'mappings' | 'usage' | 'ledger' | 'ownership' | 'resolutionCache' | 'runLock' | 'secrets' | 'connectWise' | 'logger' | 'progress' | 'clock' | 'sleep'
+>;
+
+/** Time kept back at the end of an invocation to record outcomes and answer. */
+const FINISH_RESERVE_MS = 15_000;
+/** Clients written at once; the site's request governor paces the requests themselves. */
+const CLIENT_CONCURRENCY = 8;
+const LOCK_RENEW_MS = 60_000;
 
 /**
- * Publishes one account: mappings + usage → ConnectWise configurations → one Management sync.
- * Every client ends with an outcome; errors that concern one client fail that client only, errors
- * that stop the whole account (secret, setup) fail every client that was due to be published.
+ * Publishes one account (contract v2): mappings + usage + what the account owns → ConnectWise
+ * configurations → one Management sync. Takes the account's run lock first (nothing is written while
+ * another run holds it). Each client ends with exactly one outcome, recorded in the Ledger as soon as
+ * it is known, so a crash or a continuation loses and duplicates nothing.
  */
-export async function publishAccount(
-  account: Account,
-  deps: Pick<PublisherDeps, 'mappings' | 'usage' | 'secrets' | 'connectWise' | 'logger' | 'progress'>,
-  options: AccountRunOptions,
-): Promise<AccountSummary> {
-  const log = deps.logger.child({ accountId: account.accountId, period: options.period.key });
-  const [mappings, usage] = await Promise.all([
-    deps.mappings.listByAccount(account.accountId),
-    deps.usage.listByPeriod(account.accountId, options.period),
-  ]);
-  for (const bad of mappings.invalid) log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
-  for (const bad of usage.invalid) log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
-  const plan = planClients(mappings, usage, options.period, options.clientIds, options.reportUnknownClients);
-  const results: ClientResult[] = [...plan.settled];
-  if (plan.candidates.length === 0) {
-    return summarize(account.accountId, results, 'not-needed', 0);
+export async function publishAccount(account: Account, deps: Deps, options: AccountRunOptions): Promise<AccountRunOutcome> {
+  const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
+  if (!options.dryRun) {
+    const busy = await deps.runLock.acquire(account.accountId, options.runId);
+    if (busy) {
+      const error =
+        `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; nothing was written. ` +
+        'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
+      log.warn({ heldBy: busy.heldBy }, 'account busy');
+      return { summary: summarize(account.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0 };
+    }
+  }
+  const renew = options.dryRun
+    ? undefined
+    : setInterval(() => {
+        deps.runLock.acquire(account.accountId, options.runId).catch((e: unknown) => log.warn({ err: serializeError(e) }, 'could not renew the run lock'));
+      }, LOCK_RENEW_MS);
+  renew?.unref();
+  let done = true;
+  try {
+    const outcome = await new AccountRun(account, deps, options, log).run();
+    done = outcome.done;
+    return outcome;
+  } finally {
+    if (renew) clearInterval(renew);
+    // A continuation keeps the lock (its lease runs out if the next invocation never comes).
+    if (!options.dryRun && (done || !options.continues)) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
+  }
+}
+
+class AccountRun {
+  private readonly results: ClientResult[] = [];
+  private connection: ConnectWisePort | undefined;
+
+  constructor(
+    private readonly account: Account,
+    private readonly deps: Deps,
+    private readonly options: AccountRunOptions,
+    private readonly log: Deps['logger'],
+  ) {}
+
+  private get requests(): number {
+    return this.connection?.requestCount() ?? 0;
   }
 
-  let connectWise: ConnectWisePort | undefined;
-  try {
-    const secret = await deps.secrets.load(account.secretId);
-    connectWise = await deps.connectWise(secret, account);
-    const setup = await loadSetup(connectWise, account);
-    const [companies, configurations] = await Promise.all([
-      indexCompaniesByManagedId(connectWise, setup.solution),
-      connectWise.listConfigurations(account.configurationTypeName),
+  private async connect(): Promise<ConnectWisePort> {
+    if (!this.connection) {
+      const secret = await this.deps.secrets.load(this.account.secretId);
+      this.connection = await this.deps.connectWise(secret, this.account, { deadlineAt: this.options.deadlineAt });
+    }
+    return this.connection;
+  }
+
+  private timeLeft(): boolean {
+    return this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS;
+  }
+
+  /** Records outcomes at once (not on a dry run): the Ledger is the run's journal. */
+  private async settle(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[] = []): Promise<void> {
+    this.results.push(...results);
+    if (this.options.dryRun) return;
+    const at = this.deps.clock().toISOString();
+    await Promise.all([
+      ownership.length ? this.deps.ownership.put(ownership) : undefined,
+      results.length
+        ? this.deps.ledger.record(results.map((r) => ledgerRow(this.account.accountId, this.options.period.key, this.options.runId, at, r)))
+        : undefined,
     ]);
-    const existing = indexConfigurations(configurations, setup.type);
-    const cw = connectWise;
-    deps.progress?.start(plan.candidates.length, `${account.accountId}: publishing`);
-    const published = await Promise.all(
-      plan.candidates.map((candidate) =>
-        publishClient(cw, candidate, { account, setup, companies, existing, options })
-          .catch(
-            (error: unknown): ClientResult => ({
-              clientId: candidate.clientId,
-              managedId: candidate.managedId,
-              status: 'failed',
-              reason: describeError(error),
-              billableSpaceGb: candidate.billableSpaceGb,
-            }),
-          )
-          .finally(() => deps.progress?.increment()),
-      ),
-    ).finally(() => deps.progress?.stop());
-    results.push(...published);
-  } catch (error) {
-    const reason = describeError(error);
-    log.error({ err: { name: (error as Error).name, message: reason } }, 'account publish stopped');
-    for (const c of plan.candidates) {
-      results.push({ clientId: c.clientId, managedId: c.managedId, status: 'failed', reason, billableSpaceGb: c.billableSpaceGb });
+  }
+
+  async run(): Promise<AccountRunOutcome> {
+    const { account, deps, options } = this;
+    const continuing = (options.invocation ?? 1) > 1 && !options.dryRun;
+    const [mappings, usage, owned, earlier] = await Promise.all([
+      deps.mappings.listByAccount(account.accountId),
+      deps.usage.listByPeriod(account.accountId, options.period),
+      deps.ownership.listByAccount(account.accountId),
+      continuing ? deps.ledger.list(account.accountId, options.period.key) : Promise.resolve([]),
+    ]);
+    for (const bad of mappings.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
+    for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
+    const fromEarlier = earlier.filter((e) => e.runId === options.runId).map(resultFromLedger);
+    this.results.push(...fromEarlier);
+    const ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
+
+    const plan = planClients({
+      mappings,
+      usage,
+      owned,
+      period: options.period,
+      clientIds: options.clientIds,
+      reportUnknownClients: options.reportUnknownClients,
+      maxBillableSpaceGb: account.maxBillableSpaceGb,
+      done: new Set(fromEarlier.map((r) => r.clientId)),
+    });
+    await this.settle(plan.settled);
+    const outcome = (done: boolean, sync: SyncOutcome = 'not-needed', extra: { syncReason?: string; error?: string } = {}) => ({
+      summary: summarize(account.accountId, this.results, sync, this.requests, extra),
+      done,
+      ownedActiveAtStart,
+    });
+
+    let actions: readonly ClientAction[] = [];
+    try {
+      if (plan.candidates.length > 0 || plan.retirements.length > 0) {
+        const cw = await this.connect();
+        const setup = await loadAccountSetup(cw, account);
+        const [configurations, managementSetups, cache] = await Promise.all([
+          cw.listConfigurations(account.configurationTypeName),
+          cw.listManagementSetups(),
+          deps.resolutionCache.load(account.accountId),
+        ]);
+        const resolved = await resolveManagedIds(cw, setup.solution, new Set(plan.candidates.map((c) => c.managedId)), cache, {
+          rescan: options.rescan,
+        });
+        if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
+        const management = primaryManagementSetup(managementSetups);
+        const billing = planBilling({
+          period: options.period,
+          candidates: plan.candidates,
+          retirements: plan.retirements,
+          configurations: configurations.filter((c) => c.type.id === setup.type.id),
+          owned,
+          companies: resolved.index,
+          statuses: { added: management?.addedConfigurationStatus?.id, deleted: management?.deletedConfigurationStatus?.id },
+          managementItName: account.managementItName,
+          allowOlderPeriod: options.allowOlderPeriod === true,
+          allowMassRetire: options.allowMassRetire === true,
+          ownedActiveAtStart,
+        });
+        await this.settle(billing.settled, billing.stale.map((o) => ({ ...o, active: false, retiredReason: 'no longer active in ConnectWise' })));
+        actions = billing.actions;
+        if (options.dryRun) {
+          this.results.push(...actions.map(dryRunResult));
+          return outcome(true);
+        }
+        const retiring = actions.filter((a) => a.kind === 'retire').map(dryRunResult);
+        if (retiring.length > 0 && options.confirmRetirements) {
+          const yes = await options.confirmRetirements({ accountId: account.accountId, period: options.period.key, retirements: retiring });
+          if (!yes) {
+            const error = `${retiring.length} retirement(s) not confirmed: nothing was written for this account`;
+            this.results.push(...actions.map((a) => ({ ...dryRunResult(a), status: 'skipped' as const, reason: 'not confirmed: nothing written' })));
+            return outcome(true, 'not-needed', { error });
+          }
+        }
+        const finished = await this.execute(actions, setup);
+        if (!finished) return outcome(false);
+      }
+    } catch (error) {
+      if (error instanceof RunDeadlineError) return outcome(false);
+      const reason = describeError(error);
+      this.log.error({ err: serializeError(error) }, 'account publish stopped');
+      const pending = [...plan.candidates, ...plan.retirements].filter((c) => !this.results.some((r) => r.clientId === c.clientId));
+      await this.settle(
+        pending.map((c) => ({
+          clientId: c.clientId,
+          managedId: c.managedId,
+          status: 'failed' as const,
+          reason,
+          ...('billableSpaceGb' in c ? { billableSpaceGb: c.billableSpaceGb } : {}),
+        })),
+      );
+      return outcome(true, 'not-needed', { error: reason });
     }
-    return summarize(account.accountId, results, 'not-needed', connectWise?.requestCount() ?? 0, { error: reason });
-  }
 
-  const sync = options.dryRun ? { sync: 'not-needed' as const } : await triggerSync(connectWise, results, log);
-  return summarize(account.accountId, results, sync.sync, connectWise.requestCount(), sync.reason ? { syncReason: sync.reason } : {});
-}
-
-interface Setup {
-  readonly solution: ManagementItSolution;
-  readonly type: ConfigurationType;
-}
-
-async function loadSetup(connectWise: ConnectWisePort, account: Account): Promise<Setup> {
-  const [solutions, types] = await Promise.all([
-    connectWise.findManagementItSolutions(account.managementItName),
-    connectWise.findConfigurationTypes(account.configurationTypeName),
-  ]);
-  // ConnectWise compares condition strings case-insensitively; the contract's match is exact.
-  const solution = solutions.find((s) => s.name === account.managementItName);
-  if (!solution) {
-    throw new ConnectWiseSetupError(
-      `Management IT solution "${account.managementItName}" not found in ConnectWise (System > Setup Tables > Management IT)`,
-      { code: 'SOLUTION_NOT_FOUND' },
-    );
-  }
-  const type = types.find((t) => t.name === account.configurationTypeName);
-  if (!type) {
-    throw new ConnectWiseSetupError(
-      `configuration type "${account.configurationTypeName}" not found in ConnectWise (System > Setup Tables > Configuration Types)`,
-      { code: 'CONFIGURATION_TYPE_NOT_FOUND' },
-    );
-  }
-  if (type.inactiveFlag === true) {
-    throw new ConnectWiseSetupError(
-      `configuration type "${account.configurationTypeName}" is inactive in ConnectWise (System > Setup Tables > Configuration Types): activate it`,
-      { code: 'CONFIGURATION_TYPE_INACTIVE' },
-    );
-  }
-  return { solution, type };
-}
-
-/** `${companyId}#${deviceIdentifier}` → that client's configurations of our type on that company. */
-function indexConfigurations(configurations: readonly Configuration[], type: ConfigurationType): Map<string, Configuration[]> {
-  const index = new Map<string, Configuration[]>();
-  for (const c of configurations) {
-    if (c.type.id !== type.id || !c.deviceIdentifier) continue;
-    const key = `${c.company.id}#${c.deviceIdentifier}`;
-    const list = index.get(key) ?? [];
-    list.push(c);
-    index.set(key, list);
-  }
-  return index;
-}
-
-interface ClientContext {
-  readonly account: Account;
-  readonly setup: Setup;
-  readonly companies: CompanyIndex;
-  readonly existing: ReadonlyMap<string, readonly Configuration[]>;
-  readonly options: AccountRunOptions;
-}
-
-async function publishClient(connectWise: ConnectWisePort, candidate: Candidate, ctx: ClientContext): Promise<ClientResult> {
-  const base = { clientId: candidate.clientId, managedId: candidate.managedId, billableSpaceGb: candidate.billableSpaceGb };
-  const matches = ctx.companies.byManagedId.get(candidate.managedId) ?? [];
-  if (matches.length === 0) {
-    return {
-      ...base,
-      status: 'failed',
-      reason: `Managed ID "${candidate.managedId}" is not on any company's Management tab for solution "${ctx.account.managementItName}"`,
-    };
-  }
-  if (matches.length > 1) {
-    return {
-      ...base,
-      status: 'failed',
-      reason: `Managed ID "${candidate.managedId}" is on ${matches.length} companies (${matches
-        .map((c) => c.identifier)
-        .join(', ')}); it must be on exactly one`,
-    };
-  }
-  const company = matches[0]!;
-  const where = { companyId: company.id, companyIdentifier: company.identifier };
-  const existing = ctx.existing.get(`${company.id}#${candidate.clientId}`) ?? [];
-  const desired = { billableSpaceGb: candidate.billableSpaceGb, year: ctx.options.period.year, month: ctx.options.period.month };
-
-  if (ctx.options.dryRun) {
-    const upToDate = existing.length === 1 && patchFor(existing[0]!, desired).length === 0;
-    return { ...base, ...where, status: upToDate ? 'unchanged' : 'planned', ...(existing[0] ? { configurationId: existing[0].id } : {}) };
-  }
-
-  const outcome = await upsertConfiguration(
-    connectWise,
-    {
-      existing,
-      typeName: ctx.account.configurationTypeName,
-      desired,
-      create: {
-        name: (candidate.clientName || candidate.clientId).slice(0, MAX_IDENTIFIER_LENGTH),
-        type: { id: ctx.setup.type.id },
-        company: { id: company.id },
-        deviceIdentifier: candidate.clientId,
-        activeFlag: true,
-        backupBillableSpaceGb: desired.billableSpaceGb,
-        backupYear: desired.year,
-        backupMonth: desired.month,
-      },
-    },
-    ctx.options.sleep,
-  );
-  return { ...base, ...where, status: outcome.changed ? 'published' : 'unchanged', configurationId: outcome.configuration.id };
-}
-
-async function triggerSync(
-  connectWise: ConnectWisePort,
-  results: readonly ClientResult[],
-  log: PublisherDeps['logger'],
-): Promise<{ sync: SyncOutcome; reason?: string }> {
-  if (!results.some((r) => r.status === 'published' || r.status === 'unchanged')) return { sync: 'not-needed' };
-  try {
-    const setups = await connectWise.listManagementSetups();
-    const setup = [...setups].sort((a, b) => a.id - b.id)[0];
-    if (!setup) {
-      return { sync: 'failed', reason: 'no Management record in ConnectWise (System > Setup Tables > Management): nothing to sync' };
+    if (options.dryRun || !needsSync(this.results)) return outcome(true);
+    try {
+      const sync = await this.triggerSync();
+      return outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
+    } catch (error) {
+      if (error instanceof RunDeadlineError) return outcome(false);
+      throw error;
     }
-    const answer = await connectWise.executeManagedItSync(setup.id);
-    if (answer && answer.success === false) {
-      return { sync: 'failed', reason: `ConnectWise refused the Management sync: ${answer.message ?? 'no message'}` };
-    }
-    return { sync: 'triggered' };
-  } catch (error) {
-    const reason = describeError(error);
-    log.error({ reason }, 'Management sync failed');
-    return { sync: 'failed', reason };
   }
-}
 
-function summarize(
-  accountId: string,
-  results: ClientResult[],
-  sync: SyncOutcome,
-  requests: number,
-  extra: { syncReason?: string; error?: string } = {},
-): AccountSummary {
-  results.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-  const count = (status: ClientResult['status']) => results.filter((r) => r.status === status).length;
-  return {
-    accountId,
-    published: count('published'),
-    unchanged: count('unchanged'),
-    skipped: count('skipped'),
-    failed: count('failed'),
-    planned: count('planned'),
-    sync,
-    ...extra,
-    requests,
-    results,
-  };
+  /** Runs the actions, bounded; returns false when the deadline stopped it before the end. */
+  private async execute(actions: readonly ClientAction[], setup: Awaited<ReturnType<typeof loadAccountSetup>>): Promise<boolean> {
+    const { account, deps, options } = this;
+    const cw = await this.connect();
+    const ownedNow = new Map((await deps.ownership.listByAccount(account.accountId)).map((o) => [o.configurationId, o]));
+    const progress = deps.progress?.(account.accountId);
+    progress?.start(actions.length, `${account.accountId}: publishing`);
+    const limit = pLimit(CLIENT_CONCURRENCY);
+    let deferred = 0;
+    try {
+      await Promise.all(
+        actions.map((action) =>
+          limit(async () => {
+            if (!this.timeLeft()) {
+              deferred++;
+              return;
+            }
+            const clientId = action.kind === 'publish' ? action.candidate.clientId : action.clientId;
+            try {
+              const done = await executeAction(action, {
+                connectWise: cw,
+                account,
+                setup,
+                period: options.period,
+                runId: options.runId,
+                now: deps.clock,
+                sleep: deps.sleep,
+                owned: ownedNow,
+              });
+              await this.settle([done.result], done.ownership);
+            } catch (error) {
+              if (error instanceof RunDeadlineError) {
+                deferred++;
+                return;
+              }
+              const failed = dryRunResult(action);
+              await this.settle([{ ...failed, clientId, status: 'failed', reason: describeError(error), action: undefined } as ClientResult]);
+            } finally {
+              progress?.increment();
+            }
+          }),
+        ),
+      );
+    } finally {
+      progress?.stop();
+    }
+    if (deferred > 0) this.log.info({ deferred }, 'time is up for this invocation; the rest continues in the next one');
+    return deferred === 0;
+  }
+
+  private async triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
+    try {
+      const cw = await this.connect();
+      const setup = primaryManagementSetup(await cw.listManagementSetups());
+      if (!setup) {
+        return { sync: 'failed', reason: 'no Management record in ConnectWise (System > Setup Tables > Management): nothing to sync' };
+      }
+      const answer = await cw.executeManagedItSync(setup.id);
+      if (answer && answer.success === false) {
+        return { sync: 'failed', reason: `ConnectWise refused the Management sync: ${answer.message ?? 'no message'}` };
+      }
+      return { sync: 'triggered' };
+    } catch (error) {
+      if (error instanceof RunDeadlineError) throw error;
+      const reason = describeError(error);
+      this.log.error({ err: serializeError(error) }, 'Management sync failed');
+      return { sync: 'failed', reason };
+    }
+  }
 }

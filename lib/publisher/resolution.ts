@@ -62,3 +62,69 @@ export function resolveManagedId(tab: ManagementTab, solution: ManagementItSolut
   }
   return { matches: [...matches.values()].sort((a, b) => a.company.id - b.company.id), otherSolution, otherCase };
 }
+
+/** Managed ID → the companies whose Management tab carries it for our solution (exact, case-sensitive). */
+export type CompanyIndex = ReadonlyMap<string, readonly Company[]>;
+
+/** Indexes the tab's entries of `solution` by `groupIdentifier`, one company once per Managed ID. */
+export function indexByManagedId(tab: ManagementTab, solution: ManagementItSolution): Map<string, Company[]> {
+  const index = new Map<string, Company[]>();
+  for (const { company, entry } of tab.entries) {
+    if (!isOurSolution(entry, solution)) continue;
+    const list = index.get(entry.groupIdentifier) ?? [];
+    if (!list.some((c) => c.id === company.id)) list.push(company);
+    index.set(entry.groupIdentifier, list);
+  }
+  for (const list of index.values()) list.sort((a, b) => a.id - b.id);
+  return index;
+}
+
+/** The Management tabs of the given companies only (the ones known to carry the account's Managed IDs). */
+export async function loadManagementTabOf(connectWise: ConnectWisePort, companyIds: readonly number[]): Promise<ManagementTab> {
+  const companies = (await connectWise.listCompaniesByIds([...new Set(companyIds)])).filter((c) => c.deletedFlag !== true);
+  const lists = await Promise.all(
+    companies.map(async (company) => (await connectWise.listManagementEntries(company.id)).map((entry) => ({ company, entry }))),
+  );
+  return { companies, entries: lists.flat() };
+}
+
+export interface Resolved {
+  readonly index: CompanyIndex;
+  /** What to remember for next time: each wanted Managed ID → the companies it is on now. */
+  readonly found: ReadonlyMap<string, readonly number[]>;
+  /** True when every company's Management tab was read. */
+  readonly fullScan: boolean;
+}
+
+/**
+ * Resolves Managed IDs at a cost that does not grow with the site (contract v2 "Scale"): when every
+ * wanted Managed ID was found before, only the Management tabs of the companies known to carry the
+ * account's Managed IDs are read — which still finds one that now also sits on a second known company.
+ * A Managed ID never resolved before, one no longer where it was, or `rescan` → every company's tab.
+ */
+export async function resolveManagedIds(
+  connectWise: ConnectWisePort,
+  solution: ManagementItSolution,
+  wanted: ReadonlySet<string>,
+  cache: ReadonlyMap<string, readonly number[]>,
+  options: { readonly rescan?: boolean | undefined; readonly progress?: Progress | undefined } = {},
+): Promise<Resolved> {
+  const knownEverywhere = [...wanted].every((m) => (cache.get(m)?.length ?? 0) > 0);
+  if (!options.rescan && knownEverywhere && wanted.size > 0) {
+    const companyIds = [...cache.values()].flat();
+    const index = indexByManagedId(await loadManagementTabOf(connectWise, companyIds), solution);
+    if ([...wanted].every((m) => (index.get(m)?.length ?? 0) > 0)) {
+      return { index, found: foundOf(index, wanted), fullScan: false };
+    }
+  }
+  const index = indexByManagedId(await loadManagementTab(connectWise, options.progress ?? SILENT), solution);
+  return { index, found: foundOf(index, wanted), fullScan: true };
+}
+
+const SILENT: Progress = { start: () => undefined, increment: () => undefined, stop: () => undefined };
+
+function foundOf(index: CompanyIndex, wanted: ReadonlySet<string>): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  for (const managedId of wanted) found.set(managedId, (index.get(managedId) ?? []).map((c) => c.id));
+  return found;
+}

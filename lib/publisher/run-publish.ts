@@ -1,74 +1,85 @@
-import { AccountError } from '../errors.js';
+import pLimit from 'p-limit';
+import { DETAIL_TYPES } from '../contract.js';
+import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import { publishAccount } from './publish-account.js';
-import type { Account, AccountSummary, InvalidItem, LedgerRow, PublisherDeps, RunSummary } from './ports.js';
+import { accountFailed, eventDetail, summarize } from './outcomes.js';
+import { publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
+import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
+export { accountFailed, runFailed } from './outcomes.js';
+
+/** What to publish: the Lambda's inputs and `cwpub publish`'s flags, normalised. */
 export interface PublishRun {
   readonly accountId?: string | undefined;
   /** `YYYY-MM`; absent = the month before `referenceTime` (or the clock). */
   readonly period?: string | undefined;
   readonly clientIds?: readonly string[] | undefined;
   readonly dryRun?: boolean | undefined;
-  /** The scheduled event's `time`: the period is the month before it, whenever the run really starts. */
+  /** The schedule's time: the period is the month before it, whenever the run really starts. */
   readonly referenceTime?: Date | undefined;
+  readonly allowMassRetire?: boolean | undefined;
+  readonly allowOlderPeriod?: boolean | undefined;
+  readonly allowOpenPeriod?: boolean | undefined;
+  /** Read every company's Management tab instead of only the known ones. */
+  readonly rescan?: boolean | undefined;
+  /** Accounts published at once. @default 4 */
+  readonly maxParallelAccounts?: number | undefined;
+  /** Epoch ms by which the run must stop (the Lambda's remaining time); absent: none. */
+  readonly deadlineAt?: number | undefined;
+  readonly confirmRetirements?: ConfirmRetirements | undefined;
 }
 
-/** EventBridge rejects events over 256 KB; keep the detail well below that. */
-const MAX_EVENT_DETAIL_BYTES = 200_000;
+/** The options that travel with an account run across invocations (JSON-safe). */
+export interface RunRequest {
+  readonly clientIds?: string[] | undefined;
+  readonly dryRun: boolean;
+  readonly allowMassRetire: boolean;
+  readonly allowOlderPeriod: boolean;
+  readonly rescan: boolean;
+  /** An account was named: a requested client without a mapping fails instead of being ignored. */
+  readonly accountNamed: boolean;
+}
 
-/**
- * The core that the Lambda handler and `cwpub publish` share: picks the accounts, publishes each,
- * writes the ledger and sends one event per account (nothing of either on a dry run).
- * Throws only when the run cannot proceed (unknown/disabled account, unreachable table).
- */
-export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<RunSummary> {
+export interface PlannedRun {
+  readonly runId: string;
+  readonly period: string;
+  readonly request: RunRequest;
+  readonly accounts: readonly { readonly accountId: string }[];
+  /** Accounts that cannot run at all (invalid items): their summaries. */
+  readonly invalid: readonly AccountSummary[];
+}
+
+/** Fixes the run: its id, its period and its accounts. Throws on invalid input or an unknown/disabled account. */
+export async function planRun(run: PublishRun, deps: Pick<PublisherDeps, 'accounts' | 'clock' | 'newRunId'>): Promise<PlannedRun & { selected: Account[] }> {
   const now = deps.clock();
   const period: Period =
-    run.period !== undefined ? parsePeriod(run.period, now) : previousPeriod(run.referenceTime ?? now);
-  const dryRun = run.dryRun ?? false;
-  const runId = deps.newRunId();
-  const log = deps.logger.child({ runId, period: period.key, dryRun });
+    run.period !== undefined
+      ? parsePeriod(run.period, now, 'period', { allowOpenPeriod: run.allowOpenPeriod })
+      : previousPeriod(run.referenceTime ?? now);
   const accounts = await selectAccounts(run.accountId, deps);
-  log.info({ accounts: accounts.map((a) => ('accountId' in a ? a.accountId : a.key.accountId)) }, 'publish run started');
-
-  const summaries: AccountSummary[] = [];
-  for (const account of accounts) {
-    if (!('secretId' in account)) {
-      const reason = `account item (accountId=${account.key.accountId}) is invalid: ${formatProblems(account.problems)}`;
-      summaries.push(emptySummary(account.key.accountId ?? '', reason));
-      continue;
-    }
-    const summary = await publishAccount(account, deps, {
-      period,
-      dryRun,
-      clientIds: run.clientIds,
-      reportUnknownClients: run.accountId !== undefined,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    });
-    summaries.push(summary);
-    log.info(
-      {
-        accountId: summary.accountId,
-        published: summary.published,
-        unchanged: summary.unchanged,
-        skipped: summary.skipped,
-        failed: summary.failed,
-        planned: summary.planned,
-        sync: summary.sync,
-        requests: summary.requests,
-      },
-      'account done',
-    );
-    if (!dryRun) {
-      await deps.ledger.record(ledgerRows(summary, period, runId, now));
-      await sendEvent(summary, { runId, period }, deps, log);
-    }
-  }
-  return { runId, period: period.key, dryRun, accounts: summaries };
+  const selected = accounts.filter((a): a is Account => 'secretId' in a);
+  const invalid = accounts
+    .filter((a): a is InvalidItem => !('secretId' in a))
+    .map((a) => summarize(a.key.accountId ?? '', [], 'not-needed', 0, { error: `account item (accountId=${a.key.accountId}) is invalid: ${formatProblems(a.problems)}` }));
+  return {
+    runId: deps.newRunId(),
+    period: period.key,
+    request: {
+      ...(run.clientIds ? { clientIds: [...run.clientIds] } : {}),
+      dryRun: run.dryRun ?? false,
+      allowMassRetire: run.allowMassRetire ?? false,
+      allowOlderPeriod: run.allowOlderPeriod ?? false,
+      rescan: run.rescan ?? false,
+      accountNamed: run.accountId !== undefined,
+    },
+    accounts: selected.map((a) => ({ accountId: a.accountId })),
+    selected,
+    invalid,
+  };
 }
 
-async function selectAccounts(accountId: string | undefined, deps: PublisherDeps): Promise<(Account | InvalidItem)[]> {
+async function selectAccounts(accountId: string | undefined, deps: Pick<PublisherDeps, 'accounts'>): Promise<(Account | InvalidItem)[]> {
   if (accountId !== undefined) {
     const account = await deps.accounts.get(accountId);
     if (!account) throw new AccountError(`account "${accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
@@ -81,68 +92,141 @@ async function selectAccounts(accountId: string | undefined, deps: PublisherDeps
   return [...all.items.filter((a) => a.enabled), ...all.invalid];
 }
 
-function emptySummary(accountId: string, error: string): AccountSummary {
-  return { accountId, published: 0, unchanged: 0, skipped: 0, failed: 0, planned: 0, sync: 'not-needed', error, requests: 0, results: [] };
+/** One invocation's share of an account run: the unit the state machine loops over. */
+export interface AccountStep {
+  readonly runId: string;
+  readonly period: string;
+  readonly request: RunRequest;
+  readonly accountId: string;
+  /** 1 for the first invocation. */
+  readonly invocation: number;
+  /** Set by the first invocation, carried by the next ones. */
+  readonly ownedActiveAtStart?: number | undefined;
+  readonly startedAt?: string | undefined;
 }
 
-function ledgerRows(summary: AccountSummary, period: Period, runId: string, now: Date): LedgerRow[] {
-  return summary.results.map((r) => ({
-    accountId: summary.accountId,
-    period: period.key,
-    clientId: r.clientId,
-    managedId: r.managedId,
-    status: r.status,
-    reason: r.reason,
-    billableSpaceGb: r.billableSpaceGb,
-    companyId: r.companyId,
-    configurationId: r.configurationId,
-    runId,
-    at: now.toISOString(),
-  }));
+/**
+ * Publishes one account for one invocation. When it finishes, the run record is written and the
+ * account's event sent; when time runs out, it returns `done: false` and the step to invoke next.
+ */
+export async function runAccountStep(
+  step: AccountStep,
+  deps: PublisherDeps,
+  extra: { deadlineAt?: number | undefined; confirmRetirements?: ConfirmRetirements | undefined; continues?: boolean | undefined } = {},
+): Promise<AccountRunOutcome & { next?: AccountStep }> {
+  const account = await deps.accounts.get(step.accountId);
+  if (!account) throw new AccountError(`account "${step.accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
+  const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
+  const startedAt = step.startedAt ?? deps.clock().toISOString();
+  let outcome: AccountRunOutcome;
+  if (!('secretId' in account)) {
+    const error = `account item (accountId=${step.accountId}) is invalid: ${formatProblems(account.problems)}`;
+    outcome = { summary: summarize(step.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0 };
+  } else {
+    outcome = await publishAccount(account, deps, {
+      runId: step.runId,
+      period,
+      dryRun: step.request.dryRun,
+      clientIds: step.request.clientIds,
+      reportUnknownClients: step.request.accountNamed,
+      allowMassRetire: step.request.allowMassRetire,
+      allowOlderPeriod: step.request.allowOlderPeriod,
+      rescan: step.request.rescan,
+      deadlineAt: extra.deadlineAt,
+      invocation: step.invocation,
+      ownedActiveAtStart: step.ownedActiveAtStart,
+      confirmRetirements: extra.confirmRetirements,
+      continues: extra.continues,
+    });
+  }
+  const log = deps.logger.child({ runId: step.runId, accountId: step.accountId, period: step.period });
+  const { summary } = outcome;
+  log.info(
+    {
+      done: outcome.done,
+      invocation: step.invocation,
+      published: summary.published,
+      unchanged: summary.unchanged,
+      retired: summary.retired,
+      skipped: summary.skipped,
+      failed: summary.failed,
+      planned: summary.planned,
+      sync: summary.sync,
+      requests: summary.requests,
+    },
+    outcome.done ? 'account done' : 'account continues in the next invocation',
+  );
+  if (!outcome.done) {
+    return { ...outcome, next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt } };
+  }
+  if (!step.request.dryRun) await finishAccount(summary, { runId: step.runId, period: step.period, startedAt, invocations: step.invocation }, deps, log);
+  return outcome;
 }
 
-/** True when the account run had a failure: a failed client, a failed sync or an account-level error. */
-export function accountFailed(summary: AccountSummary): boolean {
-  return summary.failed > 0 || summary.sync === 'failed' || summary.error !== undefined;
-}
-
-export function runFailed(summary: RunSummary): boolean {
-  return summary.accounts.some(accountFailed);
-}
-
-async function sendEvent(
+/** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */
+async function finishAccount(
   summary: AccountSummary,
-  run: { runId: string; period: Period },
+  run: { runId: string; period: string; startedAt: string; invocations: number },
   deps: PublisherDeps,
   log: PublisherDeps['logger'],
 ): Promise<void> {
-  if (!deps.events) return;
-  // Failures first, so a truncated event still carries them (sort is stable: clientId order within each).
-  let results = summary.results
-    .filter((r) => r.status === 'skipped' || r.status === 'failed')
-    .sort((a, b) => (a.status === b.status ? 0 : a.status === 'failed' ? -1 : 1));
-  const detail: Record<string, unknown> = {
-    runId: run.runId,
-    accountId: summary.accountId,
-    period: run.period.key,
-    published: summary.published,
-    unchanged: summary.unchanged,
-    skipped: summary.skipped,
-    failed: summary.failed,
-    sync: summary.sync,
-    ...(summary.syncReason ? { syncReason: summary.syncReason } : {}),
-    ...(summary.error ? { error: summary.error } : {}),
-    results,
-  };
-  while (Buffer.byteLength(JSON.stringify(detail)) > MAX_EVENT_DETAIL_BYTES && results.length > 0) {
-    results = results.slice(0, Math.floor(results.length / 2));
-    detail.results = results;
-    detail.resultsTruncated = true;
+  // An account another run holds wrote nothing: no record of its own, but its event says why.
+  const busy = summary.error !== undefined && summary.results.length === 0 && summary.requests === 0;
+  if (!busy) {
+    await deps.ledger
+      .recordRun({
+        accountId: summary.accountId,
+        period: run.period,
+        runId: run.runId,
+        startedAt: run.startedAt,
+        finishedAt: deps.clock().toISOString(),
+        published: summary.published,
+        unchanged: summary.unchanged,
+        retired: summary.retired,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        sync: summary.sync,
+        ...(summary.error ? { error: summary.error } : {}),
+        outcome: accountFailed(summary) ? 'failed' : 'ok',
+        invocations: run.invocations,
+      })
+      .catch((error: unknown) => log.error({ err: serializeError(error) }, 'could not record the run'));
   }
+  if (!deps.events) return;
   try {
-    await deps.events.publish(accountFailed(summary) ? 'Usage Publish Failed' : 'Usage Published', detail);
+    await deps.events.publish(accountFailed(summary) ? DETAIL_TYPES.failed : DETAIL_TYPES.published, eventDetail(summary, run));
   } catch (error) {
     // The publish itself is done and recorded; a lost notification must not turn it into a failure.
-    log.error({ err: { message: (error as Error).message } }, 'could not send the run event');
+    log.error({ err: serializeError(error) }, 'could not send the run event');
   }
+}
+
+/**
+ * The whole run in this process (the CLI, and the Lambda's direct invocation): every selected account,
+ * in parallel up to `maxParallelAccounts`, each within its own site's request budget. Accounts that
+ * run out of `deadlineAt` are reported with their unfinished clients failed ("out of time").
+ */
+export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<RunSummary> {
+  const planned = await planRun(run, deps);
+  const log = deps.logger.child({ runId: planned.runId, period: planned.period, dryRun: planned.request.dryRun });
+  log.info({ accounts: planned.accounts.map((a) => a.accountId) }, 'publish run started');
+  const limit = pLimit(Math.max(1, run.maxParallelAccounts ?? 4));
+  const summaries = await Promise.all(
+    planned.selected.map((account) =>
+      limit(async () => {
+        const step: AccountStep = { runId: planned.runId, period: planned.period, request: planned.request, accountId: account.accountId, invocation: 1 };
+        const outcome = await runAccountStep(step, deps, { deadlineAt: run.deadlineAt, confirmRetirements: run.confirmRetirements });
+        return outcome.done ? outcome.summary : outOfTime(outcome.summary);
+      }),
+    ),
+  );
+  return { runId: planned.runId, period: planned.period, dryRun: planned.request.dryRun, accounts: [...summaries, ...planned.invalid] };
+}
+
+/** An account this process could not finish: it says so, and publishing again finishes it. */
+function outOfTime(summary: AccountSummary): AccountSummary {
+  return {
+    ...summary,
+    error: 'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)',
+  };
 }

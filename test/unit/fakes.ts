@@ -19,7 +19,13 @@ import type {
   EventSink,
   InvalidItem,
   LedgerEntry,
+  LedgerRepository,
   LedgerRow,
+  OwnedConfiguration,
+  OwnershipRepository,
+  ResolutionCache,
+  RunLock,
+  RunRecord,
   Mapping,
   MappingsRepository,
   PublisherDeps,
@@ -114,9 +120,9 @@ export class FakeConnectWise implements ConnectWisePort {
     this.configurations[index] = patched;
     return patched;
   }
-  async deleteConfiguration(id: number) {
-    this.calls.push(`DELETE ${id}`);
-    this.configurations = this.configurations.filter((c) => c.id !== id);
+  async listCompaniesByIds(ids: readonly number[]) {
+    this.calls.push(`GET companies ${ids.join(',')}`);
+    return this.companies.filter((c) => ids.includes(c.id));
   }
   async listManagementSetups() {
     this.calls.push('GET management');
@@ -160,9 +166,6 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
   async record(rows: readonly LedgerRow[]) {
     this.ledger.push(...rows);
   }
-  async listLedger(): Promise<LedgerEntry[]> {
-    return [];
-  }
 
   addUsage(accountId: string, clientId: string, gb: number, period = '2026-10') {
     this.usage.push({ accountId, usageKey: `${period}#${clientId}`, period, clientId, billableSpaceGb: gb });
@@ -171,13 +174,91 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
 
 export const SECRET: ConnectWiseSecret = { site: 'https://cw.example.com', companyId: 'acme', publicKey: 'pk', privateKey: 'sk', clientId: 'cid' };
 
-export function makeDeps(store: MemoryStore, cw: FakeConnectWise, events?: EventSink): PublisherDeps & { sent: { type: string; detail: Record<string, unknown> }[] } {
+/** The Ledger's other item families in memory: ownership, resolution cache, run records, the run lock. */
+export class MemoryLedger implements LedgerRepository, OwnershipRepository, ResolutionCache, RunLock {
+  owned = new Map<string, OwnedConfiguration>();
+  resolved = new Map<string, Map<string, readonly number[]>>();
+  runs: RunRecord[] = [];
+  locks = new Map<string, string>();
+  rows = new Map<string, LedgerEntry>();
+
+  constructor(private readonly store: MemoryStore) {}
+
+  async record(rows: readonly LedgerRow[]) {
+    await this.store.record(rows);
+    for (const r of rows) {
+      const key = `${r.accountId}#${r.period}#${r.clientId}`;
+      const before = this.rows.get(key);
+      const billed = r.status === 'published' || r.status === 'unchanged';
+      this.rows.set(key, {
+        clientId: r.clientId,
+        managedId: r.managedId,
+        status: r.status === 'unchanged' ? 'published' : r.status,
+        outcome: r.status,
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.billableSpaceGb !== undefined ? { billableSpaceGb: r.billableSpaceGb } : {}),
+        ...(billed && r.billableSpaceGb !== undefined ? { publishedGb: r.billableSpaceGb, publishedAt: r.at } : before?.publishedGb !== undefined ? { publishedGb: before.publishedGb } : {}),
+        ...(r.companyId !== undefined ? { companyId: r.companyId } : {}),
+        ...(r.configurationId !== undefined ? { configurationId: r.configurationId } : {}),
+        ...(r.retiredConfigurationIds ? { retiredConfigurationIds: r.retiredConfigurationIds } : {}),
+        runId: r.runId,
+        updatedAt: r.at,
+      });
+    }
+  }
+  async list(accountId: string, period: string) {
+    return [...this.rows].filter(([k]) => k.startsWith(`${accountId}#${period}#`)).map(([, v]) => v);
+  }
+  async recordRun(run: RunRecord) {
+    this.runs.push(run);
+  }
+  async listRuns(accountId: string) {
+    return this.runs.filter((r) => r.accountId === accountId).reverse();
+  }
+  async listByAccount(accountId: string) {
+    return [...this.owned.values()].filter((o) => o.accountId === accountId);
+  }
+  async put(records: readonly OwnedConfiguration[]) {
+    for (const r of records) this.owned.set(`${r.accountId}#${r.configurationId}`, r);
+  }
+  async load(accountId: string) {
+    return this.resolved.get(accountId) ?? new Map();
+  }
+  async save(accountId: string, found: ReadonlyMap<string, readonly number[]>) {
+    this.resolved.set(accountId, new Map([...(this.resolved.get(accountId) ?? []), ...found]));
+  }
+  async acquire(accountId: string, runId: string) {
+    const holder = this.locks.get(accountId);
+    if (holder !== undefined && holder !== runId) return { heldBy: holder, since: '2026-11-01T06:00:00.000Z' };
+    this.locks.set(accountId, runId);
+    return undefined;
+  }
+  async release(accountId: string, runId: string) {
+    if (this.locks.get(accountId) === runId) this.locks.delete(accountId);
+  }
+}
+
+export function makeDeps(
+  store: MemoryStore,
+  cw: FakeConnectWise,
+  events?: EventSink,
+  ledger: MemoryLedger = new MemoryLedger(store),
+): PublisherDeps & { sent: { type: string; detail: Record<string, unknown> }[]; memory: MemoryLedger } {
   const sent: { type: string; detail: Record<string, unknown> }[] = [];
+  let run = 0;
   return {
     accounts: store,
     mappings: store,
     usage: store,
-    ledger: { record: (rows) => store.record(rows), list: async () => [] },
+    ledger,
+    ownership: {
+      listByAccount: (a) => ledger.listByAccount(a),
+      put: (r) => ledger.put(r),
+    },
+    resolutionCache: { load: (a) => ledger.load(a), save: (a, f) => ledger.save(a, f) },
+    runLock: { acquire: (a, r) => ledger.acquire(a, r), release: (a, r) => ledger.release(a, r) },
+    memory: ledger,
+    sleep: async () => undefined,
     secrets: { load: async () => SECRET },
     connectWise: async () => cw,
     events: events ?? {
@@ -186,7 +267,7 @@ export function makeDeps(store: MemoryStore, cw: FakeConnectWise, events?: Event
       },
     },
     clock: () => new Date('2026-11-01T06:00:00Z'),
-    newRunId: () => 'run-1',
+    newRunId: () => `run-${++run}`,
     logger: pino({ level: 'silent' }),
     sent,
   };
@@ -198,4 +279,6 @@ export const ACCOUNT: Account = {
   managementItName: 'Backup Cloud',
   enabled: true,
   configurationTypeName: 'Backup Stats',
+  maxBillableSpaceGb: 1_000_000,
+  requestsPerMinute: 600,
 };

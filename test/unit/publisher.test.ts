@@ -108,21 +108,38 @@ describe('Function: runPublish', () => {
     expect(account.published).toBe(3);
   });
 
-  it('keeps the oldest of duplicate configurations and deletes the others', async () => {
+  it('adopts the oldest active pre-existing configuration on first publish and never touches the others', async () => {
     const first = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
-    const dup = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 3, backupYear: 2026, backupMonth: 9 });
-    const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
-    expect(results['client-a']).toMatchObject({ status: 'published', configurationId: first.id });
-    expect(cw.writes()).toContain(`DELETE ${dup.id}`);
-    expect(cw.configurations.filter((c) => c.deviceIdentifier === 'client-a').map((c) => c.id)).toEqual([first.id]);
+    const other = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 3, backupYear: 2026, backupMonth: 9 });
+    const deps = makeDeps(store, cw);
+    const results = byClient((await runPublish({ clientIds: ['client-a'] }, deps)).accounts[0]!);
+    expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: first.id });
+    expect(cw.writes()).toEqual(['POST sync 1']);
+    expect(cw.configurations.find((c) => c.id === other.id)).toEqual(other);
+    expect([...deps.memory.owned.values()].map((o) => [o.configurationId, o.origin, o.active])).toEqual([[first.id, 'adopted', true]]);
   });
 
-  it('prefers an active duplicate over an older inactive one', async () => {
+  it('adopts an active configuration rather than an older inactive one, and deletes nothing', async () => {
     const inactive = cw.addConfiguration(1, 'client-a', { activeFlag: false, backupBillableSpaceGb: 1, backupYear: 2025, backupMonth: 1 });
     const active = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
-    expect(results['client-a']).toMatchObject({ status: 'published', configurationId: active.id });
-    expect(cw.writes()).toEqual([`DELETE ${inactive.id}`, 'POST sync 1']);
+    expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: active.id });
+    expect(cw.writes()).toEqual(['POST sync 1']);
+    expect(cw.configurations.find((c) => c.id === inactive.id)?.activeFlag).toBe(false);
+  });
+
+  it('retires (never deletes) a second owned configuration of a client on its company', async () => {
+    const deps = makeDeps(store, cw);
+    await runPublish({ clientIds: ['client-a'] }, deps);
+    const kept = cw.configurations.find((c) => c.deviceIdentifier === 'client-a')!;
+    // A second configuration the product created, e.g. by an earlier version's race.
+    const dup = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
+    await deps.memory.put([{ ...deps.memory.owned.get(`acct-1#${kept.id}`)!, configurationId: dup.id }]);
+    cw.calls = [];
+    const results = byClient((await runPublish({ clientIds: ['client-a'] }, deps)).accounts[0]!);
+    expect(results['client-a']).toMatchObject({ status: 'published', configurationId: kept.id, retiredConfigurationIds: [dup.id] });
+    expect(cw.writes()).toEqual([`PATCH ${dup.id} activeFlag`, 'POST sync 1']);
+    expect(cw.calls.some((c) => c.startsWith('DELETE'))).toBe(false);
   });
 
   it('does not create a duplicate when a create was saved but its answer was lost', async () => {
@@ -203,7 +220,7 @@ describe('Function: runPublish', () => {
     store.addUsage('acct-1', 'client-x', 1);
     const deps = makeDeps(store, cw);
     await runPublish({}, deps);
-    expect(store.ledger.map((r) => [r.clientId, r.status])).toEqual([
+    expect(store.ledger.map((r) => [r.clientId, r.status]).sort()).toEqual([
       ['client-a', 'published'],
       ['client-b', 'published'],
       ['client-c', 'published'],
@@ -253,7 +270,7 @@ describe('Function: runPublish', () => {
   it('reports progress once per client sent to ConnectWise', async () => {
     const seen: string[] = [];
     const progress = { start: (total: number, label: string) => seen.push(`start ${total} ${label}`), increment: () => seen.push('+1'), stop: () => seen.push('stop') };
-    await runPublish({}, { ...makeDeps(store, cw), progress });
+    await runPublish({}, { ...makeDeps(store, cw), progress: () => progress });
     expect(seen).toEqual(['start 3 acct-1: publishing', '+1', '+1', '+1', 'stop']);
   });
 

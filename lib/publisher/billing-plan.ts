@@ -1,0 +1,239 @@
+import type { Company, Configuration, PatchOperation } from '../connectwise/types.js';
+import { massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../contract.js';
+import type { Period } from '../period.js';
+import { isActive, laterPeriodHeld, patchFor, retirePatch, type ManagedStatuses } from './configuration-sync.js';
+import type { Candidate, RetireCandidate } from './plan-clients.js';
+import type { ClientResult, OwnedConfiguration } from './ports.js';
+import type { CompanyIndex } from './resolution.js';
+
+/** Why a configuration stops being billed, beyond the contract's per-client reasons. */
+export type RetireWhy = RetireReason | 'duplicate';
+
+export interface Retirement {
+  readonly configuration: Configuration;
+  readonly why: RetireWhy;
+  readonly patch: readonly PatchOperation[];
+}
+
+/** What one client's publish will do in ConnectWise. */
+export interface PublishAction {
+  readonly kind: 'publish';
+  readonly candidate: Candidate;
+  readonly company: Company;
+  /** The configuration to keep (owned, or adopted when `adopt`); absent → create one. */
+  readonly keep?: Configuration | undefined;
+  readonly adopt: boolean;
+  readonly patch: readonly PatchOperation[];
+  /** Owned configurations the client no longer needs: on another company (moved), or duplicates. */
+  readonly retire: readonly Retirement[];
+  /** Ids of the client's configurations on the company now (to recognise our own create after a lost answer). */
+  readonly knownIds: ReadonlySet<number>;
+}
+
+/** A client that stops being billed: each of its owned active configurations is retired. */
+export interface RetireAction {
+  readonly kind: 'retire';
+  readonly clientId: string;
+  readonly managedId: string;
+  readonly why: RetireReason;
+  readonly retire: readonly Retirement[];
+}
+
+export type ClientAction = PublishAction | RetireAction;
+
+export interface BillingPlan {
+  readonly actions: readonly ClientAction[];
+  /** Outcomes decided here without writing: failures, skips, and (on a dry run) the planned ones. */
+  readonly settled: readonly ClientResult[];
+  /** Ownership records to correct: owned configurations that ConnectWise no longer has active. */
+  readonly stale: readonly OwnedConfiguration[];
+}
+
+export interface BillingPlanInput {
+  readonly period: Period;
+  readonly candidates: readonly Candidate[];
+  readonly retirements: readonly RetireCandidate[];
+  /** Every configuration of the account's type (by type id), as ConnectWise lists them now. */
+  readonly configurations: readonly Configuration[];
+  readonly owned: readonly OwnedConfiguration[];
+  readonly companies: CompanyIndex;
+  readonly statuses: ManagedStatuses;
+  readonly managementItName: string;
+  readonly allowOlderPeriod: boolean;
+  readonly allowMassRetire: boolean;
+  /** Owned active configurations when the run started (the mass-retirement guard's base). */
+  readonly ownedActiveAtStart: number;
+}
+
+const byId = (a: Configuration, b: Configuration) => a.id - b.id;
+const activeFirst = (a: Configuration, b: Configuration) => Number(!isActive(a)) - Number(!isActive(b)) || byId(a, b);
+
+export function retirementReason(why: RetireWhy): string {
+  return why === 'duplicate' ? 'a duplicate of the configuration kept for the client' : RETIRE_REASONS[why];
+}
+
+function olderPeriodReason(held: Period, period: Period): string {
+  return (
+    `its configuration holds ${held.key}, later than ${period.key}: a run never writes an older month over a newer one ` +
+    '(re-run with --allow-older-period, allowOlderPeriod: true, if you really mean to go back)'
+  );
+}
+
+/**
+ * Pure: from what ConnectWise holds now and what the account owns, decides each client's writes.
+ * Only owned configurations are written; a client's first publish on a company adopts the oldest
+ * active configuration of the type with its client id there; nothing is ever deleted.
+ */
+export function planBilling(input: BillingPlanInput): BillingPlan {
+  const ownedIds = new Map<number, OwnedConfiguration>();
+  for (const o of input.owned) ownedIds.set(o.configurationId, o);
+  const byClient = new Map<string, Configuration[]>();
+  for (const c of input.configurations) {
+    if (!c.deviceIdentifier) continue;
+    byClient.set(c.deviceIdentifier, [...(byClient.get(c.deviceIdentifier) ?? []), c]);
+  }
+  const listed = new Map(input.configurations.map((c) => [c.id, c]));
+  const actions: ClientAction[] = [];
+  const settled: ClientResult[] = [];
+
+  for (const candidate of input.candidates) {
+    const decided = planPublish(candidate, byClient.get(candidate.clientId) ?? [], ownedIds, input);
+    if ('kind' in decided) actions.push(decided);
+    else settled.push(decided);
+  }
+
+  const noUsage: RetireAction[] = [];
+  for (const r of input.retirements) {
+    const targets = r.owned
+      .map((o) => listed.get(o.configurationId))
+      .filter((c): c is Configuration => c !== undefined && isActive(c))
+      .sort(byId);
+    const base = { clientId: r.clientId, managedId: r.managedId };
+    if (targets.length === 0) {
+      settled.push({ ...base, status: 'skipped', reason: `${RETIRE_REASONS[r.why]}; its configurations are already inactive in ConnectWise` });
+      continue;
+    }
+    const later = targets.map((c) => laterPeriodHeld(c, input.period)).find((p) => p !== undefined);
+    if (later && !input.allowOlderPeriod) {
+      settled.push({ ...base, status: 'failed', reason: `not retired: ${olderPeriodReason(later, input.period)}` });
+      continue;
+    }
+    const action: RetireAction = {
+      kind: 'retire',
+      ...base,
+      why: r.why,
+      retire: targets.map((configuration) => ({ configuration, why: r.why, patch: retirePatch(configuration, input.statuses) })),
+    };
+    if (r.why === 'noUsage') noUsage.push(action);
+    else actions.push(action);
+  }
+
+  // Mass-retirement guard: many clients without usage at once looks like incomplete metering.
+  const held = noUsage.reduce((n, a) => n + a.retire.length, 0);
+  const threshold = massRetirementThreshold(input.ownedActiveAtStart);
+  if (held > threshold && !input.allowMassRetire) {
+    for (const a of noUsage) {
+      settled.push({
+        clientId: a.clientId,
+        managedId: a.managedId,
+        status: 'failed',
+        reason:
+          `retirement held: ${held} of the account's ${input.ownedActiveAtStart} billed configurations have no usage for ${input.period.key} ` +
+          `(more than ${threshold} at once), which usually means the metering is incomplete; nothing was changed for this client. ` +
+          'Fix the usage data and publish again, or, if these clients really stopped, re-run with --allow-mass-retire (allowMassRetire: true)',
+      });
+    }
+  } else actions.push(...noUsage);
+
+  // Owned records whose configuration ConnectWise no longer lists as active: correct the record.
+  const stale = input.owned.filter((o) => o.active && !isActive(listed.get(o.configurationId) ?? { activeFlag: false } as Configuration));
+  return { actions, settled, stale };
+}
+
+function planPublish(
+  candidate: Candidate,
+  clientConfigs: readonly Configuration[],
+  ownedIds: ReadonlyMap<number, OwnedConfiguration>,
+  input: BillingPlanInput,
+): PublishAction | ClientResult {
+  const base = { clientId: candidate.clientId, managedId: candidate.managedId, billableSpaceGb: candidate.billableSpaceGb };
+  const matches = input.companies.get(candidate.managedId) ?? [];
+  if (matches.length === 0) {
+    return {
+      ...base,
+      status: 'failed',
+      reason: `Managed ID "${candidate.managedId}" is not on any company's Management tab for solution "${input.managementItName}"`,
+    };
+  }
+  if (matches.length > 1) {
+    return {
+      ...base,
+      status: 'failed',
+      reason: `Managed ID "${candidate.managedId}" is on ${matches.length} companies (${matches.map((c) => c.identifier).join(', ')}); it must be on exactly one`,
+    };
+  }
+  const company = matches[0]!;
+  const where = { companyId: company.id, companyIdentifier: company.identifier };
+  const owned = clientConfigs.filter((c) => ownedIds.has(c.id));
+  const ownedHere = owned.filter((c) => c.company.id === company.id).sort(activeFirst);
+  let keep: Configuration | undefined = ownedHere[0];
+  let adopt = false;
+  if (!keep) {
+    // First publish of this client on this company: adopt the oldest active configuration there.
+    keep = clientConfigs.filter((c) => c.company.id === company.id && !ownedIds.has(c.id) && isActive(c)).sort(byId)[0];
+    adopt = keep !== undefined;
+  }
+  const retire: Retirement[] = [
+    ...ownedHere.slice(1).filter(isActive).map((configuration) => ({ configuration, why: 'duplicate' as const })),
+    ...owned.filter((c) => c.company.id !== company.id && isActive(c)).map((configuration) => ({ configuration, why: 'moved' as const })),
+  ].map((r) => ({ ...r, patch: retirePatch(r.configuration, input.statuses) }));
+
+  for (const touched of [keep, ...retire.map((r) => r.configuration)]) {
+    const later = touched && laterPeriodHeld(touched, input.period);
+    if (later && !input.allowOlderPeriod) return { ...base, ...where, status: 'failed', reason: olderPeriodReason(later, input.period) };
+  }
+  const desired = { billableSpaceGb: candidate.billableSpaceGb, year: input.period.year, month: input.period.month };
+  return {
+    kind: 'publish',
+    candidate,
+    company,
+    keep,
+    adopt,
+    patch: keep ? patchFor(keep, desired, input.statuses) : [],
+    retire,
+    knownIds: new Set(clientConfigs.filter((c) => c.company.id === company.id).map((c) => c.id)),
+  };
+}
+
+/** Whether a publish action writes anything to ConnectWise. */
+export function publishWrites(action: PublishAction): boolean {
+  return !action.keep || action.patch.length > 0 || action.retire.some((r) => r.patch.length > 0);
+}
+
+/** What a dry run reports for an action: `planned` with what it would do, or `unchanged`. */
+export function dryRunResult(action: ClientAction): ClientResult {
+  if (action.kind === 'retire') {
+    return {
+      clientId: action.clientId,
+      managedId: action.managedId,
+      status: 'planned',
+      action: 'retire',
+      reason: `would stop billing: ${RETIRE_REASONS[action.why]}`,
+      configurationId: action.retire[0]!.configuration.id,
+      retiredConfigurationIds: action.retire.map((r) => r.configuration.id),
+    };
+  }
+  const { candidate, company, keep } = action;
+  const retired = action.retire.map((r) => r.configuration.id);
+  return {
+    clientId: candidate.clientId,
+    managedId: candidate.managedId,
+    billableSpaceGb: candidate.billableSpaceGb,
+    companyId: company.id,
+    companyIdentifier: company.identifier,
+    ...(keep ? { configurationId: keep.id } : {}),
+    ...(retired.length ? { retiredConfigurationIds: retired } : {}),
+    ...(publishWrites(action) ? { status: 'planned' as const, action: 'publish' as const } : { status: 'unchanged' as const }),
+    ...(action.retire.length ? { reason: action.retire.map((r) => `would stop billing configuration ${r.configuration.id}: ${retirementReason(r.why)}`).join('; ') } : {}),
+  };
+}

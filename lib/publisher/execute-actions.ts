@@ -1,0 +1,146 @@
+import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { Configuration } from '../connectwise/types.js';
+import { RETIRE_REASONS } from '../contract.js';
+import type { Period } from '../period.js';
+import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
+import { retirementReason, type ClientAction, type PublishAction, type RetireAction, type Retirement } from './billing-plan.js';
+import { createConfiguration } from './configuration-sync.js';
+import type { AccountSetup } from './setup.js';
+import type { Account, ClientResult, OwnedConfiguration } from './ports.js';
+
+export interface ExecutionContext {
+  readonly connectWise: ConnectWisePort;
+  readonly account: Account;
+  readonly setup: AccountSetup;
+  readonly period: Period;
+  readonly runId: string;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** What the account owned before this action (origin is kept when a record is updated). */
+  readonly owned: ReadonlyMap<number, OwnedConfiguration>;
+}
+
+export interface ActionOutcome {
+  readonly result: ClientResult;
+  /** Ownership records to write: created, adopted, updated or retired configurations. */
+  readonly ownership: readonly OwnedConfiguration[];
+}
+
+/** Carries out one client's action. Throws on a ConnectWise error (the caller fails that client only). */
+export async function executeAction(action: ClientAction, ctx: ExecutionContext): Promise<ActionOutcome> {
+  return action.kind === 'publish' ? executePublish(action, ctx) : executeRetire(action, ctx);
+}
+
+function record(
+  ctx: ExecutionContext,
+  clientId: string,
+  managedId: string,
+  configuration: Pick<Configuration, 'id'> & { company: { id: number } },
+  change: { active: boolean; origin?: OwnedConfiguration['origin']; period?: string; retiredReason?: string },
+): OwnedConfiguration {
+  const before = ctx.owned.get(configuration.id);
+  return {
+    accountId: ctx.account.accountId,
+    clientId,
+    configurationId: configuration.id,
+    companyId: configuration.company.id,
+    managedId,
+    origin: change.origin ?? before?.origin ?? 'created',
+    active: change.active,
+    period: change.period ?? before?.period,
+    retiredReason: change.active ? undefined : change.retiredReason,
+    updatedAt: ctx.now().toISOString(),
+    runId: ctx.runId,
+  };
+}
+
+async function retireAll(
+  ctx: ExecutionContext,
+  clientId: string,
+  managedId: string,
+  retirements: readonly Retirement[],
+): Promise<OwnedConfiguration[]> {
+  const records: OwnedConfiguration[] = [];
+  for (const r of retirements) {
+    if (r.patch.length > 0) await ctx.connectWise.patchConfiguration(r.configuration.id, r.patch);
+    records.push(record(ctx, clientId, managedId, r.configuration, { active: false, retiredReason: retirementReason(r.why) }));
+  }
+  return records;
+}
+
+async function executePublish(action: PublishAction, ctx: ExecutionContext): Promise<ActionOutcome> {
+  const { candidate, company } = action;
+  const { period } = ctx;
+  let configuration: Configuration;
+  let wrote = false;
+  let origin: OwnedConfiguration['origin'] | undefined = action.adopt ? 'adopted' : undefined;
+  if (!action.keep) {
+    configuration = await createConfiguration(
+      ctx.connectWise,
+      {
+        typeName: ctx.account.configurationTypeName,
+        knownIds: action.knownIds,
+        create: {
+          name: (candidate.clientName || candidate.clientId).slice(0, MAX_IDENTIFIER_LENGTH),
+          type: { id: ctx.setup.type.id },
+          company: { id: company.id },
+          deviceIdentifier: candidate.clientId,
+          activeFlag: true,
+          backupBillableSpaceGb: candidate.billableSpaceGb,
+          backupYear: period.year,
+          backupMonth: period.month,
+        },
+      },
+      ctx.sleep,
+    );
+    origin = 'created';
+    wrote = true;
+  } else if (action.patch.length > 0) {
+    configuration = await ctx.connectWise.patchConfiguration(action.keep.id, action.patch);
+    wrote = true;
+  } else configuration = action.keep;
+  // Retire what the client no longer needs only once its new configuration bills: never a gap.
+  const retired = await retireAll(ctx, candidate.clientId, candidate.managedId, action.retire);
+  if (action.retire.some((r) => r.patch.length > 0)) wrote = true;
+  const kept = record(ctx, candidate.clientId, candidate.managedId, { id: configuration.id, company: { id: company.id } }, {
+    active: true,
+    period: period.key,
+    ...(origin ? { origin } : {}),
+  });
+  const retiredIds = action.retire.map((r) => r.configuration.id);
+  return {
+    result: {
+      clientId: candidate.clientId,
+      managedId: candidate.managedId,
+      billableSpaceGb: candidate.billableSpaceGb,
+      companyId: company.id,
+      companyIdentifier: company.identifier,
+      configurationId: configuration.id,
+      status: wrote ? 'published' : 'unchanged',
+      ...(retiredIds.length
+        ? {
+            retiredConfigurationIds: retiredIds,
+            reason: action.retire.map((r) => `configuration ${r.configuration.id} on company ${r.configuration.company.id} retired: ${retirementReason(r.why)}`).join('; '),
+          }
+        : {}),
+    },
+    ownership: [kept, ...retired],
+  };
+}
+
+async function executeRetire(action: RetireAction, ctx: ExecutionContext): Promise<ActionOutcome> {
+  const ownership = await retireAll(ctx, action.clientId, action.managedId, action.retire);
+  const first = action.retire[0]!.configuration;
+  return {
+    result: {
+      clientId: action.clientId,
+      managedId: action.managedId,
+      status: 'retired',
+      reason: `billing stopped: ${RETIRE_REASONS[action.why]}`,
+      companyId: first.company.id,
+      configurationId: first.id,
+      retiredConfigurationIds: action.retire.map((r) => r.configuration.id),
+    },
+    ownership,
+  };
+}
