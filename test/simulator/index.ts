@@ -14,7 +14,7 @@ import { createSeed } from './seed.js';
 import type { FollowedRedirect, RecordedRequest } from './server.js';
 import { SimulatorServer } from './server.js';
 import { SimulatorState } from './state.js';
-import type { SimulatorFaults } from './faults.js';
+import type { FaultKind, SimulatorFaults } from './faults.js';
 import type { BilledAddition } from './state.js';
 import type { RateLimitOptions, RateLimitViolation } from './rate-limit.js';
 import { maxInAnyWindow } from './rate-limit.js';
@@ -40,6 +40,18 @@ export interface SimulatorOptions {
   rateLimit?: RateLimitOptions;
   /** Milliseconds clock for request times, the throttle and Retry-After. Default Date.now. */
   clock?: () => number;
+}
+
+/** Selects recorded requests: every given criterion must hold. */
+export interface RequestFilter {
+  /** Case-insensitive. */
+  method?: string;
+  /** Exact relative path (leading '/' ignored) or a RegExp tested against it. */
+  path?: string | RegExp;
+  /** Status answered (0 = dropped before an answer). */
+  status?: number;
+  /** Only requests that carried this fault / were throttled. */
+  fault?: FaultKind;
 }
 
 export interface Simulator {
@@ -72,6 +84,12 @@ export interface Simulator {
   readonly redirectsFollowed: readonly FollowedRedirect[];
   /** The most requests (every request, login/companyinfo included) that arrived within any `windowMs`. */
   maxRequestsInAnyWindow(windowMs: number): number;
+  /** Recorded requests matching the filter, in arrival order. */
+  requestsMatching(filter?: RequestFilter): RecordedRequest[];
+  /** How many recorded requests match, e.g. `countRequests({ method: 'GET', path: /managementSummaryReports/ })`. */
+  countRequests(filter?: RequestFilter): number;
+  /** Ids of the companies whose Management tab (managementSummaryReports, list/count/one) was read, ascending, each once. */
+  managementTabsRead(): number[];
   /** Clears `requests`, `violations`, `redirectsFollowed`, the throttle's window and pending Retry-Afters. */
   resetRequests(): void;
   close(): Promise<void>;
@@ -129,6 +147,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxRequestsInAnyWindow(windowMs: number) {
       return maxInAnyWindow(server.requests.map((r) => r.at), windowMs);
     },
+    requestsMatching(filter = {}) {
+      return server.requests.filter((r) => matchesRequest(r, filter));
+    },
+    countRequests(filter = {}) {
+      return server.requests.reduce((n, r) => n + (matchesRequest(r, filter) ? 1 : 0), 0);
+    },
+    managementTabsRead() {
+      const ids = new Set<number>();
+      for (const r of server.requests) {
+        const m = /^company\/companies\/(\d+)\/managementSummaryReports(?:\/|$)/.exec(r.path);
+        if (r.method === 'GET' && m?.[1]) ids.add(Number(m[1]));
+      }
+      return [...ids].sort((a, b) => a - b);
+    },
     resetRequests() {
       server.requests.length = 0;
       server.redirectsFollowed.length = 0;
@@ -138,6 +170,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return server.close();
     },
   };
+}
+
+function matchesRequest(r: RecordedRequest, filter: RequestFilter): boolean {
+  if (filter.method !== undefined && r.method !== filter.method.toUpperCase()) return false;
+  if (filter.status !== undefined && r.status !== filter.status) return false;
+  if (filter.fault !== undefined && r.fault !== filter.fault) return false;
+  if (filter.path !== undefined) {
+    if (typeof filter.path === 'string') return r.path === filter.path.replace(/^\//, '');
+    filter.path.lastIndex = 0;
+    return filter.path.test(r.path);
+  }
+  return true;
 }
 
 export { SimulatorState } from './state.js';

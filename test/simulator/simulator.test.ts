@@ -160,6 +160,26 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
       expect(sim.requests).toHaveLength(0);
     });
 
+    it('counts and selects requests by method, path (string or RegExp), status and fault', async () => {
+      const setup = sim.seed.backupBillingSetup();
+      const one = sim.seed.backupClient(setup, { identifier: 'One', name: 'One', managedId: 'O-1' });
+      const two = sim.seed.backupClient(setup, { identifier: 'Two', name: 'Two', managedId: 'T-1' });
+      sim.resetRequests();
+      await call(sim, 'GET', `company/companies/${two.company.id}/managementSummaryReports`);
+      await call(sim, 'GET', `company/companies/${one.company.id}/managementSummaryReports/count`);
+      await call(sim, 'GET', `company/companies/${two.company.id}/managementSummaryReports`, { query: { pageSize: 1000 } });
+      await call(sim, 'GET', 'company/companies');
+      await call(sim, 'GET', 'company/companies', { query: { pageSize: 1001 } });
+      await call(sim, 'POST', 'company/configurations', { body: {} });
+      expect(sim.countRequests()).toBe(6);
+      expect(sim.countRequests({ method: 'get', path: /managementSummaryReports/ })).toBe(3);
+      expect(sim.countRequests({ path: '/company/companies' })).toBe(2);
+      expect(sim.countRequests({ path: 'company/companies', status: 400 })).toBe(1);
+      expect(sim.countRequests({ method: 'DELETE' })).toBe(0);
+      expect(sim.requestsMatching({ method: 'POST' })).toEqual([expect.objectContaining({ path: 'company/configurations', status: 400 })]);
+      expect(sim.managementTabsRead()).toEqual([one.company.id, two.company.id]);
+    });
+
     it('adds the configured latency before answering', async () => {
       sim.setLatency(120);
       try {
