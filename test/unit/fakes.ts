@@ -44,6 +44,8 @@ export class FakeConnectWise implements ConnectWisePort {
   setups: ManagementSetup[] = [{ id: 1 }];
   syncAnswer: SyncResult = { success: true, message: 'ok' };
   calls: string[] = [];
+  /** Called on every write (tests move a clock with it). */
+  onWrite: () => void = () => undefined;
   /** Make the next N creates save the record but lose the answer. */
   loseCreateAnswers = 0;
   private nextId = 1000;
@@ -105,6 +107,7 @@ export class FakeConnectWise implements ConnectWisePort {
   }
   async createConfiguration(input: NewConfiguration) {
     this.calls.push(`POST ${input.deviceIdentifier}`);
+    this.onWrite();
     const created: Configuration = { ...input, id: this.nextId++, type: { id: input.type.id, name: this.types.find((t) => t.id === input.type.id)?.name ?? '' } };
     this.configurations.push(created);
     if (this.loseCreateAnswers > 0) {
@@ -115,6 +118,7 @@ export class FakeConnectWise implements ConnectWisePort {
   }
   async patchConfiguration(id: number, operations: readonly PatchOperation[]) {
     this.calls.push(`PATCH ${id} ${operations.map((o) => o.path).join(',')}`);
+    this.onWrite();
     const index = this.configurations.findIndex((c) => c.id === id);
     const patched = { ...this.configurations[index]!, ...Object.fromEntries(operations.map((o) => [o.path, o.value])) } as Configuration;
     this.configurations[index] = patched;
