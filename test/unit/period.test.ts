@@ -17,9 +17,14 @@ describe('period', () => {
 
   describe('parsePeriod', () => {
     const now = new Date('2026-11-25T00:00:00Z');
-    it('accepts YYYY-MM up to the current month', () => {
-      expect(parsePeriod('2026-11', now)).toEqual({ year: 2026, month: 11, key: '2026-11' });
+    it('accepts YYYY-MM up to the month before the current one', () => {
+      expect(parsePeriod('2026-10', now)).toEqual({ year: 2026, month: 10, key: '2026-10' });
       expect(parsePeriod('2024-02', now).month).toBe(2);
+    });
+    it('refuses the current (open) month unless allowOpenPeriod, naming the flag', () => {
+      expect(() => parsePeriod('2026-11', now)).toThrow(InputValidationError);
+      expect(() => parsePeriod('2026-11', now)).toThrow(/not over yet.*--allow-open-period/);
+      expect(parsePeriod('2026-11', now, 'period', { allowOpenPeriod: true })).toEqual({ year: 2026, month: 11, key: '2026-11' });
     });
     it.each(['2026-13', '2026-00', '26-10', '2026-1', '2026/10', '', '2026-10-01'])('rejects %p naming the field', (value) => {
       expect(() => parsePeriod(value, now)).toThrow(InputValidationError);
