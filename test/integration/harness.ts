@@ -5,11 +5,11 @@ import { createDocumentClient } from '../../lib/aws/dynamo-client.js';
 import { readConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { createAwsClients } from '../../lib/runtime.js';
-import { createHandler } from '../../functions/publish/handler.js';
-import { runCli } from '../../lib/cli/program.js';
+import { createHandler, type InvocationContext } from '../../functions/publish/handler.js';
+import type { PublisherDeps, RunSummary } from '../../lib/publisher/ports.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
-import type { BackupBillingSetup } from '../simulator/seed.js';
+import type { BackupBillingSetup, BackupBillingSetupOptions } from '../simulator/seed.js';
 
 export const BUS = 'cwpub-test-bus';
 
@@ -36,14 +36,22 @@ export class Harness {
   }
 
   /** A new account with its own secret and its own simulated ConnectWise site, set up for backup billing. */
-  async account(options: { secret?: Record<string, unknown> | string; managementItName?: string } = {}): Promise<TestAccount> {
+  async account(
+    options: {
+      secret?: Record<string, unknown> | string;
+      managementItName?: string;
+      setup?: BackupBillingSetupOptions;
+      /** Extra attributes of the Accounts item (maxBillableSpaceGb, requestsPerMinute, ...). */
+      item?: Record<string, unknown>;
+    } = {},
+  ): Promise<TestAccount> {
     const accountId = `acct-${++this.counter}`;
     const sim = await startSimulator();
-    const setup = sim.seed.backupBillingSetup({ solutionName: options.managementItName ?? 'Backup Cloud' });
+    const setup = sim.seed.backupBillingSetup({ solutionName: options.managementItName ?? 'Backup Cloud', ...options.setup });
     const secretId = `cwpub/${accountId}`;
     const secret = options.secret ?? { site: sim.url, ...sim.credentials, codebase: sim.codebase };
     this.aws.standIns.secrets.set(secretId, typeof secret === 'string' ? secret : JSON.stringify(secret));
-    await this.put(TABLES.ACCOUNTS_TABLE, { accountId, secretId, managementItName: 'Backup Cloud' });
+    await this.put(TABLES.ACCOUNTS_TABLE, { accountId, secretId, managementItName: 'Backup Cloud', ...options.item });
     return new TestAccount(this, accountId, secretId, sim, setup);
   }
 
@@ -64,13 +72,24 @@ export class Harness {
       },
     });
     const config = readConfig(process.env);
-    return createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink) });
+    const handler = createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink) });
+    // The contract's inputs answer with the run summary.
+    return handler as (event: unknown, context?: InvocationContext) => Promise<RunSummary>;
+  }
+
+  /** The handler for state machine tasks, whose answers have their own shapes. */
+  taskHandler(overrides: Partial<PublisherDeps> = {}) {
+    const config = readConfig(process.env);
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (this.logs.push(chunk.toString()), done()) });
+    return createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink), overrides });
   }
 
   /** The real CLI, in-process. */
   async cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
+    // Loaded on first use: handler-only test files do not load the CLI.
+    const { runCli } = await import('../../lib/cli/program.js');
     const code = await runCli(argv, {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
