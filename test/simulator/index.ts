@@ -211,7 +211,16 @@ export type {
   TableName,
 } from './state.js';
 export { Table } from './table.js';
-export type { BackupBillingSetup, BackupBillingSetupOptions, BackupClient, ConfigurationSeed, SimulatorSeed } from './seed.js';
+export type {
+  BackupBillingSetup,
+  BackupBillingSetupOptions,
+  BackupClient,
+  ConfigurationSeed,
+  NoiseCompaniesOptions,
+  OtherVendorConfiguration,
+  OtherVendorConfigurationOptions,
+  SimulatorSeed,
+} from './seed.js';
 export type { ActiveFault, FaultKind, FaultMatch, SimulatorFaults } from './faults.js';
 export type { FollowedRedirect, RecordedRequest } from './server.js';
 export type { RateLimitOptions, RateLimitViolation, Throttle } from './rate-limit.js';

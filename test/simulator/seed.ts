@@ -80,6 +80,34 @@ export interface BackupClient {
   entry: ManagementEntryRecord;
 }
 
+export interface NoiseCompaniesOptions {
+  /** Identifier/name prefix; identifiers are `<prefix><n>` (n from 1). Default 'Noise'. */
+  prefix?: string;
+  /**
+   * Give each company a Management tab entry (Managed ID `<prefix>-<n>`, BackupStats) of
+   * another Management IT solution with this name (created when missing), like the MSP's
+   * other integrations. Default: no entry at all.
+   */
+  otherSolutionName?: string;
+}
+
+export interface OtherVendorConfigurationOptions {
+  /** The configuration's deviceIdentifier (typically one of our client ids). */
+  deviceIdentifier: string;
+  /** The other vendor's Management IT solution (created when missing). Default 'Other Vendor Backup'. */
+  solutionName?: string;
+  /** The other vendor's Managed ID on the company's Management tab; null = no entry. Default `OTHER-<deviceIdentifier>`. */
+  managedId?: string | null;
+  /** Any other Company.Configuration field (backupBillableSpaceGb, backupYear, activeFlag, name, ...). */
+  fields?: Record<string, unknown>;
+}
+
+export interface OtherVendorConfiguration {
+  solution: ManagementItSolutionRecord;
+  entry?: ManagementEntryRecord;
+  configuration: ConfigurationRecord;
+}
+
 export interface SimulatorSeed {
   company(input: { identifier: string; name: string; deletedFlag?: boolean }): CompanyRecord;
   managementItSolution(input: {
@@ -118,6 +146,23 @@ export interface SimulatorSeed {
   backupBillingSetup(options?: BackupBillingSetupOptions): BackupBillingSetup;
   /** A client company with an Active agreement and a BackupStats Management tab entry (Managed ID). */
   backupClient(setup: BackupBillingSetup, input: { identifier: string; name: string; managedId: string }): BackupClient;
+  /** `n` companies that carry none of our Managed IDs (a big site's other customers). */
+  noiseCompanies(n: number, options?: NoiseCompaniesOptions): CompanyRecord[];
+  /**
+   * Another vendor's integration on the same company: a configuration of the billed type
+   * (`state.backupConfigurationTypeName`) with the given deviceIdentifier, managed by another
+   * Management IT solution (stored managedInformation), and that solution's Management tab
+   * entry (BackupStats, no default agreement).
+   */
+  otherVendorConfiguration(companyId: number, options: OtherVendorConfigurationOptions): OtherVendorConfiguration;
+  /**
+   * Moves a Managed ID to another company, as an MSP does by hand: the entry whose
+   * groupIdentifier is exactly `managedId` (of `solutionId` when given; it must be the only
+   * one) is deleted and re-created on `toCompanyId` (new id) with the same solution and
+   * device type, and a default agreement of the same agreement type on the target company
+   * (its first Active one, else created). Configurations stay where they are.
+   */
+  moveManagedId(managedId: string, toCompanyId: number, options?: { solutionId?: number }): ManagementEntryRecord;
 }
 
 export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
@@ -361,6 +406,72 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         agreementId: agreement.id,
       });
       return { company, agreement, entry };
+    },
+
+    noiseCompanies(n, options = {}) {
+      if (!Number.isInteger(n) || n < 0) throw new Error('seed.noiseCompanies: n must be a non-negative integer');
+      const prefix = options.prefix ?? 'Noise';
+      const taken = new Set(state.companies.all().map((c) => c.identifier.toLowerCase()));
+      const solution =
+        options.otherSolutionName === undefined
+          ? undefined
+          : (state.managementItSolutions.find((x) => x.name.toLowerCase() === options.otherSolutionName?.toLowerCase()) ??
+            seed.managementItSolution({ name: options.otherSolutionName }));
+      const out: CompanyRecord[] = [];
+      for (let i = 1; i <= n; i++) {
+        const identifier = `${prefix}${i}`;
+        if (taken.has(identifier.toLowerCase())) throw new Error(`seed.noiseCompanies: identifier ${identifier} already used`);
+        const data = { identifier, name: `${prefix} customer ${i}`, deletedFlag: false };
+        // Checked once: the rest differ only by the counter (thousands of companies stay cheap).
+        if (i === 1 || i === n) check('Company', data, 'noiseCompanies');
+        const company = state.companies.insert({ ...data, status: { id: 1, name: 'Active' }, _info: state.newInfo() });
+        if (solution) seed.managementEntry(company.id, { groupIdentifier: `${prefix}-${i}`, solutionId: solution.id, deviceType: 'BackupStats' });
+        out.push(company);
+      }
+      return out;
+    },
+
+    otherVendorConfiguration(companyId, options) {
+      const solutionName = options.solutionName ?? 'Other Vendor Backup';
+      const solution =
+        state.managementItSolutions.find((x) => x.name.toLowerCase() === solutionName.toLowerCase()) ?? seed.managementItSolution({ name: solutionName });
+      const managedId = options.managedId === undefined ? `OTHER-${options.deviceIdentifier}` : options.managedId;
+      const result: OtherVendorConfiguration = {
+        solution,
+        configuration: seed.configuration({
+          companyId,
+          name: `${solutionName} ${options.deviceIdentifier}`.slice(0, 100),
+          deviceIdentifier: options.deviceIdentifier,
+          backupBillableSpaceGb: 1,
+          ...(options.fields ?? {}),
+          managedInformation: { managementSolutionName: solutionName, managedIdentifier: options.deviceIdentifier },
+        }),
+      };
+      if (managedId !== null) result.entry = seed.managementEntry(companyId, { groupIdentifier: managedId, solutionId: solution.id, deviceType: 'BackupStats' });
+      return result;
+    },
+
+    moveManagedId(managedId, toCompanyId, options = {}) {
+      const target = need(state.companies.get(toCompanyId), `seed.moveManagedId: company ${toCompanyId} does not exist`);
+      const entries = state.managementEntries.filter(
+        (e) => e.groupIdentifier === managedId && (options.solutionId === undefined || e.managementSolution.id === options.solutionId),
+      );
+      if (entries.length !== 1) throw new Error(`seed.moveManagedId: ${entries.length} Management tab entries carry ${managedId}; expected exactly one (pass solutionId)`);
+      const entry = entries[0] as ManagementEntryRecord;
+      if (entry.company.id === toCompanyId) throw new Error(`seed.moveManagedId: ${managedId} is already on company ${toCompanyId}`);
+      let agreementId: number | undefined;
+      const oldAgreement = entry.agreement ? state.agreements.get(entry.agreement.id) : undefined;
+      if (oldAgreement) {
+        const existing = state.agreements.find((a) => a.company.id === toCompanyId && a.type.id === oldAgreement.type.id && a.agreementStatus === 'Active');
+        agreementId = (existing ?? seed.agreement({ name: `${target.name} managed services`.slice(0, 100), companyId: toCompanyId, typeId: oldAgreement.type.id })).id;
+      }
+      state.managementEntries.delete(entry.id);
+      return seed.managementEntry(toCompanyId, {
+        groupIdentifier: managedId,
+        solutionId: entry.managementSolution.id,
+        deviceType: entry.deviceType ?? null,
+        ...(agreementId === undefined ? {} : { agreementId }),
+      });
     },
   };
   return seed;
