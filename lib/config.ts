@@ -1,3 +1,4 @@
+import { ENVIRONMENT, LOG_LEVELS } from './contract.js';
 import { ConfigurationError } from './errors.js';
 
 /** The contract's environment, read once (at cold start for the Lambda) and validated. */
@@ -11,25 +12,55 @@ export interface RuntimeConfig {
   readonly logLevel: string;
 }
 
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigurationError(`environment variable ${name} is not set`);
-  return value;
+/** One missing or invalid setting, by the environment variable that holds it. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly problem: string;
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+export type ConfigCheck = { ok: true; config: RuntimeConfig } | { ok: false; problems: ConfigProblem[] };
+
+const TABLE_VARIABLES = [
+  ['accountsTable', ENVIRONMENT.accountsTable],
+  ['mappingsTable', ENVIRONMENT.mappingsTable],
+  ['usageTable', ENVIRONMENT.usageTable],
+  ['ledgerTable', ENVIRONMENT.ledgerTable],
+] as const;
+
+/** Checks the whole environment and returns every problem at once, so one fix-up pass is enough. */
+export function checkConfig(env: NodeJS.ProcessEnv = process.env): ConfigCheck {
+  const problems: ConfigProblem[] = [];
   const logLevel = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
-  if (!LEVELS.has(logLevel)) {
-    throw new ConfigurationError(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')} (got "${env.LOG_LEVEL}")`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push({ variable: ENVIRONMENT.logLevel, problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")` });
   }
+  const tables: Partial<Record<(typeof TABLE_VARIABLES)[number][0], string>> = {};
+  for (const [key, variable] of TABLE_VARIABLES) {
+    const value = env[variable]?.trim();
+    if (value) tables[key] = value;
+    else problems.push({ variable, problem: 'is not set' });
+  }
+  if (problems.length > 0) return { ok: false, problems };
   return {
-    accountsTable: required(env, 'ACCOUNTS_TABLE'),
-    mappingsTable: required(env, 'MAPPINGS_TABLE'),
-    usageTable: required(env, 'USAGE_TABLE'),
-    ledgerTable: required(env, 'LEDGER_TABLE'),
-    eventBusName: env.EVENT_BUS_NAME?.trim() || undefined,
-    logLevel,
+    ok: true,
+    config: {
+      accountsTable: tables.accountsTable!,
+      mappingsTable: tables.mappingsTable!,
+      usageTable: tables.usageTable!,
+      ledgerTable: tables.ledgerTable!,
+      eventBusName: env[ENVIRONMENT.eventBusName]?.trim() || undefined,
+      logLevel,
+    },
   };
+}
+
+export function describeConfigProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `environment variable ${p.variable} ${p.problem}`).join('; ');
+}
+
+/** The configuration, or a ConfigurationError naming every missing or invalid variable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const checked = checkConfig(env);
+  if (!checked.ok) throw new ConfigurationError(describeConfigProblems(checked.problems));
+  return checked.config;
 }

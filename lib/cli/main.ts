@@ -1,5 +1,8 @@
-import { runCli } from './program.js';
+// The SDK's notice about future Node versions is not for the operator of one command (see context.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { runCli } = await import('./program.js');
 
 // Entry point of the `cwpub` binary (bundled to dist/cwpub.js by scripts/build-cli.mjs).
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 process.exitCode = code;

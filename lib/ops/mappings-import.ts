@@ -1,5 +1,6 @@
 import type { InvalidItem, Mapping, Validated } from '../publisher/ports.js';
 import { mappingItemSchema, validate } from '../schemas.js';
+import { checkKey } from './item-keys.js';
 import { readCsv, sortProblems, type CsvProblem, type CsvSpec } from './csv-file.js';
 import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from './import-plan.js';
 
@@ -56,6 +57,9 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
     };
     const result = validate(mappingItemSchema, candidate);
     if (!result.ok) for (const p of result.problems) rowProblems.push({ row, field: p.field, problem: p.problem });
+    const key = checkKey(candidate.clientId);
+    // An empty id is already reported by the schema; the key rules add the rest (no leading #).
+    if (!key.ok && candidate.clientId !== '') rowProblems.push({ row, field: 'clientId', problem: key.problem });
     const clientId = candidate.clientId;
     if (clientId !== '') {
       const first = firstRowOf.get(clientId);

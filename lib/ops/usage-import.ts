@@ -2,6 +2,7 @@ import { usageKey } from '../aws/dynamodb-repositories.js';
 import { currentPeriod } from '../period.js';
 import type { InvalidItem, Validated } from '../publisher/ports.js';
 import { usageItemSchema, validate, type UsageItem } from '../schemas.js';
+import { checkKey } from './item-keys.js';
 import { readCsv, sortProblems, type CsvProblem, type CsvSpec } from './csv-file.js';
 import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from './import-plan.js';
 
@@ -64,6 +65,8 @@ export function parseUsageCsv(bytes: Uint8Array, accountId: string, now: Date): 
         rowProblems.push({ row, field: p.field, problem: p.problem });
       }
     }
+    const key = checkKey(clientId);
+    if (!key.ok && clientId !== '') rowProblems.push({ row, field: 'clientId', problem: key.problem });
     if (clientId !== '' && !periodProblem) {
       const key = candidate.usageKey;
       const first = firstRowOf.get(key);

@@ -1,13 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runCli } from '../../lib/cli/program.js';
-import type { CliDeps } from '../../lib/cli/context.js';
+import type { CliOverrides } from '../../lib/cli/context.js';
 import { connectWiseFactory } from '../../lib/runtime.js';
 import { createLogger } from '../../lib/logger.js';
 import { TABLES, type LocalAws } from '../support/local-aws.js';
 import type { BackupBillingSetup, BackupBillingSetupOptions, Simulator } from '../simulator/index.js';
 
 /** Shared helpers of the operations CLI tests: run `cwpub` in-process, reset dynalite and the simulator. */
+
+// The SDK's notice about Node versions it will drop is noise in a test run (the CLI turns it off too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface CliRun {
   readonly code: number;
@@ -23,17 +26,17 @@ export const NOW = new Date('2026-11-15T12:00:00Z');
 export async function cwpub(
   env: Record<string, string>,
   argv: readonly string[],
-  overrides: Partial<CliDeps> = {},
-  options: { tty?: boolean } = {},
+  overrides: CliOverrides = {},
+  options: { tty?: boolean; columns?: number; logLevel?: string } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(
     argv,
     {
-      stdout: { write: (s: string) => (stdout += s) },
+      stdout: { write: (s: string) => (stdout += s), ...(options.columns ? { isTTY: true, columns: options.columns } : {}) },
       stderr: { write: (s: string) => (stderr += s), ...(options.tty ? { isTTY: true } : {}) },
-      env: { ...env, LOG_LEVEL: 'silent' },
+      env: { ...env, LOG_LEVEL: options.logLevel ?? 'silent' },
     },
     {
       clock: () => NOW,

@@ -6,9 +6,12 @@ import { parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
 import type { Mapping } from '../../publisher/ports.js';
 import { formatProblems, mappingItemSchema, validate } from '../../schemas.js';
+import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { renderTable } from '../table.js';
-import { progress, readInputFile, renderPlan, reportCsvProblems, yesNo } from './ops-common.js';
+import { keyArgument } from '../keys.js';
+import { count } from '../listing.js';
+import { renderInvalid } from './accounts.js';
+import { accountOption, readInputFile, renderPlan, reportCsvProblems, yesNo } from './ops-common.js';
 
 interface PutOptions {
   account?: string;
@@ -22,6 +25,13 @@ interface PutOptions {
 
 const FLAGS: Record<string, string> = { clientId: '--client', managedId: '--managed-id', clientName: '--client-name' };
 
+const COLUMNS: Column<Mapping>[] = [
+  { header: 'CLIENT', value: (m) => m.clientId, fit: 'truncate', minWidth: 12 },
+  { header: 'MANAGED ID', value: (m) => m.managedId, fit: 'truncate', minWidth: 12 },
+  { header: 'NAME', value: (m) => m.clientName, fit: 'truncate', minWidth: 12 },
+  { header: 'ENABLED', value: (m) => yesNo(m.enabled), style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
+];
+
 /** `cwpub mappings list|put|enable|disable|remove|import`: client → Managed ID mappings of an account. */
 export function registerMappings(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const mappings = program.command('mappings').description('list, edit and import client → Managed ID mappings');
@@ -29,23 +39,21 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
   mappings
     .command('list')
     .description("list an account's mappings, with invalid items and what is wrong with them")
-    .option('--account <id>', 'account (default: the only account)')
+    .addOption(accountOption())
     .option('--json', 'print the mappings as JSON on stdout')
     .action(async (options: { account?: string; json?: boolean }) => {
-      const repos = ctx.repositories();
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const { items, invalid } = await repos.mappings.listByAccount(accountId);
       const sorted = [...items].sort((a, b) => a.clientId.localeCompare(b.clientId));
       if (options.json) ctx.json({ accountId, mappings: sorted, invalid });
       else {
         const enabled = sorted.filter((m) => m.enabled).length;
-        ctx.out(`Account ${accountId}: ${sorted.length} mapping(s), ${enabled} enabled${invalid.length ? `, ${invalid.length} invalid` : ''}`);
-        if (sorted.length > 0) {
-          ctx.out(renderTable(['Client', 'Managed ID', 'Name', 'Enabled'], sorted.map((m) => [m.clientId, m.managedId, m.clientName, yesNo(m.enabled)])));
-        }
+        ctx.out(`Account ${accountId}: ${count(sorted.length)} mapping(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`);
+        if (sorted.length > 0) ctx.out(renderColumns(COLUMNS, sorted, ctx.display));
         if (invalid.length > 0) {
           ctx.out('Invalid items (the publisher reports them as failed):');
-          ctx.out(renderTable(['Client', 'Problems'], invalid.map((i) => [i.key.clientId ?? '?', formatProblems(i.problems)])));
+          ctx.out(renderInvalid(invalid, 'clientId', ctx));
         }
       }
       setExit(invalid.length > 0 ? EXIT.problems : EXIT.ok);
@@ -54,24 +62,25 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
   mappings
     .command('put')
     .description('create or update one mapping; options you leave out keep their current values')
-    .requiredOption('--client <id>', 'the backup client ID')
-    .option('--managed-id <id>', "the Managed ID on the company's Management tab (required for a new mapping)")
-    .option('--client-name <name>', 'a name for people (also the name of a new configuration)')
-    .option('--disabled', 'disable the mapping (the publisher skips it)')
+    .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
+    .option('--managed-id <id>', "the Managed ID on the company's Management tab (required for a new mapping)", trimmed)
+    .option('--client-name <name>', 'a name for people (also the name of a new configuration)', trimmed)
+    .option('--disabled', 'disable the mapping (the next publish stops billing the client)')
     .option('--enabled', 'enable the mapping (the default for a new mapping)')
-    .option('--account <id>', 'account (default: the only account)')
+    .addOption(accountOption())
     .option('--json', 'print the saved mapping as JSON on stdout')
     .action(async (options: PutOptions) => {
       if (options.disabled && options.enabled) throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
-      const repos = ctx.repositories();
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const existing = await repos.mappings.get(accountId, options.client);
       const before = existing && !('problems' in existing) ? existing : undefined;
+      const clientName = options.clientName === undefined ? before?.clientName : options.clientName || undefined;
       const candidate = {
         accountId,
         clientId: options.client,
         managedId: options.managedId ?? before?.managedId,
-        ...((options.clientName ?? before?.clientName) ? { clientName: options.clientName ?? before?.clientName } : {}),
+        ...(clientName ? { clientName } : {}),
         enabled: options.disabled ? false : options.enabled ? true : (before?.enabled ?? true),
       };
       const result = validate(mappingItemSchema, candidate);
@@ -89,12 +98,12 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
   for (const enabled of [false, true]) {
     mappings
       .command(enabled ? 'enable' : 'disable')
-      .description(enabled ? 'enable a mapping again' : 'disable a mapping: the publisher skips the client; the mapping is kept')
-      .requiredOption('--client <id>', 'the backup client ID')
-      .option('--account <id>', 'account (default: the only account)')
+      .description(enabled ? 'enable a mapping again' : 'disable a mapping: the next publish stops billing the client; the mapping is kept')
+      .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
+      .addOption(accountOption())
       .option('--json', 'print the result as JSON on stdout')
       .action(async (options: { client: string; account?: string; json?: boolean }) => {
-        const repos = ctx.repositories();
+        const repos = await ctx.repositories();
         const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
         const found = await repos.mappings.setEnabled(accountId, options.client, enabled);
         if (!found) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
@@ -105,13 +114,21 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
 
   mappings
     .command('remove')
-    .description('delete a mapping (the ConnectWise configuration stays; disable is usually what you want)')
-    .requiredOption('--client <id>', 'the backup client ID')
-    .option('--account <id>', 'account (default: the only account)')
+    .description('delete a mapping: the next publish stops billing the client (disable is usually what you want). Asks first')
+    .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
+    .addOption(accountOption())
+    .option('-y, --yes', 'do not ask (for scripts)')
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (options: { client: string; account?: string; json?: boolean }) => {
-      const repos = ctx.repositories();
+    .action(async (options: { client: string; account?: string; json?: boolean; yes?: boolean }) => {
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+      const existing = await repos.mappings.get(accountId, options.client);
+      if (!existing) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+      const target = 'managedId' in existing ? ` (→ ${existing.managedId})` : '';
+      await ctx.confirm(`Remove mapping ${options.client}${target} from account ${accountId}? The next publish stops billing this client.`, {
+        yes: options.yes,
+        refusal: `refusing to remove mapping ${options.client}`,
+      });
       const removed = await repos.mappings.remove(accountId, options.client);
       if (!removed) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
       if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
@@ -122,7 +139,7 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
     .command('import')
     .description('import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): every row is validated first; the file is applied whole or not at all')
     .argument('<file>', 'CSV file, UTF-8, with a header row')
-    .option('--account <id>', 'account (default: the only account)')
+    .addOption(accountOption())
     .option('--dry-run', 'validate and show what would change; write nothing')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (file: string, options: { account?: string; dryRun?: boolean; json?: boolean }) => {
@@ -134,7 +151,7 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
         setExit(EXIT.usage);
         return;
       }
-      const repos = ctx.repositories();
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const plan = planMappingsImport(accountId, parsed.rows, await repos.mappings.listByAccount(accountId));
       const dryRun = options.dryRun ?? false;
@@ -149,18 +166,25 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
                 for (const m of items) await repos.mappings.remove(m.accountId, m.clientId);
               },
             },
-            progress(ctx, options.json),
+            ctx.progress(options.json),
           );
       if (options.json) {
         ctx.json({ file, accountId, ok: true, dryRun, rows: parsed.rows.length, ...plan.counts, written, changes: plan.changes });
       } else {
-        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${parsed.rows.length} row(s)`;
-        ctx.out(renderPlan(plan, heading, (m) => `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`));
-        ctx.out(dryRun ? `Would write ${itemsToWrite(plan).length} mapping(s).` : `Wrote ${written} mapping(s).`);
+        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(parsed.rows.length)} row(s)`;
+        ctx.out(
+          renderPlan(plan, heading, (m) => `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`, ctx.display),
+        );
+        ctx.out(dryRun ? `Would write ${count(itemsToWrite(plan).length)} mapping(s).` : `Wrote ${count(written)} mapping(s).`);
       }
     });
 }
 
 function sameMapping(a: Mapping, b: Mapping): boolean {
   return a.managedId === b.managedId && a.clientName === b.clientName && a.enabled === b.enabled;
+}
+
+/** Text options lose outer white space, like CSV cells do. */
+function trimmed(value: string): string {
+  return value.trim();
 }

@@ -1,13 +1,32 @@
 import { readFile } from 'node:fs/promises';
-import Table from 'cli-table3';
+import { Option } from 'commander';
 import { InputValidationError } from '../../errors.js';
 import { formatCsvProblem, type CsvProblem } from '../../ops/csv-file.js';
-import { describeChange, type ImportPlan } from '../../ops/import-plan.js';
-import { progressFor, type Progress } from '../../ops/progress.js';
+import { describeChange, type ImportChange, type ImportPlan } from '../../ops/import-plan.js';
+import { parsePeriod, previousPeriod, type Period } from '../../period.js';
+import { renderColumns } from '../columns.js';
 import type { CliContext } from '../context.js';
-import { renderTable } from '../table.js';
+import { keyArgument } from '../keys.js';
+import { count } from '../listing.js';
+import type { Display } from '../terminal.js';
 
-/** Shared plumbing of the operations commands: input files, CSV problem reports, import plans, progress. */
+/** Shared plumbing of the operations commands: common options, input files, CSV problem reports, import plans. */
+
+/** `--account ID`: trimmed and checked; absent = the only account. */
+export function accountOption(description = 'account (default: the only account)'): Option {
+  return new Option('--account <id>', description).argParser(keyArgument('--account'));
+}
+
+/** `--period YYYY-MM`; absent = last month (UTC), like publish. */
+export function periodOption(description = 'the month (default: last month, UTC)'): Option {
+  return new Option('--period <YYYY-MM>', description);
+}
+
+/** The month of a read-only command: the given one (the current month is allowed: it only reads), else last month. */
+export function periodOf(value: string | undefined, ctx: CliContext): Period {
+  const now = ctx.now();
+  return value === undefined ? previousPeriod(now) : parsePeriod(value, now, '--period', { allowOpenPeriod: true });
+}
 
 export async function readInputFile(path: string): Promise<Uint8Array> {
   try {
@@ -34,49 +53,36 @@ export function reportCsvProblems(ctx: CliContext, file: string, problems: reado
   ctx.err(lines.join('\n'));
 }
 
-export function progress(ctx: CliContext, json: boolean | undefined): Progress {
-  return progressFor(ctx.io.stderr, json);
-}
-
-/** The plan as a table: one line per row that changes (unchanged rows are counted, not listed). */
-export function renderPlan<T>(plan: ImportPlan<T>, heading: string, describe: (item: T) => string): string {
+/** The plan: counts, then one line per row that changes (unchanged rows are counted, not listed). */
+export function renderPlan<T>(plan: ImportPlan<T>, heading: string, describe: (item: T) => string, display: Display): string {
   const { counts } = plan;
-  const lines = [`${heading}: ${counts.new} new, ${counts.changed} changed, ${counts.unchanged} unchanged`];
+  const lines = [`${heading}: ${count(counts.new)} new, ${count(counts.changed)} changed, ${count(counts.unchanged)} unchanged`];
   const moving = plan.changes.filter((c) => c.action !== 'unchanged');
   if (moving.length > 0) {
     lines.push(
-      renderTable(
-        ['Row', 'Key', 'Action', 'Details'],
-        moving.map((c) => [
-          c.row,
-          c.key,
-          c.action,
-          c.replacesInvalid ? `replaces an invalid item (${c.replacesInvalid}); ${describe(c.item)}` : c.action === 'new' ? describe(c.item) : c.changes.map(describeChange).join('; '),
-        ]),
+      renderColumns<ImportChange<T>>(
+        [
+          { header: 'ROW', value: (c) => c.row, align: 'right' },
+          { header: 'KEY', value: (c) => c.key, fit: 'truncate', minWidth: 12 },
+          { header: 'ACTION', value: (c) => c.action, style: (t, _c, col) => (t === 'new' ? col.green(t) : col.yellow(t)) },
+          {
+            header: 'DETAILS',
+            fit: 'wrap',
+            minWidth: 24,
+            value: (c) =>
+              c.replacesInvalid
+                ? `replaces an invalid item (${c.replacesInvalid}); ${describe(c.item)}`
+                : c.action === 'new'
+                  ? describe(c.item)
+                  : c.changes.map(describeChange).join('; '),
+          },
+        ],
+        moving,
+        display,
       ),
     );
   }
   return lines.join('\n');
-}
-
-/**
- * A table whose long text columns wrap at word boundaries (`null` width = fit the content), so
- * checks and mismatches with their explanations stay readable in a ~120-column terminal.
- */
-export function renderWrappedTable(
-  head: readonly string[],
-  rows: readonly (readonly (string | number | undefined)[])[],
-  widths: readonly (number | null)[],
-): string {
-  const table = new Table({
-    head: [...head],
-    style: { head: [], border: [] },
-    colWidths: [...widths],
-    wordWrap: true,
-    wrapOnWordBoundary: true,
-  });
-  for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '' : String(cell))));
-  return table.toString();
 }
 
 export function yesNo(value: boolean): string {

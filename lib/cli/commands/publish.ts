@@ -1,63 +1,238 @@
-import { Option, type Command } from 'commander';
-import { progressFor } from '../../ops/progress.js';
-import { runFailed, runPublish } from '../../publisher/run-publish.js';
-import type { RunSummary } from '../../publisher/ports.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, type ClientStatus } from '../../contract.js';
+import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publish.js';
+import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
+import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { formatGb, renderTable } from '../table.js';
+import { count, foldNote, formatGb, listingOptions, statusesToList, type ListingOptions } from '../listing.js';
+import { keyArgument } from '../keys.js';
+import type { Colors, Display } from '../terminal.js';
 
-export interface PublishOptions {
+export interface PublishOptions extends ListingOptions {
   account?: string;
   period?: string;
   client: string[];
   dryRun?: boolean;
   json?: boolean;
+  yes?: boolean;
+  allowMassRetire?: boolean;
+  allowOlderPeriod?: boolean;
+  allowOpenPeriod?: boolean;
+  rescan?: boolean;
+  parallel: number;
 }
 
+/** What a run lists by default: failures and changes. Unchanged and skipped clients are counted. */
+const LISTED: readonly ClientStatus[] = ['failed', 'retired', 'published', 'planned'];
+
+/** The hook the core calls after planning an account and before any write, when retirements are planned. */
+export type ConfirmRetirements = NonNullable<PublishRun['confirmRetirements']>;
+
 export function registerPublish(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('publish')
     .description('publish billable space to ConnectWise (the same run as the Lambda), then trigger the Management sync')
-    .option('--account <id>', 'only this account (default: every enabled account)')
-    .option('--period <YYYY-MM>', 'billing month (default: the month before now, UTC)')
+    .option('--account <id>', 'only this account (default: every enabled account, in parallel)', keyArgument('--account'))
+    .option('--period <YYYY-MM>', 'billing month (default: last month, UTC)')
     .addOption(
-      new Option('--client <id>', 'only this client (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]).default([]),
+      new Option('--client <id>', 'only this client (repeatable)')
+        .argParser((value: string, previous: string[] = []) => [...previous, keyArgument('--client')(value)])
+        .default([]),
     )
     .option('--dry-run', 'show what would change; write nothing anywhere')
     .option('--json', 'print the run summary as JSON on stdout')
-    .action(async (options: PublishOptions) => {
-      const summary = await runPublish(
-        {
-          accountId: options.account,
-          period: options.period,
-          clientIds: options.client.length ? options.client : undefined,
-          dryRun: options.dryRun ?? false,
-        },
-        { ...ctx.publisherDeps(), progress: progressFor(ctx.io.stderr, options.json) },
-      );
-      if (options.json) ctx.json(summary);
-      else ctx.out(renderSummary(summary));
-      setExit(runFailed(summary) ? EXIT.problems : EXIT.ok);
-    });
+    .option('-y, --yes', 'do not ask before stopping billing for clients (for scripts)')
+    .option('--allow-mass-retire', 'retire clients with no usage even when that is more than max(2, 20%) of the account (metering incomplete?)')
+    .option('--allow-older-period', 'publish a month older than the one a configuration already holds')
+    .option('--allow-open-period', 'publish the current month, which is not over yet')
+    .option('--rescan', "look for every Managed ID on every company's Management tab (slow; like the first run)")
+    .addOption(new Option('--parallel <n>', 'accounts published at once').default(4).argParser(positiveInt('--parallel', 32)));
+  for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
+  command.addHelpText(
+    'after',
+    `
+Without --dry-run, a run that would stop billing clients (retire their configurations) asks first on a
+terminal; scripts pass --yes. Without a terminal and without --yes such an account is not published.`,
+  );
+  command.action(async (options: PublishOptions) => {
+    const listed = statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
+    const deps = await ctx.publisherDeps();
+    const board = ctx.progressBoard(options.json);
+    const refused: string[] = [];
+    const summary = await runPublish(
+      {
+        accountId: options.account,
+        period: options.period,
+        clientIds: options.client.length ? options.client : undefined,
+        dryRun: options.dryRun ?? false,
+        allowMassRetire: options.allowMassRetire ?? false,
+        allowOlderPeriod: options.allowOlderPeriod ?? false,
+        allowOpenPeriod: options.allowOpenPeriod ?? false,
+        rescan: options.rescan ?? false,
+        maxParallelAccounts: options.parallel,
+        confirmRetirements: retirementPrompt(ctx, options, refused),
+      },
+      { ...deps, progress: (accountId: string) => board.port(accountId) },
+    );
+    ctx.endProgress();
+    if (options.json) ctx.json(summary);
+    else ctx.out(renderSummary(summary, ctx.display, listed));
+    for (const line of refused) ctx.err(line);
+    setExit(runFailed(summary) ? EXIT.problems : EXIT.ok);
+    if (refused.length > 0) setExit(EXIT.usage);
+  });
 }
 
-export function renderSummary(summary: RunSummary): string {
-  const lines = [`Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN (nothing written)' : ''}`];
-  if (summary.accounts.length === 0) lines.push('No enabled accounts.');
-  for (const account of summary.accounts) {
-    lines.push('');
-    const counts = summary.dryRun
-      ? `${account.planned} planned, ${account.unchanged} unchanged, ${account.skipped} skipped, ${account.failed} failed`
-      : `${account.published} published, ${account.unchanged} unchanged, ${account.skipped} skipped, ${account.failed} failed`;
-    lines.push(`Account ${account.accountId}: ${counts}; sync ${account.sync}${account.syncReason ? ` (${account.syncReason})` : ''}`);
-    if (account.error) lines.push(`  error: ${account.error}`);
-    if (account.results.length > 0) {
-      lines.push(
-        renderTable(
-          ['Client', 'Managed ID', 'Company', 'GB', 'Outcome', 'Reason'],
-          account.results.map((r) => [r.clientId, r.managedId, r.companyIdentifier, formatGb(r.billableSpaceGb), r.status, r.reason]),
-        ),
+/**
+ * The terminal prompt before retirements: lists what would stop being billed and asks. Prompts of
+ * accounts published in parallel are asked one after the other. --yes answers yes; without a terminal
+ * the answer is no, and the command says how to proceed.
+ */
+export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json?: boolean }, refused: string[]): ConfirmRetirements {
+  let queue: Promise<unknown> = Promise.resolve();
+  return async ({ accountId, period, retirements }) => {
+    if (options.yes) return true;
+    if (!ctx.interactive) {
+      refused.push(
+        `cwpub: account ${accountId}: not published: it would stop billing ${count(retirements.length)} client(s) for ${period} and there is no terminal to confirm on. ` +
+          `Review with \`cwpub publish --account ${accountId} --period ${period} --dry-run\`, then re-run with --yes.`,
       );
+      return false;
     }
+    const ask = queue.then(async () => {
+      const display = ctx.errDisplay;
+      const rows = [...retirements].sort((a, b) => a.clientId.localeCompare(b.clientId));
+      ctx.err(
+        `\nAccount ${accountId}, ${period}: this run would STOP billing ${count(rows.length)} client(s):\n` +
+          renderColumns(
+            [
+              { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'truncate' },
+              { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate' },
+              { header: 'WHY', value: (r) => r.reason ?? '', fit: 'wrap' },
+            ],
+            rows.slice(0, 50),
+            display,
+          ) +
+          (rows.length > 50 ? `\n… and ${count(rows.length - 50)} more (see --dry-run --status planned)` : ''),
+      );
+      const yes = await ctx.ask(`Stop billing ${count(rows.length)} client(s) of account ${accountId}?`);
+      if (!yes) refused.push(`cwpub: account ${accountId}: not published (stopping billing was not confirmed); nothing was written for it.`);
+      return yes;
+    });
+    queue = ask.catch(() => undefined);
+    return ask;
+  };
+}
+
+/** What a client's outcome says, in words (CLIENT_STATUSES.words, and the planned action). */
+export function outcomeWords(r: ClientResult): string {
+  const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB`;
+  const reason = r.reason ? `: ${r.reason}` : '';
+  const retired = r.retiredConfigurationIds?.length ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})` : '';
+  switch (r.status) {
+    case 'planned':
+      return r.action === 'retire' ? `would STOP billing${reason}${retired}` : `would publish${gb}${reason}${retired ? `; would stop billing${retired}` : ''}`;
+    case 'published':
+      return `${CLIENT_STATUSES.published.words}${gb}${retired ? `; billing stopped on the old${retired}` : ''}`;
+    case 'unchanged':
+      return `${CLIENT_STATUSES.unchanged.words}${gb ? ` (${gb.trim()})` : ''}`;
+    case 'retired':
+      return `${CLIENT_STATUSES.retired.words}${reason}${retired}`;
+    default:
+      return `${CLIENT_STATUSES[r.status]?.words ?? r.status}${reason}`;
+  }
+}
+
+export function styleStatus(status: string, text: string, c: Colors, action?: string): string {
+  switch (status) {
+    case 'failed':
+      return c.red(c.bold(text));
+    case 'retired':
+      return c.magenta(text);
+    case 'published':
+      return c.green(text);
+    case 'planned':
+      return action === 'retire' ? c.magenta(text) : c.cyan(text);
+    case 'unchanged':
+    case 'skipped':
+      return c.dim(text);
+    default:
+      return text;
+  }
+}
+
+const ORDER = (r: ClientResult): number => CLIENT_STATUSES[r.status]?.eventOrder * 10 + (r.action === 'retire' ? 0 : 1);
+
+/** Counts first (failures first), then the listed clients: failures, then what changed. */
+export function renderSummary(summary: RunSummary, display: Display, listed: ReadonlySet<string> = new Set(LISTED)): string {
+  const { c } = display;
+  const lines = [`Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN: nothing was written' : ''}`];
+  if (summary.accounts.length === 0) lines.push('No enabled accounts.');
+  const columns: Column<ClientResult>[] = [
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
+    { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+    { header: 'COMPANY', value: (r) => r.companyIdentifier, fit: 'truncate', minWidth: 10 },
+    { header: 'OUTCOME', value: outcomeWords, fit: 'wrap', minWidth: 24, style: (text, r) => styleStatus(r.status, text, c, r.action) },
+  ];
+  for (const account of summary.accounts) {
+    lines.push('', accountHeading(account, summary.dryRun, display));
+    if (account.error) lines.push(display.color ? c.red(`  error: ${account.error}`) : `  error: ${account.error}`);
+    const shown = account.results.filter((r) => listed.has(r.status)).sort((a, b) => ORDER(a) - ORDER(b) || a.clientId.localeCompare(b.clientId));
+    if (shown.length > 0) lines.push(renderColumns(columns, shown, display));
+    const hidden = CLIENT_STATUS_NAMES.filter((s) => !listed.has(s)).map((status) => ({
+      status,
+      count: account.results.filter((r) => r.status === status).length,
+      words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
+    }));
+    const note = foldNote(hidden);
+    if (note) lines.push(display.color ? c.dim(note) : note);
+  }
+  if (summary.accounts.length > 1) {
+    const failed = summary.accounts.filter((a) => a.failed > 0 || a.sync === 'failed' || a.error !== undefined).length;
+    lines.push('', `${count(summary.accounts.length)} accounts: ${count(summary.accounts.length - failed)} without failures, ${count(failed)} with failures`);
   }
   return lines.join('\n');
+}
+
+function accountHeading(account: AccountSummary, dryRun: boolean, display: Display): string {
+  const { c, color } = display;
+  const paint = (n: number, text: string, style: (s: string) => string) => (color && n > 0 ? style(text) : text);
+  const parts: string[] = [];
+  const add = (n: number, status: ClientStatus, style: (s: string) => string, words: string = CLIENT_STATUSES[status].words) => {
+    if (n > 0 || status === 'failed') parts.push(paint(n, `${count(n)} ${words}`, style));
+  };
+  add(account.failed, 'failed', (s) => c.red(c.bold(s)));
+  if (dryRun) {
+    const retire = account.results.filter((r) => r.status === 'planned' && r.action === 'retire').length;
+    add(account.planned - retire, 'planned', c.cyan, 'would publish');
+    add(retire, 'planned', c.magenta, 'would STOP billing');
+  } else {
+    add(account.retired ?? 0, 'retired', c.magenta);
+    add(account.published, 'published', c.green);
+  }
+  add(account.unchanged, 'unchanged', (s) => s);
+  add(account.skipped, 'skipped', (s) => s);
+  const sync = account.sync === 'not-needed' ? 'not needed' : account.sync;
+  const syncText = `sync ${sync}${account.syncReason ? ` (${account.syncReason})` : ''}`;
+  const heading = `Account ${account.accountId}: ${parts.join(', ')} · ${account.sync === 'failed' && color ? c.red(syncText) : syncText}`;
+  return color ? heading.replace(`Account ${account.accountId}`, c.bold(`Account ${account.accountId}`)) : heading;
+}
+
+/** "skipped (4,990 no usage for the period, 10 mapping disabled)": the reasons, most common first. */
+function skippedWords(results: readonly ClientResult[]): string {
+  const reasons = new Map<string, number>();
+  for (const r of results) if (r.status === 'skipped') reasons.set(r.reason ?? 'no reason', (reasons.get(r.reason ?? 'no reason') ?? 0) + 1);
+  const top = [...reasons].sort((a, b) => b[1] - a[1]);
+  if (top.length === 0) return 'skipped';
+  const shown = top.slice(0, 3).map(([reason, n]) => `${count(n)} ${reason}`);
+  if (top.length > 3) shown.push(`${count(top.slice(3).reduce((s, [, n]) => s + n, 0))} other`);
+  return `skipped (${shown.join('; ')})`;
+}
+
+function positiveInt(flag: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}`);
+    return n;
+  };
 }

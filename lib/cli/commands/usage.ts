@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import { createDocumentClient } from '../../aws/dynamo-client.js';
-import { makePeriod, parsePeriod } from '../../period.js';
+import { makePeriod } from '../../period.js';
 import { applyImport } from '../../ops/apply-import.js';
 import { itemsToWrite } from '../../ops/import-plan.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
 import { parseUsageCsv, periodsOf, planUsageImport } from '../../ops/usage-import.js';
 import { deleteUsageItems } from '../../ops/usage-store.js';
-import type { InvalidItem } from '../../publisher/ports.js';
-import { formatProblems, type UsageItem } from '../../schemas.js';
+import type { UsageItem } from '../../schemas.js';
+import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { formatGb, renderTable } from '../table.js';
-import { progress, readInputFile, renderPlan, reportCsvProblems } from './ops-common.js';
+import { count, formatGb } from '../listing.js';
+import { renderInvalid } from './accounts.js';
+import { accountOption, periodOf, periodOption, readInputFile, renderPlan, reportCsvProblems } from './ops-common.js';
 
 /** `cwpub usage import|list`: monthly billable space per client. */
 export function registerUsage(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -20,7 +21,7 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
     .command('import')
     .description('import usage from a CSV file (clientId,period,billableSpaceGb): every row is validated first; the file is applied whole or not at all')
     .argument('<file>', 'CSV file, UTF-8, with a header row; may hold several months')
-    .option('--account <id>', 'account (default: the only account)')
+    .addOption(accountOption())
     .option('--dry-run', 'validate and show what would change; write nothing')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (file: string, options: { account?: string; dryRun?: boolean; json?: boolean }) => {
@@ -31,7 +32,7 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
         setExit(EXIT.usage);
         return;
       }
-      const repos = ctx.repositories();
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const rows = parsed.items.map((r) => ({ row: r.row, item: { ...r.item, accountId } }));
       const existingByPeriod = await Promise.all(
@@ -47,7 +48,7 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       const unmapped = [...new Set(rows.map((r) => r.item.clientId).filter((c) => !known.has(c)))].sort();
 
       const dryRun = options.dryRun ?? false;
-      const db = createDocumentClient(ctx.clients.dynamodb);
+      const db = createDocumentClient((await ctx.settings()).clients.dynamodb);
       const written = dryRun
         ? 0
         : await applyImport(
@@ -57,29 +58,29 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
               putMany: (items) => repos.usage.putMany(items),
               removeMany: (items) => deleteUsageItems(db, repos.usage.table, items),
             },
-            progress(ctx, options.json),
+            ctx.progress(options.json),
           );
       if (options.json) {
         ctx.json({ file, accountId, ok: true, dryRun, rows: rows.length, periods: periodsOf(rows), ...plan.counts, written, unmapped, changes: plan.changes });
       } else {
-        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${rows.length} row(s) for ${periodsOf(rows).join(', ')}`;
-        ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`));
+        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(rows.length)} row(s) for ${periodsOf(rows).join(', ')}`;
+        ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`, ctx.display));
         if (unmapped.length > 0) {
           ctx.out(`Note: ${unmapped.length} client(s) have no mapping in account ${accountId} (the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}${unmapped.length > 20 ? ', …' : ''}`);
         }
-        ctx.out(dryRun ? `Would write ${itemsToWrite(plan).length} usage item(s).` : `Wrote ${written} usage item(s).`);
+        ctx.out(dryRun ? `Would write ${count(itemsToWrite(plan).length)} usage item(s).` : `Wrote ${count(written)} usage item(s).`);
       }
     });
 
   usage
     .command('list')
-    .description("list an account's usage for one month, with the client's mapping")
-    .requiredOption('--period <YYYY-MM>', 'the month')
-    .option('--account <id>', 'account (default: the only account)')
+    .description("list an account's usage for one month, with each client's mapping and what is billable")
+    .addOption(periodOption())
+    .addOption(accountOption())
     .option('--json', 'print the usage as JSON on stdout')
-    .action(async (options: { period: string; account?: string; json?: boolean }) => {
-      const period = parsePeriod(options.period, ctx.now(), '--period');
-      const repos = ctx.repositories();
+    .action(async (options: { period?: string; account?: string; json?: boolean }) => {
+      const period = periodOf(options.period, ctx);
+      const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const [list, mappings] = await Promise.all([repos.usage.listByPeriod(accountId, period), repos.mappings.listByAccount(accountId)]);
       const byClient = new Map(mappings.items.map((m) => [m.clientId, m]));
@@ -88,18 +89,50 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
         const m = byClient.get(u.clientId);
         return { clientId: u.clientId, period: u.period, billableSpaceGb: u.billableSpaceGb, managedId: m?.managedId, mapping: m ? (m.enabled ? 'enabled' : 'disabled') : 'none' };
       });
-      const total = items.reduce((s, u) => s + u.billableSpaceGb, 0);
-      if (options.json) ctx.json({ accountId, period: period.key, usage: rows, totalGb: total, invalid: list.invalid });
+      // Only usage of an enabled mapping is published (billed); the rest is listed but not billed.
+      const sum = (which: (r: (typeof rows)[number]) => boolean) => round(rows.filter(which).reduce((s, r) => s + r.billableSpaceGb, 0));
+      const totals = {
+        totalGb: sum(() => true),
+        billableGb: sum((r) => r.mapping === 'enabled'),
+        unmappedGb: sum((r) => r.mapping === 'none'),
+        disabledGb: sum((r) => r.mapping === 'disabled'),
+      };
+      if (options.json) ctx.json({ accountId, period: period.key, usage: rows, ...totals, invalid: list.invalid });
       else {
-        ctx.out(`Account ${accountId}, ${period.key}: ${items.length} client(s), ${formatGb(Math.round(total * 100) / 100)} GB in total`);
+        const billable = rows.filter((r) => r.mapping === 'enabled').length;
+        const unmapped = rows.filter((r) => r.mapping === 'none').length;
+        const disabled = rows.filter((r) => r.mapping === 'disabled').length;
+        const notBilled = [
+          unmapped ? `${count(unmapped)} without a mapping (${formatGb(totals.unmappedGb)} GB)` : '',
+          disabled ? `${count(disabled)} with a disabled mapping (${formatGb(totals.disabledGb)} GB)` : '',
+        ].filter(Boolean);
+        ctx.out(
+          `Account ${accountId}, ${period.key}: ${count(billable)} billable client(s), ${formatGb(totals.billableGb)} GB` +
+            (notBilled.length ? `; not billed: ${notBilled.join(', ')}` : ''),
+        );
         if (rows.length > 0) {
-          ctx.out(renderTable(['Client', 'GB', 'Managed ID', 'Mapping'], rows.map((r) => [r.clientId, formatGb(r.billableSpaceGb), r.managedId, r.mapping])));
+          ctx.out(
+            renderColumns(
+              [
+                { header: 'CLIENT', value: (r: (typeof rows)[number]) => r.clientId, fit: 'truncate', minWidth: 12 },
+                { header: 'GB', value: (r) => formatGb(r.billableSpaceGb), align: 'right' },
+                { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+                { header: 'MAPPING', value: (r) => (r.mapping === 'enabled' ? 'enabled' : `${r.mapping} (not billed)`), style: (t, r, c) => (r.mapping === 'enabled' ? t : c.yellow(t)) },
+              ],
+              rows,
+              ctx.display,
+            ),
+          );
         }
         if (list.invalid.length > 0) {
           ctx.out('Invalid items (the publisher reports them as failed):');
-          ctx.out(renderTable(['Usage key', 'Problems'], list.invalid.map((i: InvalidItem) => [i.key.usageKey ?? '?', formatProblems(i.problems)])));
+          ctx.out(renderInvalid(list.invalid, 'usageKey', ctx));
         }
       }
       setExit(list.invalid.length > 0 ? EXIT.problems : EXIT.ok);
     });
+}
+
+function round(gb: number): number {
+  return Math.round(gb * 1000) / 1000;
 }

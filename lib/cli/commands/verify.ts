@@ -1,76 +1,122 @@
 import type { Command } from 'commander';
-import { parsePeriod } from '../../period.js';
 import { requireValidAccount, selectAccount } from '../../ops/select-account.js';
-import type { VerifyReport } from '../../ops/verify.js';
+import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../ops/verify.js';
 import { runVerify } from '../../ops/verify-run.js';
+import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { formatGb, renderTable } from '../table.js';
-import { progress, renderWrappedTable } from './ops-common.js';
+import { count, foldNote, formatGb, listingOptions, statusesToList, type ListingOptions } from '../listing.js';
+import type { Display } from '../terminal.js';
+import { accountOption, periodOf, periodOption } from './ops-common.js';
+
+const STATUSES = ['mismatch', 'ok', 'skipped'] as const;
 
 /** `cwpub verify`: reads ConnectWise back and reconciles it with the usage and the ledger. Read-only. */
 export function registerVerify(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('verify')
     .description(
       "check that ConnectWise holds what was published for a month: each client's configuration (GB, year, month, exactly one) and, after the sync, the agreement additions",
     )
-    .requiredOption('--period <YYYY-MM>', 'the month to verify')
-    .option('--account <id>', 'account (default: the only account)')
-    .option('--json', 'print the report as JSON on stdout')
-    .action(async (options: { period: string; account?: string; json?: boolean }) => {
-      const period = parsePeriod(options.period, ctx.now(), '--period');
-      const deps = ctx.publisherDeps();
-      const account = requireValidAccount(await selectAccount(deps.accounts, options.account));
-      const report = await runVerify(account, period, {
-        ...deps,
-        now: ctx.now(),
-        progress: progress(ctx, options.json),
-      });
-      if (options.json) ctx.json(report);
-      else ctx.out(renderVerify(report));
-      setExit(report.ok ? EXIT.ok : EXIT.problems);
-    });
+    .addOption(periodOption('the month to verify (default: last month, UTC)'))
+    .addOption(accountOption())
+    .option('--json', 'print the report as JSON on stdout');
+  for (const option of listingOptions([...STATUSES])) command.addOption(option);
+  command.action(async (options: { period?: string; account?: string; json?: boolean } & ListingOptions) => {
+    // Without --all/--status the client table is left out: the mismatches say what is wrong.
+    const listed = statusesToList(options, STATUSES, []);
+    const period = periodOf(options.period, ctx);
+    const deps = await ctx.publisherDeps();
+    const account = requireValidAccount(await selectAccount(deps.accounts, options.account));
+    const report = await runVerify(account, period, { ...deps, now: ctx.now(), progress: ctx.progress(options.json) });
+    if (options.json) ctx.json(report);
+    else ctx.out(renderVerify(report, ctx.display, listed, options.all ?? false));
+    setExit(report.ok ? EXIT.ok : EXIT.problems);
+  });
 }
 
-const show = (v: number | string | null | undefined): string =>
-  v === undefined || v === null ? '' : typeof v === 'number' ? formatGb(v) : v;
+const show = (v: number | string | null | undefined): string => (v === undefined || v === null ? '' : typeof v === 'number' ? formatGb(v) : v);
 
-export function renderVerify(report: VerifyReport): string {
-  const skipped = report.clients.filter((c) => c.status === 'skipped').length;
-  const bad = report.clients.filter((c) => c.status === 'mismatch').length;
-  const lines = [
-    `Verify account ${report.accountId}, period ${report.period}: ${report.checked} client(s) checked, ${report.checked - bad} match, ${bad} with mismatches${skipped ? `, ${skipped} skipped` : ''}`,
-  ];
-  if (report.clients.length > 0) {
-    lines.push(
-      renderTable(
-        ['Client', 'Managed ID', 'Company', 'Usage GB', 'Configuration GB', 'Addition GB', 'Result'],
-        report.clients.map((c) => [
-          c.clientId,
-          c.managedId,
-          c.company,
-          show(c.usageGb),
-          show(c.configurationGb),
-          show(c.additionQuantity),
-          c.status === 'skipped' ? `skipped: ${c.reason ?? ''}` : c.status,
-        ]),
-      ),
-    );
-  }
+/**
+ * Counts first, then every mismatch (what is wrong, expected, found), then the notes by kind; the
+ * per-client table only with --all or --status.
+ */
+export function renderVerify(report: VerifyReport, display: Display, listed: ReadonlySet<string> = new Set(), allNotes = false): string {
+  const { c, color } = display;
+  const by = (s: string) => report.clients.filter((x) => x.status === s).length;
+  const bad = by('mismatch');
+  const head =
+    `Verify account ${report.accountId}, period ${report.period}: ${count(report.checked)} client(s) checked, ` +
+    `${count(report.checked - bad)} match, ${count(bad)} with mismatches${by('skipped') ? `, ${count(by('skipped'))} skipped` : ''}` +
+    `${report.mismatches.length ? ` · ${count(report.mismatches.length)} mismatch(es)` : ''}`;
+  const lines = [head];
   if (report.mismatches.length > 0) {
-    lines.push('', `Mismatches (${report.mismatches.length}):`);
     lines.push(
-      renderWrappedTable(
-        ['Client', 'Problem', 'Expected', 'Found', 'Detail'],
-        report.mismatches.map((m) => [m.clientIds.join(', ') || '–', m.kind, show(m.expected), show(m.found), m.detail]),
-        [null, null, null, null, 60],
+      '',
+      `Mismatches (${count(report.mismatches.length)}):`,
+      renderColumns<Mismatch>(
+        [
+          { header: 'CLIENT', value: (m) => m.clientIds.join(', ') || '–', fit: 'truncate', minWidth: 12 },
+          { header: 'PROBLEM', value: (m) => m.kind, style: (t) => c.red(t) },
+          { header: 'EXPECTED', value: (m) => show(m.expected), fit: 'truncate' },
+          { header: 'FOUND', value: (m) => show(m.found), fit: 'truncate' },
+          { header: 'DETAIL', value: (m) => m.detail, fit: 'wrap', minWidth: 30 },
+        ],
+        report.mismatches,
+        display,
       ),
     );
   }
   if (report.notes.length > 0) {
-    lines.push('', `Notes (${report.notes.length}, not mismatches):`);
-    lines.push(renderWrappedTable(['Client', 'Note', 'Detail'], report.notes.map((n) => [n.clientIds.join(', '), n.kind, n.detail]), [null, null, 70]));
+    if (allNotes) {
+      lines.push(
+        '',
+        `Notes (${count(report.notes.length)}, not mismatches):`,
+        renderColumns<Note>(
+          [
+            { header: 'CLIENT', value: (n) => n.clientIds.join(', '), fit: 'truncate', minWidth: 12 },
+            { header: 'NOTE', value: (n) => n.kind },
+            { header: 'DETAIL', value: (n) => n.detail, fit: 'wrap', minWidth: 30 },
+          ],
+          report.notes,
+          display,
+        ),
+      );
+    } else {
+      const kinds = new Map<string, number>();
+      for (const n of report.notes) kinds.set(n.kind, (kinds.get(n.kind) ?? 0) + 1);
+      const text = `Notes (not mismatches): ${[...kinds].map(([k, n]) => `${count(n)} ${k}`).join(', ')} (--all lists them)`;
+      lines.push('', color ? c.dim(text) : text);
+    }
   }
-  lines.push(report.ok ? 'ConnectWise matches what was published.' : 'ConnectWise does NOT match what was published.');
+  const shown = report.clients.filter((x) => listed.has(x.status));
+  if (shown.length > 0) {
+    lines.push(
+      '',
+      renderColumns<ClientCheck>(
+        [
+          { header: 'CLIENT', value: (x) => x.clientId, fit: 'truncate', minWidth: 12 },
+          { header: 'MANAGED ID', value: (x) => x.managedId, fit: 'truncate', minWidth: 12 },
+          { header: 'COMPANY', value: (x) => x.company, fit: 'truncate', minWidth: 10 },
+          { header: 'USAGE GB', value: (x) => show(x.usageGb), align: 'right' },
+          { header: 'CONFIG GB', value: (x) => show(x.configurationGb), align: 'right' },
+          { header: 'ADDITION', value: (x) => show(x.additionQuantity), align: 'right' },
+          {
+            header: 'RESULT',
+            value: (x) => (x.status === 'skipped' ? `skipped: ${x.reason ?? ''}` : x.status),
+            fit: 'wrap',
+            minWidth: 16,
+            style: (t, x) => (x.status === 'mismatch' ? c.red(t) : x.status === 'ok' ? c.green(t) : c.dim(t)),
+          },
+        ],
+        shown,
+        display,
+      ),
+    );
+  }
+  const hidden = STATUSES.filter((s) => !listed.has(s) && s !== 'mismatch').map((status) => ({ status, count: by(status), words: status === 'ok' ? 'matching' : status }));
+  const note = foldNote(hidden.concat(listed.has('mismatch') ? [] : [{ status: 'mismatch', count: bad, words: 'mismatching' }]));
+  if (note) lines.push(color ? c.dim(`clients: ${note}`) : `clients: ${note}`);
+  const verdict = report.ok ? 'ConnectWise matches what was published.' : 'ConnectWise does NOT match what was published.';
+  lines.push(color ? (report.ok ? c.green(verdict) : c.red(c.bold(verdict))) : verdict);
   return lines.join('\n');
 }

@@ -1,0 +1,40 @@
+import picocolors from 'picocolors';
+
+/** A stream the CLI writes to; `columns`/`isTTY` are there when it is a terminal. */
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export type Colors = ReturnType<typeof picocolors.createColors>;
+
+/**
+ * What a stream can show: how wide it is and whether it takes colour.
+ * - width: the terminal's columns; `COLUMNS` when set (also for pipes, so a script can ask for a
+ *   width); otherwise unlimited, so piped output keeps whole values for grep and awk;
+ * - colour: only on a terminal, never with NO_COLOR (any value, https://no-color.org) or TERM=dumb;
+ *   FORCE_COLOR=1..3 turns it on anywhere, FORCE_COLOR=0 off.
+ */
+export interface Display {
+  readonly width: number;
+  readonly color: boolean;
+  readonly c: Colors;
+}
+
+export function displayFor(stream: OutStream, env: NodeJS.ProcessEnv, options: { noColor?: boolean } = {}): Display {
+  const fromEnv = Number(env.COLUMNS);
+  const width =
+    stream.isTTY && stream.columns && stream.columns > 0 ? stream.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Infinity;
+  const color = colorEnabled(stream, env, options.noColor ?? false);
+  return { width, color, c: picocolors.createColors(color) };
+}
+
+export function colorEnabled(stream: OutStream, env: NodeJS.ProcessEnv, noColorFlag: boolean): boolean {
+  if (noColorFlag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}
