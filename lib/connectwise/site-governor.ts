@@ -36,6 +36,11 @@ interface Waiter {
 }
 
 const WINDOW_MS = 60_000;
+/**
+ * The window enforced is 1/60 longer than the one promised (1 s a minute): a request reaches the wire a
+ * moment after its job starts (socket, TLS), and ConnectWise counts what arrives, not what we started.
+ */
+const GUARD_FRACTION = 1 / 60;
 /** Placeholder jobs that carry the old queue's usage into a new one go before everything else. */
 const TOP_PRIORITY = Number.MAX_SAFE_INTEGER;
 
@@ -90,6 +95,8 @@ export class SiteGovernor {
         waiter.timer = setTimeout(() => this.fail(waiter, this.deadlineError(deadlineAt)), deadlineAt - now);
       }
       this.waiting.add(waiter);
+      // Someone is waiting for the pause to end: keep the process alive for it.
+      this.resumeTimer?.ref();
       this.enqueue(waiter);
     });
   }
@@ -108,6 +115,8 @@ export class SiteGovernor {
       this.resumeTimer = undefined;
       this.queue.start();
     }, until - Date.now());
+    // With nobody waiting, a pause must not keep the process (the CLI) alive by itself.
+    if (this.waiting.size === 0) this.resumeTimer.unref();
     for (const waiter of [...this.waiting]) {
       if (waiter.deadlineAt !== undefined && waiter.deadlineAt < until) this.fail(waiter, this.deadlineError(waiter.deadlineAt));
     }
@@ -148,7 +157,7 @@ export class SiteGovernor {
     return new PQueue({
       concurrency: this.concurrency,
       intervalCap: this.requestsPerWindow,
-      interval: this.windowMs,
+      interval: this.windowMs + Math.ceil(this.windowMs * GUARD_FRACTION),
       strict: true,
       autoStart: this.resumeAt <= Date.now(),
     });
@@ -176,11 +185,13 @@ export class SiteGovernor {
     if (!this.waiting.delete(waiter)) return;
     clearTimeout(waiter.timer);
     waiter.withdraw.abort();
+    if (this.waiting.size === 0) this.resumeTimer?.unref();
     waiter.fail(error);
   }
 
   private trimStarts(now: number): void {
-    while (this.recentStarts.length > 0 && now - (this.recentStarts[0] ?? now) >= this.windowMs) this.recentStarts.shift();
+    const window = this.windowMs + Math.ceil(this.windowMs * GUARD_FRACTION);
+    while (this.recentStarts.length > 0 && now - (this.recentStarts[0] ?? now) >= window) this.recentStarts.shift();
   }
 
   private deadlineError(deadlineAt: number): RunDeadlineError {
