@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Repository root: esbuild runs here, next to package-lock.json and node_modules/.bin/esbuild. */
@@ -47,4 +47,7 @@ export const PUBLISH_BUNDLING: BundlingOptions = {
   bundleAwsSDK: true,
   externalModules: [],
   forceDockerBundling: false,
+  // Warnings and errors only: esbuild's per-build size report adds nothing to `cdk synth` and
+  // would be printed once per synthesized stack in the tests (scripts/measure-bundle.ts measures size).
+  logLevel: LogLevel.WARNING,
 };

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import type { LogLevel, UsagePublisherProps } from './usage-publisher.js';
+import type { LogLevel } from '../lib/contract.js';
+import type { UsagePublisherProps } from './publisher-config.js';
 
 /**
  * The CDK context keys the app reads (defaults in cdk.json; override with `-c key=value`).

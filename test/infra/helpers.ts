@@ -16,14 +16,51 @@ export interface Synthesized {
 }
 
 /**
+ * Runs `build` without CDK's "Bundling asset <path>..." line, which asset staging writes straight
+ * to stderr for every bundling (once per synthesized stack). Anything else written to stderr
+ * still gets through. The bundling itself runs for real.
+ */
+export function withoutBundlingNotices<T>(build: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string' && chunk.startsWith('Bundling asset ')) return true;
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stderr.write;
+  try {
+    return build();
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+/** Runs `build` with console.error captured instead of printed; returns its result and what it printed. */
+export function capturingConsoleError<T>(build: () => T): [T, string[]] {
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    printed.push(args.map(String).join(' '));
+  };
+  try {
+    return [build(), printed];
+  } finally {
+    console.error = original;
+  }
+}
+
+/** Creates the stack the way infra/app.ts does, in `app` (whose context is already set). */
+export function buildStack(app: App): PublisherStack {
+  const settings = settingsFromContext(app.node);
+  return withoutBundlingNotices(() => new PublisherStack(app, settings.stackName, { publisher: settings.publisher }));
+}
+
+/**
  * Builds the app the way infra/app.ts does (cdk.json context, then `overrides` as `-c` would
- * give them) and synthesizes the stack. Bundling runs the local esbuild; CDK caches the asset
- * within a process, so several stacks per test file cost one bundling.
+ * give them) and synthesizes the stack. Bundling runs the local esbuild, once per call (each
+ * app stages into its own directory): share one result per test file where the context is the same.
  */
 export function synthesize(overrides: Record<string, unknown> = {}): Synthesized {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...overrides } });
-  const settings = settingsFromContext(app.node);
-  const stack = new PublisherStack(app, settings.stackName, { publisher: settings.publisher });
+  const stack = buildStack(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
 

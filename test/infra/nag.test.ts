@@ -2,10 +2,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { PolicyViolation } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { settingsFromContext } from '../../infra/context.js';
 import { addNagChecks, nagPacks } from '../../infra/nag.js';
-import { PublisherStack } from '../../infra/publisher-stack.js';
-import { CDK_JSON_CONTEXT, synthesize } from './helpers.js';
+import { CDK_JSON_CONTEXT, buildStack, synthesize } from './helpers.js';
 
 /** Every finding of the AwsSolutions and Serverless packs, errors and warnings alike, as readable lines. */
 function findings(scope: IConstruct): string[] {
@@ -28,23 +26,35 @@ function acknowledgements(scope: IConstruct): Array<{ id: string; path: string; 
 }
 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {
+  // One app for the default configuration, built exactly as infra/app.ts builds it.
+  let app: App;
+
+  beforeAll(() => {
+    app = new App({ context: CDK_JSON_CONTEXT });
+    buildStack(app);
+    addNagChecks(app);
+  });
+
+  it('runs inside the app: synthesis with the packs registered as validation plugins succeeds', () => {
+    // CDK throws ValidationFailed on any error-level finding.
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('finds nothing unacknowledged in the stack as cdk.json configures it', () => {
-    const { app } = synthesize();
     expect(findings(app)).toEqual([]);
   });
 
   it('finds nothing unacknowledged with every optional resource on (email subscription, secrets key, custom prefix)', () => {
-    const { app } = synthesize({
+    const { app: custom } = synthesize({
       alarmEmail: 'ops@example.com',
       secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       secretNamePrefix: 'msp/cwpub/',
       serializeRuns: false,
     });
-    expect(findings(app)).toEqual([]);
+    expect(findings(custom)).toEqual([]);
   });
 
   it('acknowledges only these findings, each with a written reason', () => {
-    const { app } = synthesize();
     const acks = acknowledgements(app);
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThanOrEqual(60);
     expect(acks.map((a) => `${a.id.replace(/^[A-Za-z]+::/, '')} @ ${a.path}`).sort()).toEqual(
@@ -66,15 +76,5 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
     const app = new App();
     new sqs.Queue(new Stack(app, 'Bad'), 'Queue');
     expect(findings(app)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-SQS4 \(error\) at Bad\/Queue/)]));
-  });
-
-  it('runs inside the app: synthesis with the packs registered as validation plugins succeeds', () => {
-    // Prepare: exactly what infra/app.ts does.
-    const app = new App({ context: CDK_JSON_CONTEXT });
-    const settings = settingsFromContext(app.node);
-    new PublisherStack(app, settings.stackName, { publisher: settings.publisher });
-    addNagChecks(app);
-    // Act / Assess: CDK throws ValidationFailed on any error-level finding.
-    expect(() => app.synth()).not.toThrow();
   });
 });

@@ -1,0 +1,113 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../lib/contract.js';
+
+export interface PublisherAlarms {
+  readonly errors: cloudwatch.Alarm;
+  readonly throttles: cloudwatch.Alarm;
+  readonly deadLetterQueue: cloudwatch.Alarm;
+  readonly duration: cloudwatch.Alarm;
+}
+
+export interface AlarmSubjects {
+  readonly fn: lambda.Function;
+  readonly timeout: Duration;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * One alarm per way the publish can go wrong without telling anyone itself, each notifying the
+ * topic. The function runs a few times a month: no data is the normal state, not a problem.
+ */
+export function createAlarms(scope: Construct, subjects: AlarmSubjects): PublisherAlarms {
+  const action = new SnsAction(subjects.topic);
+  const alarm = (id: string, metric: cloudwatch.IMetric, description: string, threshold = 1): cloudwatch.Alarm => {
+    const created = new cloudwatch.Alarm(scope, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(action);
+    return created;
+  };
+  const fiveMinutes = Duration.minutes(5);
+  const { fn } = subjects;
+  return {
+    errors: alarm(
+      'ErrorsAlarm',
+      fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+      'The publish function threw: invalid input or a run that could not proceed (table, secret or network). See the operating guide.',
+    ),
+    throttles: alarm(
+      'ThrottlesAlarm',
+      fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+      'A publish was throttled: another run was in progress or the account is out of concurrency. See the operating guide.',
+    ),
+    deadLetterQueue: alarm(
+      'DeadLetterQueueAlarm',
+      subjects.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+      'Something could not be delivered or failed after its retries: a publish request, a schedule invocation or a notification. See the operating guide.',
+    ),
+    duration: alarm(
+      'DurationAlarm',
+      fn.metricDuration({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+      'A publish took more than 80% of the function timeout; it will soon time out. See the operating guide.',
+      Math.floor(subjects.timeout.toMilliseconds() * 0.8),
+    ),
+  };
+}
+
+/**
+ * A failed publish is a discrete event carrying what failed, so this rule sends the event itself
+ * (account, period, run and the event's details) to the topic; an alarm on the rule's metric would
+ * say only "something failed" and flip back to OK minutes later. A notification that cannot be
+ * delivered lands in the dead-letter queue, which has its own alarm.
+ */
+export function notifyPublishFailures(
+  scope: Construct,
+  options: { bus: events.IEventBus; topic: sns.ITopic; deadLetterQueue: sqs.IQueue },
+): events.Rule {
+  const rule = new events.Rule(scope, 'PublishFailedRule', {
+    description: `${DETAIL_TYPES.failed} events notify the alarm topic`,
+    eventBus: options.bus,
+    eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.failed] },
+    targets: [
+      new targets.SnsTopic(options.topic, {
+        deadLetterQueue: options.deadLetterQueue,
+        // A role of this rule's own publishes, rather than a topic policy open to the whole
+        // EventBridge service principal.
+        authorizeUsingRole: true,
+        message: events.RuleTargetInput.fromObject({
+          notification: `connectwise-usage-publisher: ${DETAIL_TYPES.failed}`,
+          accountId: events.EventField.fromPath('$.detail.accountId'),
+          period: events.EventField.fromPath('$.detail.period'),
+          runId: events.EventField.fromPath('$.detail.runId'),
+          failed: events.EventField.fromPath('$.detail.failed'),
+          published: events.EventField.fromPath('$.detail.published'),
+          unchanged: events.EventField.fromPath('$.detail.unchanged'),
+          skipped: events.EventField.fromPath('$.detail.skipped'),
+          sync: events.EventField.fromPath('$.detail.sync'),
+          results: events.EventField.fromPath('$.detail.results'),
+          whatToDo: `See "${DETAIL_TYPES.failed}" in the operating guide (docs/operating.md).`,
+        }),
+      }),
+    ],
+  });
+  Validations.of(rule).acknowledge({
+    id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+    reason:
+      "The rule's role publishes to the encrypted alarm topic, which needs kms:GenerateDataKey* (as granted by Topic.grantPublish) on the topic's own key only.",
+  });
+  return rule;
+}
