@@ -1,8 +1,17 @@
 import type { Addition } from '../connectwise/types.js';
 import { ConnectWiseSetupError } from '../errors.js';
 import type { Period } from '../period.js';
-import type { Account, InspectionFactory, LedgerRepository, MappingsRepository, SecretsPort, UsageRepository } from '../publisher/ports.js';
+import type {
+  Account,
+  InspectionFactory,
+  LedgerRepository,
+  MappingsRepository,
+  OwnershipRepository,
+  SecretsPort,
+  UsageRepository,
+} from '../publisher/ports.js';
 import { loadManagementTab } from '../publisher/resolution.js';
+import { findSetupCandidates, primaryManagementSetup } from '../publisher/setup.js';
 import type { Progress } from './progress.js';
 import { agreementsToRead, reconcile, type VerifyReport } from './verify.js';
 
@@ -10,6 +19,8 @@ export interface VerifyDeps {
   readonly mappings: MappingsRepository;
   readonly usage: UsageRepository;
   readonly ledger: LedgerRepository;
+  /** The account's owned configurations (contract v2), to tell what we bill from what others do. */
+  readonly ownership: OwnershipRepository;
   readonly secrets: SecretsPort;
   readonly connectWise: InspectionFactory;
   readonly now: Date;
@@ -17,42 +28,43 @@ export interface VerifyDeps {
 }
 
 /**
- * Reads what verify compares — the tables, then ConnectWise in bulk (companies' Management tabs,
- * the type's configurations, agreements, Management Backup setups, and the additions of the
- * default agreements in use) — and reconciles. Read-only. Throws when it cannot run at all
- * (secret, ConnectWise unreachable, solution or configuration type missing: `cwpub doctor` says why).
+ * Reads what verify compares — the tables and the ownership records, then ConnectWise in bulk
+ * (every company's Management tab, the type's configurations, agreements, Management Backup setups,
+ * the Management record, and the additions of the agreements in question) — and reconciles.
+ * Read-only. Throws when it cannot run at all (secret, ConnectWise unreachable, solution or
+ * configuration type missing: `cwpub doctor` says why).
  */
 export async function runVerify(account: Account, period: Period, deps: VerifyDeps): Promise<VerifyReport> {
-  const [mappings, usage, ledger] = await Promise.all([
+  const [mappings, usage, ledger, owned] = await Promise.all([
     deps.mappings.listByAccount(account.accountId),
     deps.usage.listByPeriod(account.accountId, period),
     deps.ledger.list(account.accountId, period.key),
+    deps.ownership.listByAccount(account.accountId),
   ]);
   const secret = await deps.secrets.load(account.secretId);
   const cw = await deps.connectWise(secret, account);
-  const [solutions, types] = await Promise.all([
-    cw.findManagementItSolutions(account.managementItName),
-    cw.findConfigurationTypes(account.configurationTypeName),
-  ]);
-  const solution = solutions.find((s) => s.name === account.managementItName);
+  // The publisher's own look-up; verify reads an inactive type too (it still bills what it holds).
+  const { solution, type } = await findSetupCandidates(cw, account);
   if (!solution) {
     throw new ConnectWiseSetupError(`Management IT solution "${account.managementItName}" not found in ConnectWise; run cwpub doctor`, {
       code: 'SOLUTION_NOT_FOUND',
     });
   }
-  const type = types.find((t) => t.name === account.configurationTypeName);
   if (!type) {
     throw new ConnectWiseSetupError(`configuration type "${account.configurationTypeName}" not found in ConnectWise; run cwpub doctor`, {
       code: 'CONFIGURATION_TYPE_NOT_FOUND',
     });
   }
+  // Verify always looks everywhere: a moved Managed ID or a stray configuration can be on any company.
   const tab = await loadManagementTab(cw, deps.progress);
-  const [configurations, agreements, backups] = await Promise.all([
+  const [configurations, agreements, backups, setups] = await Promise.all([
     cw.listConfigurations(account.configurationTypeName),
     cw.listAgreements(),
     cw.listManagementBackups(),
+    cw.listManagementSetups(),
   ]);
-  const wanted = agreementsToRead({ mappings, usage, tab, solution });
+  const input = { account, period, now: deps.now, mappings, usage, ledger, owned, solution, type, management: primaryManagementSetup(setups), tab, configurations, agreements, backups };
+  const wanted = agreementsToRead(input);
   const additions = new Map<number, Addition[]>();
   deps.progress.start(wanted.length, 'Reading agreement additions');
   try {
@@ -65,19 +77,5 @@ export async function runVerify(account: Account, period: Period, deps: VerifyDe
   } finally {
     deps.progress.stop();
   }
-  return reconcile({
-    account,
-    period,
-    now: deps.now,
-    mappings,
-    usage,
-    ledger,
-    solution,
-    type,
-    tab,
-    configurations,
-    agreements,
-    backups,
-    additions,
-  });
+  return reconcile({ ...input, additions });
 }

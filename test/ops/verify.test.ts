@@ -3,6 +3,7 @@ import { agreementsToRead, reconcile, type VerifyInput } from '../../lib/ops/ver
 import { makePeriod } from '../../lib/period.js';
 import type { LedgerEntry, Mapping } from '../../lib/publisher/ports.js';
 import type { UsageItem } from '../../lib/schemas.js';
+import { ACCOUNT, owned } from './fakes-ops.js';
 
 const SOLUTION = { id: 11, name: 'Backup Cloud', managementItSolutionType: 'Custom' };
 const TYPE = { id: 31, name: 'Backup Stats' };
@@ -46,17 +47,26 @@ function addition(n: number, patch: Partial<Addition> = {}): Addition {
 }
 const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({ accountId: 'acme', clientId: `c${n}`, managedId: `M-${n}`, enabled: true, ...patch });
 const usage = (n: number, gb = 10 * n): UsageItem => ({ accountId: 'acme', usageKey: `2026-10#c${n}`, period: '2026-10', clientId: `c${n}`, billableSpaceGb: gb });
-const ledger = (n: number, gb = 10 * n): LedgerEntry => ({ clientId: `c${n}`, managedId: `M-${n}`, status: 'published', publishedGb: gb, runId: 'r1' });
+const ledger = (n: number, gb = 10 * n): LedgerEntry => ({
+  clientId: `c${n}`,
+  managedId: `M-${n}`,
+  status: 'published',
+  outcome: 'published',
+  publishedGb: gb,
+  runId: 'r1',
+  updatedAt: '2026-11-01T06:00:00Z',
+});
 
-/** Two clients, everything in place and matching. */
+/** Two clients, everything in place and matching; the account owns both configurations. */
 function input(patch: Partial<VerifyInput> = {}): VerifyInput {
   return {
-    account: { accountId: 'acme', secretId: 's', managementItName: SOLUTION.name, enabled: true, configurationTypeName: TYPE.name },
+    account: { ...ACCOUNT, managementItName: SOLUTION.name, configurationTypeName: TYPE.name },
     period: PERIOD,
     now: new Date('2026-11-15T00:00:00Z'),
     mappings: { items: [mapping(1), mapping(2)], invalid: [] },
     usage: { items: [usage(1), usage(2)], invalid: [] },
     ledger: [ledger(1), ledger(2)],
+    owned: [owned(1, 10001), owned(2, 10002)],
     solution: SOLUTION,
     type: TYPE,
     tab: { companies: [company(1), company(2)], entries: [entry(1), entry(2)] },
@@ -196,20 +206,22 @@ describe('Function: reconcile', () => {
     expect(kinds(report)).toEqual(['unresolved-company:c1', 'unresolved-company:c2']);
   });
 
-  it('skips disabled mappings and mappings without usage, noting stale configurations', () => {
+  it('skips disabled mappings and mappings without usage (their configurations are billing-integrity findings)', () => {
     const report = reconcile(
       input({
         mappings: { items: [mapping(1, { enabled: false }), mapping(2)], invalid: [] },
         usage: { items: [usage(1)], invalid: [] },
-        configurations: [configuration(1), configuration(2, { backupMonth: 9 })],
+        configurations: [configuration(1, { activeFlag: false }), configuration(2, { activeFlag: false })],
+        additions: new Map(),
       }),
     );
     expect(report.ok).toBe(true);
+    expect(report.checked).toBe(0);
     expect(report.clients.map((c) => [c.clientId, c.status, c.reason])).toEqual([
       ['c1', 'skipped', 'mapping is disabled'],
       ['c2', 'skipped', 'no usage for 2026-10'],
     ]);
-    expect(report.notes.map((n) => n.kind)).toEqual(['stale-configuration']);
+    expect(report.notes).toEqual([]);
   });
 
   it('notes ledger differences without calling them mismatches', () => {
