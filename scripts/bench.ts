@@ -1,7 +1,11 @@
 /**
- * `npm run bench`: publish N clients on M companies against the simulator with simulated latency,
- * and the same publish done the naive way, side by side. Prints figures; asserts nothing.
- *   npm run bench -- --clients 2000 --companies 200 --latency 20
+ * `npm run bench`: the publisher against the simulator with simulated latency. Prints figures; asserts nothing.
+ * For ConnectWise the scarce resource is requests per minute per site, so every scenario counts the
+ * requests and states the time they take at the account's budget (requests ÷ requestsPerMinute).
+ *   npm run bench -- --clients 2000 --companies 200 --noise 2800 --latency 20 --accounts 12
+ * 1. A big site: first month (full Management tab scan) and next month (only known companies).
+ * 2. The request governor at its real budget: the most requests the site saw in any 60 s.
+ * 3. Many accounts at once (the CLI's parallel publish; the state machine's Map does the same).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,64 +13,76 @@ import { pino } from 'pino';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
 import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
 import { readConfig } from '../lib/config.js';
-import { ConnectWiseGateway } from '../lib/connectwise/gateway.js';
-import { ConnectWiseClient } from '../lib/connectwise/http-client.js';
-import { equalsCondition, andConditions } from '../lib/connectwise/conditions.js';
-import type { Configuration } from '../lib/connectwise/types.js';
-import { previousPeriod } from '../lib/period.js';
-import { indexCompaniesByManagedId } from '../lib/publisher/resolve-companies.js';
+import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
+import { makePeriod, type Period } from '../lib/period.js';
 import { runPublish } from '../lib/publisher/run-publish.js';
 import { createAwsClients, createPublisherDeps } from '../lib/runtime.js';
-import { renderTable } from '../lib/cli/table.js';
-import { startLocalAws, TABLES } from '../test/support/local-aws.js';
+import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { startSimulator, type Simulator } from '../test/simulator/index.js';
 
 const { values } = parseArgs({
-  options: { clients: { type: 'string', default: '2000' }, companies: { type: 'string', default: '200' }, latency: { type: 'string', default: '20' } },
+  options: {
+    clients: { type: 'string', default: '2000' },
+    companies: { type: 'string', default: '200' },
+    noise: { type: 'string', default: '2800' },
+    latency: { type: 'string', default: '20' },
+    accounts: { type: 'string', default: '12' },
+    'governor-clients': { type: 'string', default: '300' },
+  },
 });
 const CLIENTS = Number(values.clients);
 const COMPANIES = Number(values.companies);
+const NOISE = Number(values.noise);
 const LATENCY = Number(values.latency);
-const period = previousPeriod(new Date());
+const ACCOUNTS = Number(values.accounts);
+const GOVERNOR_CLIENTS = Number(values['governor-clients']);
+const SEPTEMBER = makePeriod(2026, 9);
+const OCTOBER = makePeriod(2026, 10);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-function seedConnectWise(sim: Simulator): void {
-  const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
-  for (let c = 0; c < COMPANIES; c++) sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
-}
-const clientIds = Array.from({ length: CLIENTS }, (_, i) => `client-${String(i).padStart(5, '0')}`);
-const managedIdOf = (i: number) => `M-${i % COMPANIES}`;
-const gbOf = (i: number) => Math.round((10 + (i % 97) * 3.7) * 100) / 100;
+/** High enough that the governor never waits: scenario 1 measures the publisher's own cost. */
+const UNTHROTTLED = 100_000;
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+const rows: string[][] = [];
+const atBudget = (requests: number) => `${(requests / ACCOUNT_DEFAULTS.requestsPerMinute).toFixed(1)} min`;
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+async function timed<T>(fn: () => Promise<T>): Promise<{ s: string; value: T }> {
   const started = performance.now();
   const value = await fn();
-  return { ms: performance.now() - started, value };
+  return { s: ((performance.now() - started) / 1000).toFixed(1), value };
 }
 
-/** The naive way: sequentially, per client, one lookup (by deviceIdentifier) and one write. */
-async function naivePublish(sim: Simulator): Promise<number> {
-  const client = await ConnectWiseClient.connect({ site: sim.url, ...sim.credentials, codebase: sim.codebase }, { concurrency: 1 });
-  const gateway = new ConnectWiseGateway(client);
-  const [solution] = await gateway.findManagementItSolutions('Backup Cloud');
-  const [type] = await gateway.findConfigurationTypes('Backup Stats');
-  const companies = await indexCompaniesByManagedId(gateway, solution!);
-  for (let i = 0; i < CLIENTS; i++) {
-    const company = companies.byManagedId.get(managedIdOf(i))![0]!;
-    const found = await client.request<Configuration[]>('GET', 'company/configurations', {
-      searchParams: { conditions: andConditions(equalsCondition('company/id', company.id), equalsCondition('deviceIdentifier', clientIds[i]!)) },
-    });
-    const values = { backupBillableSpaceGb: gbOf(i), backupYear: period.year, backupMonth: period.month };
-    if (found[0]) {
-      await gateway.patchConfiguration(found[0].id, Object.entries(values).map(([path, value]) => ({ op: 'replace' as const, path: path as 'backupYear', value })));
-    } else {
-      await gateway.createConfiguration({ name: clientIds[i]!, type: { id: type!.id }, company: { id: company.id }, deviceIdentifier: clientIds[i]!, activeFlag: true, ...values });
-    }
+async function seedAccount(
+  aws: LocalAws,
+  db: ReturnType<typeof createDocumentClient>,
+  accountId: string,
+  options: { clients: number; companies: number; noise: number; latency: number; requestsPerMinute: number; periods: Period[] },
+): Promise<Simulator> {
+  const sim = await startSimulator({ latencyMs: options.latency });
+  const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
+  for (let c = 0; c < options.companies; c++) sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
+  if (options.noise > 0) sim.seed.noiseCompanies(options.noise);
+  aws.standIns.secrets.set(`cwpub/${accountId}`, JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }));
+  await new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE).put({
+    accountId,
+    secretId: `cwpub/${accountId}`,
+    managementItName: 'Backup Cloud',
+    enabled: true,
+    configurationTypeName: 'Backup Stats',
+    maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb,
+    requestsPerMinute: options.requestsPerMinute,
+  });
+  const ids = Array.from({ length: options.clients }, (_, i) => `client-${String(i).padStart(5, '0')}`);
+  await new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE).putMany(
+    ids.map((clientId, i) => ({ accountId, clientId, managedId: `M-${i % options.companies}`, enabled: true })),
+  );
+  for (const period of options.periods) {
+    await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(
+      ids.map((clientId, i) => ({ accountId, usageKey: `${period.key}#${clientId}`, period: period.key, clientId, billableSpaceGb: 10 + ((i * 7 + period.month) % 97) })),
+    );
   }
-  return client.stats.requests;
+  return sim;
 }
 
 async function main(): Promise<void> {
@@ -74,51 +90,74 @@ async function main(): Promise<void> {
   aws.apply();
   process.env.LOG_LEVEL = 'silent';
   const db = createDocumentClient(new DynamoDBClient({}));
-  const sim = await startSimulator({ latencyMs: LATENCY });
-  const naiveSim = await startSimulator({ latencyMs: LATENCY });
+  const config = readConfig(process.env);
+  const deps = () => createPublisherDeps(config, createAwsClients(), pino({ level: 'silent' }));
+  const sims: Simulator[] = [];
   try {
-    seedConnectWise(sim);
-    seedConnectWise(naiveSim);
-    aws.standIns.secrets.set('cwpub/bench', JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }));
-    await new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE).put({ accountId: 'bench', secretId: 'cwpub/bench', managementItName: 'Backup Cloud', enabled: true, configurationTypeName: 'Backup Stats' });
-    await new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE).putMany(clientIds.map((clientId, i) => ({ accountId: 'bench', clientId, managedId: managedIdOf(i), enabled: true })));
-    await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(
-      clientIds.map((clientId, i) => ({ accountId: 'bench', usageKey: `${period.key}#${clientId}`, period: period.key, clientId, billableSpaceGb: gbOf(i) })),
-    );
-    const config = readConfig(process.env);
-    const deps = () => createPublisherDeps(config, createAwsClients(), pino({ level: 'silent' }));
+    console.log(`Benchmark: ${LATENCY} ms simulated ConnectWise latency; default budget ${ACCOUNT_DEFAULTS.requestsPerMinute} requests/min per site\n`);
 
-    console.log(`Benchmark: ${CLIENTS} clients on ${COMPANIES} companies, ${LATENCY} ms simulated ConnectWise latency, period ${period.key}\n`);
-    const first = await timed(() => runPublish({ accountId: 'bench' }, deps()));
-    const firstRequests = sim.requests.length;
-    sim.resetRequests();
-    const rerun = await timed(() => runPublish({ accountId: 'bench' }, deps()));
-    const rerunRequests = sim.requests.length;
-    const naiveFirst = await timed(() => naivePublish(naiveSim));
-    const naiveRerun = await timed(() => naivePublish(naiveSim));
+    // 1. A big site.
+    const big = await seedAccount(aws, db, 'big', {
+      clients: CLIENTS, companies: COMPANIES, noise: NOISE, latency: LATENCY, requestsPerMinute: UNTHROTTLED, periods: [SEPTEMBER, OCTOBER],
+    });
+    sims.push(big);
+    const label = `${CLIENTS} clients, ${COMPANIES} + ${NOISE} companies`;
+    for (const [name, period] of [['first month (full scan)', SEPTEMBER], ['next month (known companies)', OCTOBER]] as const) {
+      big.resetRequests();
+      const run = await timed(() => runPublish({ accountId: 'big', period: period.key }, deps()));
+      const a = run.value.accounts[0]!;
+      const requests = big.requests.length;
+      rows.push([`${label}: ${name}`, run.s, String(requests), (requests / CLIENTS).toFixed(2), atBudget(requests), `${a.published} published, ${a.failed} failed, ${big.managementTabsRead().length} tabs read`]);
+    }
+    big.resetRequests();
+    const rerun = await timed(() => runPublish({ accountId: 'big', period: OCTOBER.key }, deps()));
+    rows.push([`${label}: unchanged re-run`, rerun.s, String(big.requests.length), (big.requests.length / CLIENTS).toFixed(2), atBudget(big.requests.length), `${rerun.value.accounts[0]!.unchanged} unchanged`]);
+    const notOne = [...new Set(big.state.configurations.all().map((c) => c.deviceIdentifier))].filter(
+      (d) => big.state.configurations.all().filter((c) => c.deviceIdentifier === d && c.activeFlag !== false).length !== 1,
+    ).length;
 
-    const a1 = first.value.accounts[0]!;
-    const a2 = rerun.value.accounts[0]!;
-    const row = (name: string, ms: number, requests: number, outcome: string) => [name, (ms / 1000).toFixed(1), requests, (requests / CLIENTS).toFixed(3), outcome];
-    console.log(
-      renderTable(
-        ['Run', 'Wall time (s)', 'CW requests', 'Requests / client', 'Outcome'],
-        [
-          row('publisher, first run', first.ms, firstRequests, `${a1.published} published, ${a1.failed} failed, sync ${a1.sync}`),
-          row('publisher, unchanged re-run', rerun.ms, rerunRequests, `${a2.unchanged} unchanged, ${a2.published} published, sync ${a2.sync}`),
-          row('naive (sequential), first run', naiveFirst.ms, naiveFirst.value, 'lookup + POST per client, no sync'),
-          row('naive (sequential), re-run', naiveRerun.ms, naiveRerun.value, 'lookup + PATCH per client, no sync'),
-        ],
-      ),
-    );
-    const duplicates = clientIds.filter((c) => sim.state.configurations.filter((x) => x.deviceIdentifier === c).length !== 1).length;
-    console.log(`\nConfigurations in ConnectWise: ${sim.state.configurations.size} (clients without exactly one: ${duplicates}); syncs: ${sim.state.syncRuns.length}`);
-    console.log(`Peak RSS of the whole process (publisher + simulator + dynalite): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+    // 2. The governor at the default budget.
+    const paced = await seedAccount(aws, db, 'paced', {
+      clients: GOVERNOR_CLIENTS, companies: 30, noise: 0, latency: LATENCY, requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute, periods: [SEPTEMBER],
+    });
+    sims.push(paced);
+    const governed = await timed(() => runPublish({ accountId: 'paced', period: SEPTEMBER.key }, deps()));
+    const pacedRequests = paced.requests.length;
+    rows.push([
+      `${GOVERNOR_CLIENTS} clients at ${ACCOUNT_DEFAULTS.requestsPerMinute}/min`, governed.s, String(pacedRequests), (pacedRequests / GOVERNOR_CLIENTS).toFixed(2), atBudget(pacedRequests),
+      `max ${paced.maxRequestsInAnyWindow(60_000)} requests in any 60 s; ${governed.value.accounts[0]!.published} published`,
+    ]);
+
+    // 3. Many accounts at once (the two above are disabled, so "every enabled account" is these).
+    const accountsRepo = new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE);
+    await accountsRepo.setEnabled('big', false);
+    await accountsRepo.setEnabled('paced', false);
+    const many: Simulator[] = [];
+    for (let i = 0; i < ACCOUNTS; i++) {
+      many.push(await seedAccount(aws, db, `msp-${i}`, { clients: 100, companies: 20, noise: 50, latency: LATENCY, requestsPerMinute: UNTHROTTLED, periods: [SEPTEMBER, OCTOBER] }));
+    }
+    sims.push(...many);
+    for (const parallel of [1, 4]) {
+      for (const s of many) s.resetRequests();
+      // Both runs read every tab (rescan) and write every client, so they cost the same requests.
+      const period = parallel === 1 ? SEPTEMBER.key : OCTOBER.key;
+      const run = await timed(() => runPublish({ period, maxParallelAccounts: parallel, rescan: true }, deps()));
+      const requests = many.reduce((n, s) => n + s.requests.length, 0);
+      const done = run.value.accounts;
+      rows.push([`${ACCOUNTS} accounts × 100 clients, ${parallel} at a time`, run.s, String(requests), (requests / (ACCOUNTS * 100)).toFixed(2), `${atBudget(requests / ACCOUNTS)} per site`,
+        `${done.reduce((n, a) => n + a.published + a.unchanged, 0)} published or unchanged`]);
+    }
+
+    const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
+    for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    console.log(`\nBig site: clients without exactly one active configuration: ${notOne}; syncs: ${big.state.syncRuns.length}`);
+    console.log(`Peak RSS of the whole process (publisher + simulators + dynalite): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
   } finally {
     clearInterval(sampler);
     db.destroy();
-    await Promise.all([sim.close(), naiveSim.close(), aws.close()]);
+    await Promise.all([...sims.map((s) => s.close()), aws.close()]);
   }
 }
 
+const HEADER = ['Scenario', 'Wall (s)', 'CW requests', 'Req/client', 'At 600/min', 'Outcome'];
 await main();

@@ -4,6 +4,8 @@
  * real Lambda handler with last month's scheduled event, and prints what happened and what
  * ConnectWise now shows. Nothing leaves this machine.
  */
+import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
+import type { RunSummary } from '../lib/publisher/ports.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
 import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
       const secretId = `cwpub/${account.accountId}`;
       // The secret's site is the simulator on loopback (http:// is allowed for loopback only).
       aws.standIns.secrets.set(secretId, JSON.stringify({ site: sim.url, ...sim.credentials }));
-      await accountsRepo.put({ accountId: account.accountId, secretId, managementItName: account.managementItName, enabled: true, configurationTypeName: 'Backup Stats' });
+      await accountsRepo.put({ accountId: account.accountId, secretId, managementItName: account.managementItName, enabled: true, configurationTypeName: 'Backup Stats', maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb, requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute });
       const clients = account.companies.flatMap((c) => c.clients.map((cl) => ({ ...cl, managedId: c.managedId })));
       await mappingsRepo.putMany(
         clients.map((c) => ({ accountId: account.accountId, clientId: c.clientId, managedId: c.managedId, clientName: c.clientName, enabled: c.enabled ?? true })),
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
         `${SAMPLE.reduce((n, a) => n + a.companies.reduce((m, c) => m + c.clients.length, 0), 0)} mapped clients; ` +
         `bc-1001 already has a ${lastMonth.key} configuration (498 GB) that this run updates in place.\n`,
     );
-    const summary = await handler(event);
+    const summary = (await handler(event)) as RunSummary;
 
     for (const account of summary.accounts) {
       const sim = sims.get(account.accountId)!;
