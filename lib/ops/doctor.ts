@@ -20,7 +20,8 @@ export async function runDoctor(
   deps: DoctorDeps,
   pack: readonly Rule<DoctorContext>[] = DOCTOR_PACK,
 ): Promise<DoctorReport> {
-  const ctx: DoctorContext = { deps, requestedAccountId: accountId, period: previousPeriod(deps.now), facts: {} };
+  const facts = accountId === undefined ? {} : { selectedId: accountId };
+  const ctx: DoctorContext = { deps, requestedAccountId: accountId, period: previousPeriod(deps.now), facts };
   const checks = await runRules(pack, ctx, {
     fixFor: (error, c) => connectWiseFix(error, c.facts.account?.secretId ?? '(the account\'s secret)'),
     isFatal: (error) => error instanceof AccountError && error.code === 'ACCOUNT_AMBIGUOUS',

@@ -131,6 +131,15 @@ describe('Function: runDoctor (in-memory)', () => {
       expect(row(report, 'managementBackup')).toMatchObject({ status: 'ok', detail: '1 setup(s); the default agreements in use are not known (see Managed IDs) to check them against' });
     });
 
+    it('names the requested account and skips the rest when the accounts table cannot be read', async () => {
+      const deps = doctorDeps(world(), {}, { accounts: { get: () => Promise.reject(new Error('no table')), list: () => Promise.reject(new Error('no table')) } });
+      const report = await runDoctor('acme', deps);
+      expect(report.accountId).toBe('acme');
+      expect(row(report, 'table:accounts')).toMatchObject({ status: 'failed', fix: expect.stringMatching(/^check that table accounts exists/) });
+      expect(row(report, 'account')).toMatchObject({ check: 'Account acme', status: 'skipped', blockedBy: 'table:accounts' });
+      expect(row(report, 'table:mappings').status).toBe('ok');
+    });
+
     it('throws for several accounts without --account', async () => {
       const deps = doctorDeps(world(), { accounts: [ACCOUNT, { ...ACCOUNT, accountId: 'globex' }] });
       await expect(runDoctor(undefined, deps)).rejects.toThrow('there are 2 accounts; choose one with --account (accounts: acme, globex)');
