@@ -27,7 +27,7 @@ const { values } = parseArgs({
     noise: { type: 'string', default: '2800' },
     latency: { type: 'string', default: '20' },
     accounts: { type: 'string', default: '12' },
-    'governor-clients': { type: 'string', default: '300' },
+    'governor-clients': { type: 'string', default: '700' },
   },
 });
 const CLIENTS = Number(values.clients);
