@@ -1,6 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Adapters the pure core must not import (it is written against ports; the handler and CLI wire adapters). */
+const ADAPTERS = [
+  { group: ['**/aws/*', '**/runtime.js', '**/cli/*', '**/ops/*'], message: 'lib/publisher is the pure core: depend on a port in ports.ts, not an adapter.' },
+  { group: ['**/connectwise/http-client.js'], message: 'lib/publisher talks to ConnectWise through the ConnectWisePort only.' },
+  { group: ['@aws-sdk/*', 'got'], message: 'lib/publisher must not reach AWS or HTTP directly.' },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/'] },
   js.configs.recommended,
@@ -10,6 +17,31 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'Runtime code must not load the CDK app.' }] },
+      ],
+    },
+  },
+  {
+    files: ['lib/publisher/**/*.ts'],
+    rules: {
+      // The gateway module holds the port interfaces too: type-only imports of it are the port.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ADAPTERS,
+            { group: ['**/connectwise/gateway.js'], allowTypeImports: true, message: 'Import the ConnectWisePort type, not the gateway class.' },
+            { group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'Runtime code must not load the CDK app.' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -9,7 +9,6 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
 import { ACCOUNT_DEFAULTS } from '../contract.js';
 import { StoreError } from '../errors.js';
 import type { Period } from '../period.js';
