@@ -27,8 +27,11 @@ export function renderColumns<R>(columns: readonly Column<R>[], rows: readonly R
   const cells = rows.map((row) => columns.map((col) => clean(col.value(row))));
   const widths = fitWidths(columns, cells, display.width);
   const lines: string[] = [];
-  const header = columns.map((col, i) => pad(truncate(col.header, widths[i]!), widths[i]!, col.align));
-  lines.push(trimEnd(header.map((h) => (display.color ? display.c.bold(h) : h)).join(GAP), header));
+  const header = columns.map((col, i) => {
+    const text = truncate(col.header, widths[i]!);
+    return i === columns.length - 1 && col.align !== 'right' ? text : pad(text, widths[i]!, col.align);
+  });
+  lines.push(trimEnd(header.map((h) => (display.color ? display.c.bold(h) : h)).join(GAP)));
   rows.forEach((row, r) => {
     const parts = columns.map((col, i) => layout(cells[r]![i]!, widths[i]!, col.fit ?? 'keep'));
     const height = Math.max(1, ...parts.map((p) => p.length));
@@ -36,12 +39,13 @@ export function renderColumns<R>(columns: readonly Column<R>[], rows: readonly R
       const plain = parts.map((p) => p[l] ?? '');
       const shown = plain.map((text, i) => {
         const col = columns[i]!;
-        const padded = pad(text, widths[i]!, col.align);
+        // The last column is not padded: no trailing blanks in copied output and diffs.
+        const padded = i === columns.length - 1 && col.align !== 'right' ? text : pad(text, widths[i]!, col.align);
         if (!col.style || text === '' || !display.color) return padded;
         const styled = col.style(text, row, display.c);
         return col.align === 'right' ? padded.slice(0, padded.length - text.length) + styled : styled + padded.slice(text.length);
       });
-      lines.push(trimEnd(shown.join(GAP), plain));
+      lines.push(trimEnd(shown.join(GAP)));
     }
   });
   return lines.join('\n');
@@ -99,7 +103,7 @@ function clean(value: string | number | undefined | null): string {
   return String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
 }
 
-/** No trailing blanks after the last non-empty cell (keeps copied output and diffs clean). */
-function trimEnd(line: string, plain: readonly string[]): string {
-  return plain.length > 0 ? line.replace(/ +$/, '') : line;
+/** No trailing blanks when the last cells are empty. */
+function trimEnd(line: string): string {
+  return line.replace(/ +$/, '');
 }

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { Logger } from 'pino';
 import { checkConfig, type ConfigProblem, type RuntimeConfig } from '../config.js';
 import { ENVIRONMENT } from '../contract.js';
@@ -153,7 +152,9 @@ export class CliContext {
 
     let settingsEnv = env;
     if (stack) {
-      const cloudFormation = new CloudFormationClient({ region, profile });
+      // Loaded only for --stack: every other command starts without it.
+      const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+      const cloudFormation = new CloudFormationClient({ ...(region ? { region } : {}), ...(profile ? { profile } : {}) });
       try {
         settingsEnv = { ...env, ...(await readStackSettings(stack, cloudFormation)) };
       } finally {

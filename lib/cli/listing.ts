@@ -1,5 +1,7 @@
 import { Option } from 'commander';
+import wrapAnsi from 'wrap-ansi';
 import { InputValidationError } from '../errors.js';
+import type { Display } from './terminal.js';
 
 /**
  * Output that scales: a result lists what needs attention and what changed; the rows nothing happened
@@ -69,4 +71,9 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** A line of prose wrapped to the display (tables fit themselves; notes and headings need this). */
+export function wrapText(text: string, display: Display): string {
+  return Number.isFinite(display.width) ? wrapAnsi(text, Math.max(20, display.width), { hard: true, trim: true }) : text;
 }

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ENVIRONMENT } from '../contract.js';
 import { ConfigurationError, describeError } from '../errors.js';
 
@@ -20,6 +20,8 @@ export async function readStackSettings(
   client: Pick<CloudFormationClient, 'send'>,
 ): Promise<Record<string, string>> {
   let outputs: { OutputKey?: string; OutputValue?: string }[];
+  // Loaded only for --stack: every other command starts without the CloudFormation client.
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   try {
     const answer = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = answer.Stacks?.[0]?.Outputs ?? [];

@@ -56,7 +56,9 @@ export class ProgressBoard {
       start: (total, label) => {
         close();
         this.active++;
-        bar = multi.create(total, 0, { name: `${prefix ? `${prefix} · ` : ''}${label} ` });
+        // The core's labels may already name the account.
+        const name = prefix && !label.includes(prefix) ? `${prefix} · ${label}` : label;
+        bar = multi.create(total, 0, { name: `${name} ` });
       },
       increment: (by = 1) => {
         bar?.increment(by);

@@ -38,8 +38,14 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
       ['c-bad', 'failed'],
     ]);
     expect(code).toBe(1); // c-bad fails even on a dry run
-    expect(stderr).toMatch(/"msg":"publish run started"/);
+    // LOG_LEVEL=info (the harness): one readable line per record on stderr, never JSON on stdout.
+    expect(stderr).toMatch(/^publish run started period=2026-10/m);
     expect(a.writes()).toEqual([]);
+  });
+
+  it("--log-json logs the Lambda's JSON lines instead", async () => {
+    const { stderr } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--dry-run', '--json', '--log-json']);
+    expect(stderr).toMatch(/"msg":"publish run started"/);
   });
 
   it('publishes only the --client ones and exits 0 when none failed', async () => {
@@ -53,9 +59,11 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
   it('prints a readable table and exits 1 when a client failed', async () => {
     const { code, stdout } = await harness.cli(['publish', '--account', a.accountId, '--period', P]);
     expect(code).toBe(1);
-    expect(stdout).toMatch(new RegExp(`Account ${a.accountId}: 0 published, 2 unchanged, 0 skipped, 1 failed; sync triggered`));
-    expect(stdout).toMatch(/│ c-bad\s+│ M-NOPE\s+│\s+│ 1\s+│ failed\s+│ Managed ID "M-NOPE" is not on/);
-    expect(stdout).toMatch(/│ c-1\s+│ M-1\s+│ Contoso\s+│ 11\s+│ unchanged/);
+    expect(stdout).toMatch(new RegExp(`Account ${a.accountId}: 1 FAILED, 2 already up to date · sync triggered`));
+    // The failure is listed; the clients already up to date are counted, not listed.
+    expect(stdout).toMatch(/^c-bad   M-NOPE\s+FAILED: Managed ID "M-NOPE" is not on/m);
+    expect(stdout).not.toMatch(/^c-1 /m);
+    expect(stdout).toMatch(/^2 already up to date not listed/m);
   });
 
   it('exits 2 naming the problem for an unknown account or a bad period', async () => {
@@ -73,7 +81,8 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
     try {
       const result = await harness.cli(['publish']);
       expect(result.code).toBe(3);
-      expect(result.stderr).toMatch(/environment variable MAPPINGS_TABLE is not set/);
+      expect(result.stderr).toMatch(/one setting is missing or invalid:\n  MAPPINGS_TABLE  is not set\n/);
+      expect(result.stderr).toMatch(/--stack STACK_NAME/);
     } finally {
       process.env.MAPPINGS_TABLE = saved;
     }

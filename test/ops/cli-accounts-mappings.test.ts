@@ -36,7 +36,8 @@ describe('Command: cwpub accounts', () => {
     // Act
     const put = await cwpub(aws.env, ['accounts', 'put', '--account', 'acme', '--secret-id', 'cw/acme', '--management-it-name', 'Backup Cloud']);
     const again = await cwpub(aws.env, ['accounts', 'put', '--account', 'acme', '--json']);
-    const disabled = await cwpub(aws.env, ['accounts', 'disable', '--account', 'acme']);
+    const refused = await cwpub(aws.env, ['accounts', 'disable', '--account', 'acme']);
+    const disabled = await cwpub(aws.env, ['accounts', 'disable', '--account', 'acme', '--yes']);
     const list = await cwpub(aws.env, ['accounts', 'list', '--json']);
     const enabled = await cwpub(aws.env, ['accounts', 'enable', '--account', 'acme']);
     const table = await cwpub(aws.env, ['accounts', 'list']);
@@ -44,13 +45,31 @@ describe('Command: cwpub accounts', () => {
     expect(put).toMatchObject({ code: 0 });
     expect(put.stdout).toMatch(/Account acme created\./);
     expect(again.json()).toMatchObject({ action: 'unchanged', account: { accountId: 'acme', secretId: 'cw/acme', configurationTypeName: 'Backup Stats' } });
+    // Not a terminal and no --yes: nothing is disabled, and the message says how to go ahead.
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: refusing to disable account acme: there is no terminal to confirm on; re-run with --yes to go ahead\n',
+    });
     expect(disabled).toMatchObject({ code: 0, stdout: 'Account acme disabled.\n' });
     expect(list.json()).toEqual({
-      accounts: [{ accountId: 'acme', secretId: 'cw/acme', managementItName: 'Backup Cloud', enabled: false, configurationTypeName: 'Backup Stats' }],
+      accounts: [
+        {
+          accountId: 'acme',
+          secretId: 'cw/acme',
+          managementItName: 'Backup Cloud',
+          enabled: false,
+          configurationTypeName: 'Backup Stats',
+          maxBillableSpaceGb: 1_000_000,
+          requestsPerMinute: 600,
+        },
+      ],
       invalid: [],
     });
     expect(enabled.code).toBe(0);
-    expect(table.stdout).toMatch(/│ acme\s+│ yes\s+│ cw\/acme\s+│ Backup Cloud\s+│ Backup Stats\s+│/);
+    expect(table.stdout.split('\n').slice(1, 3)).toEqual([
+      'ACCOUNT  ENABLED  SECRET   MANAGEMENT IT  CONFIGURATION TYPE   MAX GB  REQ/MIN',
+      'acme     yes      cw/acme  Backup Cloud   Backup Stats        1000000      600',
+    ]);
   });
 
   it('refuses a new account without its required options, naming the flags', async () => {
@@ -74,7 +93,7 @@ describe('Command: cwpub accounts', () => {
     await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: 'broken', secretId: 's' });
     const run = await cwpub(aws.env, ['accounts', 'list']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/broken\s+│ managementItName is missing/);
+    expect(run.stdout).toMatch(/^broken   managementItName is missing$/m);
   });
 });
 
@@ -89,15 +108,17 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     const list = await cwpub(aws.env, ['mappings', 'list', '--json']);
     const enable = await cwpub(aws.env, ['mappings', 'enable', '--client', 'c1', '--account', 'acme']);
     const table = await cwpub(aws.env, ['mappings', 'list']);
-    const remove = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1']);
-    const removeAgain = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1']);
+    const refused = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1']);
+    const remove = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1', '--yes']);
+    const removeAgain = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1', '--yes']);
     // Assess
     expect(put).toMatchObject({ code: 0, stdout: 'Mapping c1 → M-1 created in account acme.\n' });
     expect(update.json()).toEqual({ action: 'updated', mapping: { accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: true } });
     expect(disable.code).toBe(0);
     expect(list.json()).toEqual({ accountId: 'acme', mappings: [{ accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: false }], invalid: [] });
     expect(enable.code).toBe(0);
-    expect(table.stdout).toMatch(/c1\s+│ M-11\s+│ Client One\s+│ yes/);
+    expect(table.stdout).toBe('Account acme: 1 mapping(s), 1 enabled\nCLIENT  MANAGED ID  NAME        ENABLED\nc1      M-11        Client One  yes\n');
+    expect(refused).toMatchObject({ code: 2, stderr: 'cwpub: refusing to remove mapping c1: there is no terminal to confirm on; re-run with --yes to go ahead\n' });
     expect(remove).toMatchObject({ code: 0, stdout: 'Mapping c1 removed from account acme.\n' });
     expect(removeAgain).toMatchObject({ code: 2, stderr: 'cwpub: no mapping for client "c1" in account acme\n' });
   });
@@ -128,7 +149,24 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c9', managedId: '' });
     const run = await cwpub(aws.env, ['mappings', 'list']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/c9\s+│ managedId must not be empty/);
+    expect(run.stdout).toMatch(/^c9      managedId must not be empty$/m);
+  });
+
+  it('trims ids and names as the CSV import does, and refuses empty ids or ids starting with # before any write', async () => {
+    await addAccount();
+    const put = await cwpub(aws.env, ['mappings', 'put', '--client', ' c-5 ', '--managed-id', ' M-5\t', '--client-name', '  Five  ', '--account', ' acme ']);
+    const empty = await cwpub(aws.env, ['mappings', 'put', '--client', '  ', '--managed-id', 'M-1']);
+    const hash = await cwpub(aws.env, ['mappings', 'put', '--client', '#owned', '--managed-id', 'M-1']);
+    const emptyAccount = await cwpub(aws.env, ['accounts', 'put', '--account', '', '--secret-id', 's', '--management-it-name', 'n']);
+    expect(put.code).toBe(0);
+    expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c-5', managedId: 'M-5', clientName: 'Five', enabled: true }]);
+    expect(empty).toMatchObject({ code: 2 });
+    expect(empty.stderr).toMatch(/--client must not be empty \(it is only white space\)/);
+    expect(hash.stderr).toMatch(/--client must not start with # \(got "#owned"\)/);
+    expect(emptyAccount).toMatchObject({ code: 2 });
+    expect(emptyAccount.stderr).toMatch(/--account must not be empty/);
+    expect(emptyAccount.stderr).not.toMatch(/ValidationException/);
+    expect(await scanTable(aws, TABLES.ACCOUNTS_TABLE)).toHaveLength(1);
   });
 });
 
@@ -172,7 +210,7 @@ describe('Command: cwpub mappings import', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/DRY RUN \(nothing written\)/);
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
-    expect(run.stdout).toMatch(/│ 2\s+│ c1\s+│ changed │ managedId: "M-OLD" → "M-1"\s+│/);
+    expect(run.stdout).toMatch(/^  2  c1   changed  managedId: "M-OLD" → "M-1"$/m);
     expect(run.stdout).toMatch(/Would write 3 mapping\(s\)\./);
     expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c1', managedId: 'M-OLD', clientName: 'Client One', enabled: true }]);
   });
@@ -250,7 +288,8 @@ describe('Command: cwpub mappings import', () => {
     await clearTables(aws);
     await addAccount();
     const json = await cwpub(aws.env, ['mappings', 'import', fixture('mappings-valid.csv'), '--json'], {}, { tty: true });
-    expect(tty.stderr).toMatch(/Writing \[.*\] 3\/3/);
+    // cli-progress hides the cursor when it starts drawing bars (drawing itself is on a timer).
+    expect(tty.stderr).toContain('\u001b[?25l');
     expect(json.stderr).toBe('');
   });
 });

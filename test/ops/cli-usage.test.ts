@@ -50,7 +50,8 @@ describe('Command: cwpub usage import', () => {
     const run = await cwpub(aws.env, ['usage', 'import', fixture('usage-valid.csv'), '--dry-run']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
-    expect(run.stdout).toMatch(/2026-10 c1\s+│ changed │ billableSpaceGb: 8 → 10.5/);
+    expect(run.stdout).toMatch(/^\s*\d+  2026-10 c1  changed  billableSpaceGb: 8 → 10.5$/m);
+    expect(run.stdout).not.toMatch(/[│┌─]/);
     expect(await usage()).toHaveLength(1);
   });
 
@@ -90,21 +91,32 @@ describe('Command: cwpub usage list', () => {
     await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 });
   });
 
-  it('lists one month with each client’s mapping and the total', async () => {
+  it('lists one month with each client’s mapping, counting only mapped and enabled clients as billable', async () => {
+    await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c4', managedId: 'M-4', enabled: false });
+    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c4', period: '2026-10', clientId: 'c4', billableSpaceGb: 4 });
     const table = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
     const json = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10', '--json']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/Account acme, 2026-10: 2 client\(s\), 12.5 GB in total/);
-    expect(table.stdout).toMatch(/c1\s+│ 10.5 │ M-1\s+│ enabled/);
-    expect(table.stdout).toMatch(/c2\s+│ 2\s+│\s+│ none/);
+    expect(table.stdout.split('\n')).toEqual([
+      'Account acme, 2026-10: 1 billable client(s), 10.5 GB; not billed: 1 without a mapping (2 GB), 1 with a disabled mapping (4 GB)',
+      'CLIENT    GB  MANAGED ID  MAPPING',
+      'c1      10.5  M-1         enabled',
+      'c2         2              none (not billed)',
+      'c4         4  M-4         disabled (not billed)',
+      '',
+    ]);
     expect(json.json()).toEqual({
       accountId: 'acme',
       period: '2026-10',
       usage: [
         { clientId: 'c1', period: '2026-10', billableSpaceGb: 10.5, managedId: 'M-1', mapping: 'enabled' },
         { clientId: 'c2', period: '2026-10', billableSpaceGb: 2, mapping: 'none' },
+        { clientId: 'c4', period: '2026-10', billableSpaceGb: 4, managedId: 'M-4', mapping: 'disabled' },
       ],
-      totalGb: 12.5,
+      totalGb: 16.5,
+      billableGb: 10.5,
+      unmappedGb: 2,
+      disabledGb: 4,
       invalid: [],
     });
   });
@@ -113,16 +125,21 @@ describe('Command: cwpub usage list', () => {
     await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c3', period: '2026-10', clientId: 'c3', billableSpaceGb: -1 });
     const run = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/2026-10#c3\s+│ billableSpaceGb must be ≥ 0/);
+    expect(run.stdout).toMatch(/^2026-10#c3  billableSpaceGb must be ≥ 0$/m);
   });
 
   it.each([
-    [['usage', 'list'], /required option '--period <YYYY-MM>' not specified/],
     [['usage', 'list', '--period', '2026-13'], /--period must be a month as YYYY-MM/],
     [['usage', 'list', '--period', '2027-01'], /--period 2027-01 is in the future/],
   ])('refuses %p with exit status 2', async (argv, message) => {
     const run = await cwpub(aws.env, argv);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('defaults --period to last month, like publish', async () => {
+    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c9', period: '2026-10', clientId: 'c9', billableSpaceGb: 1 });
+    const run = await cwpub(aws.env, ['usage', 'list', '--json']);
+    expect(run.json()).toMatchObject({ period: '2026-10' }); // NOW is 2026-11-15
   });
 });

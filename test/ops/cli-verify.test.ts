@@ -50,6 +50,7 @@ describe('Command: cwpub verify', () => {
     sim.resetRequests();
     const { run, report } = await verify();
     const table = await cwpub(aws.env, ['verify', '--period', '2026-10']);
+    const all = await cwpub(aws.env, ['verify', '--period', '2026-10', '--all']);
     // Assess
     expect(run.code).toBe(0);
     expect(report).toMatchObject({ accountId: 'acme', period: '2026-10', ok: true, checked: 2, mismatches: [], notes: [] });
@@ -58,8 +59,13 @@ describe('Command: cwpub verify', () => {
       ['c2', 'ok', 20.5, 20.5, 20.5, 20.5, 'Detail'],
     ]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/c1\s+│ M-1\s+│ Client1 │ 10.5\s+│ 10.5\s+│ 10.5\s+│ ok/);
-    expect(table.stdout).toMatch(/ConnectWise matches what was published\.\n$/);
+    // Matching clients are counted; --all lists them.
+    expect(table.stdout).toBe(
+      'Verify account acme, period 2026-10: 2 client(s) checked, 2 match, 0 with mismatches\n' +
+        'clients: 2 matching not listed (--all lists every row; --status ok lists only those)\n' +
+        'ConnectWise matches what was published.\n',
+    );
+    expect(all.stdout).toMatch(/^c1      M-1         Client1      10.5       10.5      10.5  ok$/m);
     // Read-only.
     expect(sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
@@ -85,7 +91,8 @@ describe('Command: cwpub verify', () => {
     ]);
     expect(report.notes.map((n) => n.kind)).toEqual(['usage-changed-since-publish']);
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/│ c2\s+│ wrong-gb\s+│ 25\s+│ 20.5\s+│ configuration #\d+ holds 20.5 GB; usage for 2026-10 is\s+│/);
+    expect(table.stdout).toMatch(/^c2      wrong-gb\s+25\s+20.5\s+configuration #\d+ holds 20.5 GB; usage for 2026-10 is 25 GB/m);
+    expect(table.stdout).toMatch(/^Notes \(not mismatches\): 1 usage-changed-since-publish \(--all lists them\)$/m);
     expect(table.stdout).toMatch(/ConnectWise does NOT match what was published\.\n$/);
   });
 
@@ -161,11 +168,10 @@ describe('Command: cwpub verify', () => {
     expect(report.notes.map((n) => [n.kind, n.clientIds.join()])).toEqual([['not-in-ledger', 'c2']]);
   });
 
-  it('refuses a missing or future --period with exit status 2', async () => {
-    const missing = await cwpub(aws.env, ['verify']);
+  it('defaults --period to last month and refuses a future one with exit status 2', async () => {
+    const lastMonth = await cwpub(aws.env, ['verify', '--json']);
     const future = await cwpub(aws.env, ['verify', '--period', '2027-01']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/required option '--period <YYYY-MM>' not specified/);
+    expect(lastMonth.json()).toMatchObject({ period: '2026-10' });
     expect(future).toMatchObject({ code: 2, stderr: 'cwpub: --period 2027-01 is in the future (the current month is 2026-11)\n' });
   });
 

@@ -3,8 +3,9 @@ import { CLIENT_STATUSES, CLIENT_STATUS_NAMES } from '../../contract.js';
 import type { LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, toCsv, type ListingOptions } from '../listing.js';
+import { count, foldNote, formatGb, listingOptions, statusesToList, toCsv, wrapText, type ListingOptions } from '../listing.js';
 import { accountOption, periodOf, periodOption } from './ops-common.js';
+import { reasonText } from './publish.js';
 import { allAccountIds, shortTime } from './runs.js';
 
 interface BillingOptions extends ListingOptions {
@@ -163,7 +164,8 @@ function renderBilling(
     { header: 'COMPANY', value: (r) => r.company ?? (r.companyId === undefined ? '' : `#${r.companyId}`), fit: 'truncate', minWidth: 10 },
     { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
     { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
-    { header: 'GB', value: (r) => formatGb(r.publishedGb), align: 'right' },
+    // Only what is billed: a retired configuration keeps its last GB, but the sync no longer bills it.
+    { header: 'GB', value: (r) => (CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.billed ? formatGb(r.publishedGb) : ''), align: 'right' },
     { header: 'CONFIGURATION', value: (r) => r.configurationId, align: 'right' },
     { header: 'PUBLISHED (UTC)', value: (r) => shortTime(r.publishedAt) },
     {
@@ -172,7 +174,7 @@ function renderBilling(
       minWidth: 20,
       value: (r) =>
         r.status === 'retired'
-          ? `billing stopped${r.reason ? `: ${r.reason}` : ''}${r.retiredConfigurationIds.length ? ` (configuration ${r.retiredConfigurationIds.join(', ')})` : ''}`
+          ? `billing stopped${r.reason ? `: ${reasonText(r.reason)}` : ''}${r.retiredConfigurationIds.length ? ` (configuration ${r.retiredConfigurationIds.join(', ')})` : ''}`
           : r.status === 'published'
             ? 'billed'
             : `${CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.words ?? r.status}${r.reason ? `: ${r.reason}` : ''}`,
@@ -184,6 +186,6 @@ function renderBilling(
   const note = foldNote(
     CLIENT_STATUS_NAMES.filter((s) => !scope.listed.has(s)).map((status) => ({ status, count: by(status), words: CLIENT_STATUSES[status].words })),
   );
-  if (note) lines.push(display.color ? c.dim(note) : note);
+  if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runDoctor, type CheckStatus, type DoctorCheck, type DoctorReport } from '../../ops/doctor.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, listingOptions, statusesToList, type ListingOptions } from '../listing.js';
+import { count, foldNote, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
 import type { Display } from '../terminal.js';
 import { accountOption } from './ops-common.js';
 
@@ -65,6 +65,6 @@ export function renderDoctor(report: DoctorReport, display: Display, listed: Rea
   const note = foldNote(
     STATUSES.filter((s) => !listed.has(s)).map((status) => ({ status, count: by(status), words: status === 'ok' ? 'passed' : status })),
   );
-  if (note) lines.push(color ? c.dim(note) : note);
+  if (note) lines.push(wrapText(color ? c.dim(note) : note, display));
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publ
 import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, type ListingOptions } from '../listing.js';
+import { count, foldNote, formatGb, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
 import { keyArgument } from '../keys.js';
 import type { Colors, Display } from '../terminal.js';
 
@@ -108,7 +108,7 @@ export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json
             [
               { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'truncate' },
               { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate' },
-              { header: 'WHY', value: (r) => r.reason ?? '', fit: 'wrap' },
+              { header: 'WHY', value: (r) => reasonText(r.reason ?? ''), fit: 'wrap' },
             ],
             rows.slice(0, 50),
             display,
@@ -127,7 +127,7 @@ export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json
 /** What a client's outcome says, in words (CLIENT_STATUSES.words, and the planned action). */
 export function outcomeWords(r: ClientResult): string {
   const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB`;
-  const reason = r.reason ? `: ${r.reason}` : '';
+  const reason = r.reason ? `: ${reasonText(r.reason)}` : '';
   const retired = r.retiredConfigurationIds?.length ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})` : '';
   switch (r.status) {
     case 'planned':
@@ -141,6 +141,11 @@ export function outcomeWords(r: ClientResult): string {
     default:
       return `${CLIENT_STATUSES[r.status]?.words ?? r.status}${reason}`;
   }
+}
+
+/** The core's reasons may already start with what the outcome words say ("billing stopped: …"). */
+export function reasonText(reason: string): string {
+  return reason.replace(/^(billing stopped|would stop billing|stopped billing)\s*(\(retired\))?\s*:\s*/i, '');
 }
 
 export function styleStatus(status: string, text: string, c: Colors, action?: string): string {
@@ -175,17 +180,17 @@ export function renderSummary(summary: RunSummary, display: Display, listed: Rea
     { header: 'OUTCOME', value: outcomeWords, fit: 'wrap', minWidth: 24, style: (text, r) => styleStatus(r.status, text, c, r.action) },
   ];
   for (const account of summary.accounts) {
-    lines.push('', accountHeading(account, summary.dryRun, display));
-    if (account.error) lines.push(display.color ? c.red(`  error: ${account.error}`) : `  error: ${account.error}`);
+    lines.push('', wrapText(accountHeading(account, summary.dryRun, display), display));
+    if (account.error) lines.push(wrapText(display.color ? c.red(`error: ${account.error}`) : `error: ${account.error}`, display));
     const shown = account.results.filter((r) => listed.has(r.status)).sort((a, b) => ORDER(a) - ORDER(b) || a.clientId.localeCompare(b.clientId));
     if (shown.length > 0) lines.push(renderColumns(columns, shown, display));
-    const hidden = CLIENT_STATUS_NAMES.filter((s) => !listed.has(s)).map((status) => ({
+    const hidden = [...CLIENT_STATUS_NAMES].sort((a, b) => CLIENT_STATUSES[a].eventOrder - CLIENT_STATUSES[b].eventOrder).filter((s) => !listed.has(s)).map((status) => ({
       status,
       count: account.results.filter((r) => r.status === status).length,
       words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
     }));
     const note = foldNote(hidden);
-    if (note) lines.push(display.color ? c.dim(note) : note);
+    if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   }
   if (summary.accounts.length > 1) {
     const failed = summary.accounts.filter((a) => a.failed > 0 || a.sync === 'failed' || a.error !== undefined).length;

@@ -4,7 +4,7 @@ import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../ops/verify
 import { runVerify } from '../../ops/verify-run.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, type ListingOptions } from '../listing.js';
+import { count, foldNote, formatGb, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
 import type { Display } from '../terminal.js';
 import { accountOption, periodOf, periodOption } from './ops-common.js';
 
@@ -115,7 +115,7 @@ export function renderVerify(report: VerifyReport, display: Display, listed: Rea
   }
   const hidden = STATUSES.filter((s) => !listed.has(s) && s !== 'mismatch').map((status) => ({ status, count: by(status), words: status === 'ok' ? 'matching' : status }));
   const note = foldNote(hidden.concat(listed.has('mismatch') ? [] : [{ status: 'mismatch', count: bad, words: 'mismatching' }]));
-  if (note) lines.push(color ? c.dim(`clients: ${note}`) : `clients: ${note}`);
+  if (note) lines.push(wrapText(color ? c.dim(`clients: ${note}`) : `clients: ${note}`, display));
   const verdict = report.ok ? 'ConnectWise matches what was published.' : 'ConnectWise does NOT match what was published.';
   lines.push(color ? (report.ok ? c.green(verdict) : c.red(c.bold(verdict))) : verdict);
   return lines.join('\n');
