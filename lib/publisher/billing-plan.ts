@@ -237,3 +237,20 @@ export function dryRunResult(action: ClientAction): ClientResult {
     ...(action.retire.length ? { reason: action.retire.map((r) => `would stop billing configuration ${r.configuration.id}: ${retirementReason(r.why)}`).join('; ') } : {}),
   };
 }
+
+/** The result of an action that ConnectWise refused: that client fails, with the cause. */
+export function failedResult(action: ClientAction, reason: string): ClientResult {
+  if (action.kind === 'retire') {
+    return { clientId: action.clientId, managedId: action.managedId, status: 'failed', reason: `could not stop billing (${RETIRE_REASONS[action.why]}): ${reason}` };
+  }
+  const { candidate, company } = action;
+  return {
+    clientId: candidate.clientId,
+    managedId: candidate.managedId,
+    billableSpaceGb: candidate.billableSpaceGb,
+    companyId: company.id,
+    companyIdentifier: company.identifier,
+    status: 'failed',
+    reason,
+  };
+}

@@ -2,13 +2,13 @@ import pLimit from 'p-limit';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import { RunDeadlineError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
-import { dryRunResult, planBilling, type ClientAction } from './billing-plan.js';
+import { dryRunResult, failedResult, planBilling, type ClientAction } from './billing-plan.js';
 import { executeAction } from './execute-actions.js';
 import { ledgerRow, needsSync, resultFromLedger, summarize } from './outcomes.js';
 import { planClients } from './plan-clients.js';
 import type { Account, AccountSummary, ClientResult, OwnedConfiguration, PublisherDeps, SyncOutcome } from './ports.js';
 import { resolveManagedIds } from './resolution.js';
-import { loadAccountSetup, primaryManagementSetup } from './setup.js';
+import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
 
 /** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
 export type ConfirmRetirements = (request: {
@@ -206,7 +206,7 @@ class AccountRun {
             return outcome(true, 'not-needed', { error });
           }
         }
-        const finished = await this.execute(actions, setup);
+        const finished = await this.execute(actions, setup, owned);
         if (!finished) return outcome(false);
       }
     } catch (error) {
@@ -237,10 +237,10 @@ class AccountRun {
   }
 
   /** Runs the actions, bounded; returns false when the deadline stopped it before the end. */
-  private async execute(actions: readonly ClientAction[], setup: Awaited<ReturnType<typeof loadAccountSetup>>): Promise<boolean> {
+  private async execute(actions: readonly ClientAction[], setup: AccountSetup, owned: readonly OwnedConfiguration[]): Promise<boolean> {
     const { account, deps, options } = this;
     const cw = await this.connect();
-    const ownedNow = new Map((await deps.ownership.listByAccount(account.accountId)).map((o) => [o.configurationId, o]));
+    const ownedNow = new Map(owned.map((o) => [o.configurationId, o]));
     const progress = deps.progress?.(account.accountId);
     progress?.start(actions.length, `${account.accountId}: publishing`);
     const limit = pLimit(CLIENT_CONCURRENCY);
@@ -253,7 +253,6 @@ class AccountRun {
               deferred++;
               return;
             }
-            const clientId = action.kind === 'publish' ? action.candidate.clientId : action.clientId;
             try {
               const done = await executeAction(action, {
                 connectWise: cw,
@@ -271,8 +270,7 @@ class AccountRun {
                 deferred++;
                 return;
               }
-              const failed = dryRunResult(action);
-              await this.settle([{ ...failed, clientId, status: 'failed', reason: describeError(error), action: undefined } as ClientResult]);
+              await this.settle([failedResult(action, describeError(error))]);
             } finally {
               progress?.increment();
             }

@@ -109,8 +109,9 @@ export async function resolveManagedIds(
   cache: ReadonlyMap<string, readonly number[]>,
   options: { readonly rescan?: boolean | undefined; readonly progress?: Progress | undefined } = {},
 ): Promise<Resolved> {
+  if (wanted.size === 0 && !options.rescan) return { index: new Map(), found: new Map(), fullScan: false };
   const knownEverywhere = [...wanted].every((m) => (cache.get(m)?.length ?? 0) > 0);
-  if (!options.rescan && knownEverywhere && wanted.size > 0) {
+  if (!options.rescan && knownEverywhere) {
     const companyIds = [...cache.values()].flat();
     const index = indexByManagedId(await loadManagementTabOf(connectWise, companyIds), solution);
     if ([...wanted].every((m) => (index.get(m)?.length ?? 0) > 0)) {
