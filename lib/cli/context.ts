@@ -137,7 +137,7 @@ export class CliContext {
     const sources = credentialSources(env, this.globals);
     if (sources.length === 0 && problems.length > 0) {
       // Probing the EC2 instance role takes seconds; with other settings missing it is not worth it.
-      problems.push({ variable: 'AWS credentials', problem: `none found: ${CREDENTIALS_HELP}` });
+      problems.push({ variable: 'AWS credentials', problem: `none found in the environment, a profile or ~/.aws: ${CREDENTIALS_HELP}` });
     } else {
       try {
         await clients.dynamodb.config.credentials();
