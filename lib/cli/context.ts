@@ -214,13 +214,18 @@ export class CliContext {
     }
   }
 
-  /** Asks a yes/no question on the terminal (stderr); anything but y/yes is no, so is Ctrl-C or Ctrl-D. */
+  /**
+   * Asks a yes/no question on the terminal (stderr); anything but y/yes is no, so is Ctrl-D. The
+   * terminal stays in its normal (cooked) mode: it echoes and edits the line, and Ctrl-C stops cwpub
+   * before anything is written.
+   */
   async ask(question: string): Promise<boolean> {
     this.endProgress();
     const stdin = this.io.stdin;
     if (!stdin) return false;
-    const rl = createInterface({ input: stdin, output: this.io.stderr as unknown as NodeJS.WritableStream, terminal: true });
     const { c, color } = this.errDisplay;
+    this.io.stderr.write(`${color ? c.bold(question) : question} [y/N] `);
+    const rl = createInterface({ input: stdin, terminal: false });
     return new Promise<boolean>((resolve) => {
       let answered = false;
       const finish = (yes: boolean) => {
@@ -229,12 +234,12 @@ export class CliContext {
         rl.close();
         resolve(yes);
       };
-      rl.on('SIGINT', () => {
+      rl.once('line', (answer) => finish(/^\s*y(es)?\s*$/i.test(answer)));
+      rl.once('close', () => {
+        if (answered) return;
         this.io.stderr.write('\n');
         finish(false);
       });
-      rl.on('close', () => finish(false));
-      rl.question(`${color ? c.bold(question) : question} [y/N] `, (answer) => finish(/^\s*y(es)?\s*$/i.test(answer)));
     });
   }
 }

@@ -171,7 +171,7 @@ const ORDER = (r: ClientResult): number => CLIENT_STATUSES[r.status]?.eventOrder
 /** Counts first (failures first), then the listed clients: failures, then what changed. */
 export function renderSummary(summary: RunSummary, display: Display, listed: ReadonlySet<string> = new Set(LISTED)): string {
   const { c } = display;
-  const lines = [`Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN: nothing was written' : ''}`];
+  const lines = [wrapText(`Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN: nothing was written' : ''}`, display)];
   if (summary.accounts.length === 0) lines.push('No enabled accounts.');
   const columns: Column<ClientResult>[] = [
     { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
