@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import { renderColumns, truncate, type Column } from '../../lib/cli/columns.js';
-import { colorEnabled, displayFor } from '../../lib/cli/terminal.js';
+import { colorEnabled, displayFor, type OutStream } from '../../lib/cli/terminal.js';
 
 interface Row {
   id: string;
@@ -67,14 +67,15 @@ describe('renderColumns (kubectl-like columns)', () => {
 });
 
 describe('colour and width of a stream', () => {
-  const tty = { write: () => true, isTTY: true, columns: 100 };
-  it.each([
+  const tty: OutStream = { write: () => true, isTTY: true, columns: 100 };
+  const pipe: OutStream = { write: () => true };
+  it.each<[NodeJS.ProcessEnv, OutStream, boolean, boolean]>([
     [{}, tty, false, true],
     [{ NO_COLOR: '1' }, tty, false, false],
     [{ NO_COLOR: '' }, tty, false, true],
     [{ TERM: 'dumb' }, tty, false, false],
-    [{}, { write: () => true }, false, false],
-    [{ FORCE_COLOR: '1' }, { write: () => true }, false, true],
+    [{}, pipe, false, false],
+    [{ FORCE_COLOR: '1' }, pipe, false, true],
     [{ FORCE_COLOR: '0' }, tty, false, false],
     [{}, tty, true, false],
   ])('env %p on %p with --no-color=%p → colour %p', (env, stream, flag, expected) => {

@@ -61,7 +61,7 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
     const lines = plain(list.screen).split('\n').filter(Boolean);
     expect(lines).toHaveLength(2 + 13);
     for (const line of lines.slice(1)) expect(stringWidth(line)).toBeLessThanOrEqual(60);
-    expect(lines.find((l) => l.startsWith('client-00001'))).toMatch(/^client-00001  M-0 +Client 1 of the Norther…  yes$/);
+    expect(lines.find((l) => l.startsWith('client-00001'))).toMatch(/^client-00001 {2}M-0 +Client 1 of the Norther… {2}yes$/);
     expect(list.screen).toContain('\u001b[1mCLIENT');
     const noColor = await onPty(world, ['mappings', 'list'], { columns: 60, env: { NO_COLOR: '1' } });
     // eslint-disable-next-line no-control-regex

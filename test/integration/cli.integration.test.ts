@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../../lib/publisher/ports.js';
 import { Harness, type TestAccount } from './harness.js';
 
+// The SDK's notice about Node versions it will drop is noise in a test run (the CLI turns it off too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const P = '2026-10';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -61,7 +64,7 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
     expect(code).toBe(1);
     expect(stdout).toMatch(new RegExp(`Account ${a.accountId}: 1 FAILED, 2 already up to date · sync triggered`));
     // The failure is listed; the clients already up to date are counted, not listed.
-    expect(stdout).toMatch(/^c-bad   M-NOPE\s+FAILED: Managed ID "M-NOPE" is not on/m);
+    expect(stdout).toMatch(/^c-bad {3}M-NOPE\s+FAILED: Managed ID "M-NOPE" is not on/m);
     expect(stdout).not.toMatch(/^c-1 /m);
     expect(stdout).toMatch(/^2 already up to date not listed/m);
   });
@@ -81,7 +84,7 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
     try {
       const result = await harness.cli(['publish']);
       expect(result.code).toBe(3);
-      expect(result.stderr).toMatch(/one setting is missing or invalid:\n  MAPPINGS_TABLE  is not set\n/);
+      expect(result.stderr).toMatch(/one setting is missing or invalid:\n {2}MAPPINGS_TABLE {2}is not set\n/);
       expect(result.stderr).toMatch(/--stack STACK_NAME/);
     } finally {
       process.env.MAPPINGS_TABLE = saved;

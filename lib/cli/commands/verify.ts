@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { requireValidAccount, selectAccount } from '../../ops/select-account.js';
 import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../ops/verify.js';
 import { runVerify } from '../../ops/verify-run.js';
-import { renderColumns, type Column } from '../columns.js';
+import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, foldNote, formatGb, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
 import type { Display } from '../terminal.js';
