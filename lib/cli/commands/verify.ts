@@ -114,7 +114,8 @@ export function renderVerify(report: VerifyReport, display: Display, listed: Rea
     );
   }
   const hidden = STATUSES.filter((s) => !listed.has(s) && s !== 'mismatch').map((status) => ({ status, count: by(status), words: status === 'ok' ? 'matching' : status }));
-  const note = foldNote(hidden.concat(listed.has('mismatch') ? [] : [{ status: 'mismatch', count: bad, words: 'mismatching' }]));
+  // Mismatching clients are not folded: the mismatches above name them.
+  const note = foldNote(hidden);
   if (note) lines.push(wrapText(color ? c.dim(`clients: ${note}`) : `clients: ${note}`, display));
   const verdict = report.ok ? 'ConnectWise matches what was published.' : 'ConnectWise does NOT match what was published.';
   lines.push(color ? (report.ok ? c.green(verdict) : c.red(c.bold(verdict))) : verdict);
