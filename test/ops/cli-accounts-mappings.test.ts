@@ -93,7 +93,7 @@ describe('Command: cwpub accounts', () => {
     await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: 'broken', secretId: 's' });
     const run = await cwpub(aws.env, ['accounts', 'list']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^broken   managementItName is missing$/m);
+    expect(run.stdout).toMatch(/^broken {3}managementItName is missing$/m);
   });
 });
 
@@ -149,7 +149,7 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c9', managedId: '' });
     const run = await cwpub(aws.env, ['mappings', 'list']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^c9      managedId must not be empty$/m);
+    expect(run.stdout).toMatch(/^c9 {6}managedId must not be empty$/m);
   });
 
   it('trims ids and names as the CSV import does, and refuses empty ids or ids starting with # before any write', async () => {
@@ -210,7 +210,7 @@ describe('Command: cwpub mappings import', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/DRY RUN \(nothing written\)/);
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
-    expect(run.stdout).toMatch(/^  2  c1   changed  managedId: "M-OLD" → "M-1"$/m);
+    expect(run.stdout).toMatch(/^ {2}2 {2}c1 {3}changed {2}managedId: "M-OLD" → "M-1"$/m);
     expect(run.stdout).toMatch(/Would write 3 mapping\(s\)\./);
     expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c1', managedId: 'M-OLD', clientName: 'Client One', enabled: true }]);
   });

@@ -73,7 +73,7 @@ describe('Command: cwpub doctor', () => {
     expect(table.stdout).toBe(
       `Account acme: ready · ${report.checks.length} check(s) passed.\n${report.checks.length} passed not listed (--all lists every row; --status ok lists only those)\n`,
     );
-    expect(all.stdout).toMatch(/^ok      Management Backup for .*product BACKUP-GB, billing level Detail/m);
+    expect(all.stdout).toMatch(/^ok {6}Management Backup for .*product BACKUP-GB, billing level Detail/m);
     // Read-only: nothing was written to ConnectWise.
     expect(sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });

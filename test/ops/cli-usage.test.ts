@@ -50,7 +50,7 @@ describe('Command: cwpub usage import', () => {
     const run = await cwpub(aws.env, ['usage', 'import', fixture('usage-valid.csv'), '--dry-run']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
-    expect(run.stdout).toMatch(/^\s*\d+  2026-10 c1  changed  billableSpaceGb: 8 → 10.5$/m);
+    expect(run.stdout).toMatch(/^\s*\d+ {2}2026-10 c1 {2}changed {2}billableSpaceGb: 8 → 10.5$/m);
     expect(run.stdout).not.toMatch(/[│┌─]/);
     expect(await usage()).toHaveLength(1);
   });
@@ -125,7 +125,7 @@ describe('Command: cwpub usage list', () => {
     await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c3', period: '2026-10', clientId: 'c3', billableSpaceGb: -1 });
     const run = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^2026-10#c3  billableSpaceGb must be ≥ 0$/m);
+    expect(run.stdout).toMatch(/^2026-10#c3 {2}billableSpaceGb must be ≥ 0$/m);
   });
 
   it.each([

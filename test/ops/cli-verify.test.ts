@@ -65,7 +65,7 @@ describe('Command: cwpub verify', () => {
         'clients: 2 matching not listed (--all lists every row; --status ok lists only those)\n' +
         'ConnectWise matches what was published.\n',
     );
-    expect(all.stdout).toMatch(/^c1      M-1         Client1      10.5       10.5      10.5  ok$/m);
+    expect(all.stdout).toMatch(/^c1 {6}M-1 {9}Client1 {6}10.5 {7}10.5 {6}10.5 {2}ok$/m);
     // Read-only.
     expect(sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
@@ -91,7 +91,7 @@ describe('Command: cwpub verify', () => {
     ]);
     expect(report.notes.map((n) => n.kind)).toEqual(['usage-changed-since-publish']);
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/^c2      wrong-gb\s+25\s+20.5\s+configuration #\d+ holds 20.5 GB; usage for 2026-10 is 25 GB/m);
+    expect(table.stdout).toMatch(/^c2 {6}wrong-gb\s+25\s+20.5\s+configuration #\d+ holds 20.5 GB; usage for 2026-10 is 25 GB/m);
     expect(table.stdout).toMatch(/^Notes \(not mismatches\): 1 usage-changed-since-publish \(--all lists them\)$/m);
     expect(table.stdout).toMatch(/ConnectWise does NOT match what was published\.\n$/);
   });
