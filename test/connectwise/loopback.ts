@@ -15,23 +15,24 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, hit: Hit, inde
 export class Loopback {
   readonly hits: Hit[] = [];
   handler: Handler = (_req, res) => json(res, 200, {});
-  private constructor(
-    private readonly server: Server,
-    readonly origin: string,
-  ) {}
+  private readonly server: Server;
+  origin = '';
+
+  private constructor() {
+    this.server = createServer((req, res) => {
+      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, at: Date.now() };
+      this.hits.push(hit);
+      const index = this.hits.length;
+      req.resume();
+      req.on('end', () => this.handler(req, res, hit, index));
+    });
+  }
 
   static async start(): Promise<Loopback> {
-    let self: Loopback | undefined;
-    const server = createServer((req, res) => {
-      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, at: Date.now() };
-      self!.hits.push(hit);
-      const index = self!.hits.length;
-      req.resume();
-      req.on('end', () => self!.handler(req, res, hit, index));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new Loopback(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return self;
+    const loopback = new Loopback();
+    await new Promise<void>((resolve) => loopback.server.listen(0, '127.0.0.1', resolve));
+    loopback.origin = `http://127.0.0.1:${(loopback.server.address() as AddressInfo).port}`;
+    return loopback;
   }
 
   reset(): void {
