@@ -32,7 +32,10 @@ export function checkConfig(env: NodeJS.ProcessEnv = process.env): ConfigCheck {
   const problems: ConfigProblem[] = [];
   const logLevel = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    problems.push({ variable: ENVIRONMENT.logLevel, problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")` });
+    problems.push({
+      variable: ENVIRONMENT.logLevel,
+      problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`,
+    });
   }
   const tables: Partial<Record<(typeof TABLE_VARIABLES)[number][0], string>> = {};
   for (const [key, variable] of TABLE_VARIABLES) {

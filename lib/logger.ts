@@ -16,7 +16,10 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
 ];
 
-const BASE_OPTIONS = { base: { service: 'connectwise-usage-publisher' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+const BASE_OPTIONS = {
+  base: { service: 'connectwise-usage-publisher' },
+  redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+};
 
 /** JSON lines (the Lambda's format, and what log tooling reads). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -51,17 +54,44 @@ export function createLineLogger(
   );
 }
 
-const LEVEL_WORDS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+const LEVEL_WORDS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warning',
+  50: 'error',
+  60: 'fatal',
+};
 /** Fields every record carries that say nothing to the person reading one run's output. */
-const NOISE = new Set(['level', 'time', 'pid', 'hostname', 'service', 'msg', 'runId', 'dryRun', 'method', 'path', 'status', 'code', 'retryCount', 'err']);
+const NOISE = new Set([
+  'level',
+  'time',
+  'pid',
+  'hostname',
+  'service',
+  'msg',
+  'runId',
+  'dryRun',
+  'method',
+  'path',
+  'status',
+  'code',
+  'retryCount',
+  'err',
+]);
 
-export function formatLogLine(record: Record<string, unknown>, decorate: (levelWord: string, text: string) => string = (_w, t) => t): string {
+export function formatLogLine(
+  record: Record<string, unknown>,
+  decorate: (levelWord: string, text: string) => string = (_w, t) => t,
+): string {
   const word = LEVEL_WORDS[Number(record.level)] ?? 'log';
   const parts: string[] = [String(record.msg ?? '')];
-  if (typeof record.method === 'string' || typeof record.path === 'string') parts.push(`${String(record.method ?? '')} ${String(record.path ?? '')}`.trim());
-  const why = [record.status ?? record.code, typeof record.retryCount === 'number' ? `retry ${record.retryCount}` : undefined].filter(
-    (v) => v !== undefined && v !== null,
-  );
+  if (typeof record.method === 'string' || typeof record.path === 'string')
+    parts.push(`${String(record.method ?? '')} ${String(record.path ?? '')}`.trim());
+  const why = [
+    record.status ?? record.code,
+    typeof record.retryCount === 'number' ? `retry ${record.retryCount}` : undefined,
+  ].filter((v) => v !== undefined && v !== null);
   let text = parts.filter(Boolean).join(' ');
   if (why.length) text += ` (${why.join(', ')})`;
   const err = record.err as { message?: unknown } | undefined;

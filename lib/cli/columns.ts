@@ -43,7 +43,9 @@ export function renderColumns<R>(columns: readonly Column<R>[], rows: readonly R
         const padded = i === columns.length - 1 && col.align !== 'right' ? text : pad(text, widths[i]!, col.align);
         if (!col.style || text === '' || !display.color) return padded;
         const styled = col.style(text, row, display.c);
-        return col.align === 'right' ? padded.slice(0, padded.length - text.length) + styled : styled + padded.slice(text.length);
+        return col.align === 'right'
+          ? padded.slice(0, padded.length - text.length) + styled
+          : styled + padded.slice(text.length);
       });
       lines.push(trimEnd(shown.join(GAP)));
     }
@@ -52,8 +54,14 @@ export function renderColumns<R>(columns: readonly Column<R>[], rows: readonly R
 }
 
 /** Column widths: natural widths, then the flexible columns shrink until the table fits. */
-export function fitWidths<R>(columns: readonly Column<R>[], cells: readonly (readonly string[])[], available: number): number[] {
-  const widths = columns.map((col, i) => Math.max(stringWidth(col.header), ...cells.map((row) => stringWidth(row[i]!))));
+export function fitWidths<R>(
+  columns: readonly Column<R>[],
+  cells: readonly (readonly string[])[],
+  available: number,
+): number[] {
+  const widths = columns.map((col, i) =>
+    Math.max(stringWidth(col.header), ...cells.map((row) => stringWidth(row[i]!))),
+  );
   if (!Number.isFinite(available)) return widths;
   const floors = columns.map((col, i) => Math.min(widths[i]!, col.minWidth ?? Math.max(10, stringWidth(col.header))));
   let excess = widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1) - available;
@@ -99,8 +107,9 @@ function pad(text: string, width: number, align: 'left' | 'right' = 'left'): str
 /** Values from DynamoDB or ConnectWise may hold line breaks or tabs: one row stays one row. */
 function clean(value: string | number | undefined | null): string {
   if (value === undefined || value === null) return '';
-  // eslint-disable-next-line no-control-regex
-  return String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  const spaced = String(value).replace(/[\r\n\t]+/g, ' ');
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  return spaced.replace(/[\u0000-\u001f\u007f]/g, '');
 }
 
 /** No trailing blanks when the last cells are empty. */

@@ -14,7 +14,13 @@ import {
   type AwsClients,
   type Repositories,
 } from '../runtime.js';
-import { credentialSources, CREDENTIALS_HELP, describeSetupProblems, REGION_HELP, type AwsSelection } from './environment.js';
+import {
+  credentialSources,
+  CREDENTIALS_HELP,
+  describeSetupProblems,
+  REGION_HELP,
+  type AwsSelection,
+} from './environment.js';
 import { readStackSettings } from './stack-outputs.js';
 import { displayFor, type Display, type OutStream } from './terminal.js';
 
@@ -83,13 +89,23 @@ export class CliContext {
   get logger(): Logger {
     if (this.cachedLogger) return this.cachedLogger;
     const configured = this.io.env.LOG_LEVEL?.trim().toLowerCase();
-    const level = this.globals.verbose ? (configured === 'debug' || configured === 'trace' ? configured : 'info') : configured || 'warn';
+    const level = this.globals.verbose
+      ? configured === 'debug' || configured === 'trace'
+        ? configured
+        : 'info'
+      : configured || 'warn';
     const write = (line: string) => (this.board ? this.board.log(line) : this.io.stderr.write(line));
     const { c, color } = this.errDisplay;
     this.cachedLogger = this.globals.logJson
       ? createLogger(level, { write } as unknown as Parameters<typeof createLogger>[1])
       : createLineLogger(level, write, (word, text) =>
-          !color ? text : word === 'warning' ? c.yellow(text) : word === 'error' || word === 'fatal' ? c.red(text) : c.dim(text),
+          !color
+            ? text
+            : word === 'warning'
+              ? c.yellow(text)
+              : word === 'error' || word === 'fatal'
+                ? c.red(text)
+                : c.dim(text),
         );
     return this.cachedLogger;
   }
@@ -137,7 +153,10 @@ export class CliContext {
     const sources = credentialSources(env, this.globals);
     if (sources.length === 0 && problems.length > 0) {
       // Probing the EC2 instance role takes seconds; with other settings missing it is not worth it.
-      problems.push({ variable: 'AWS credentials', problem: `none found in the environment, a profile or ~/.aws: ${CREDENTIALS_HELP}` });
+      problems.push({
+        variable: 'AWS credentials',
+        problem: `none found in the environment, a profile or ~/.aws: ${CREDENTIALS_HELP}`,
+      });
     } else {
       try {
         await clients.dynamodb.config.credentials();
@@ -154,7 +173,10 @@ export class CliContext {
     if (stack) {
       // Loaded only for --stack: every other command starts without it.
       const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-      const cloudFormation = new CloudFormationClient({ ...(region ? { region } : {}), ...(profile ? { profile } : {}) });
+      const cloudFormation = new CloudFormationClient({
+        ...(region ? { region } : {}),
+        ...(profile ? { profile } : {}),
+      });
       try {
         settingsEnv = { ...env, ...(await readStackSettings(stack, cloudFormation)) };
       } finally {
@@ -207,7 +229,10 @@ export class CliContext {
   async confirm(question: string, options: { yes?: boolean | undefined; refusal: string }): Promise<void> {
     if (options.yes) return;
     if (!this.interactive) {
-      throw new InputValidationError(`${options.refusal}: there is no terminal to confirm on; re-run with --yes to go ahead`, { field: '--yes' });
+      throw new InputValidationError(
+        `${options.refusal}: there is no terminal to confirm on; re-run with --yes to go ahead`,
+        { field: '--yes' },
+      );
     }
     if (!(await this.ask(question))) {
       throw new InputValidationError('not confirmed; nothing was changed', { field: '--yes' });

@@ -15,9 +15,16 @@ export interface ListingOptions {
 export function listingOptions(statuses: readonly string[]): Option[] {
   return [
     new Option('--all', 'list every row, also the ones nothing happened to'),
-    new Option('--status <status...>', `list only rows with these statuses (${statuses.join(', ')}; comma or space separated)`).argParser(
-      (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)],
-    ),
+    new Option(
+      '--status <status...>',
+      `list only rows with these statuses (${statuses.join(', ')}; comma or space separated)`,
+    ).argParser((value: string, previous: string[] = []) => [
+      ...previous,
+      ...value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ]),
   ];
 }
 
@@ -25,11 +32,17 @@ export function listingOptions(statuses: readonly string[]): Option[] {
  * Which statuses to list: `--status` as given, every one with `--all`, else the `shown` defaults.
  * An unknown status is a command-line error naming the known ones.
  */
-export function statusesToList(options: ListingOptions, known: readonly string[], shown: readonly string[]): ReadonlySet<string> {
+export function statusesToList(
+  options: ListingOptions,
+  known: readonly string[],
+  shown: readonly string[],
+): ReadonlySet<string> {
   if (options.status && options.status.length > 0) {
     const unknown = options.status.filter((s) => !known.includes(s));
     if (unknown.length > 0) {
-      throw new InputValidationError(`--status ${unknown.join(', ')}: not a status (use ${known.join(', ')})`, { field: '--status' });
+      throw new InputValidationError(`--status ${unknown.join(', ')}: not a status (use ${known.join(', ')})`, {
+        field: '--status',
+      });
     }
     return new Set(options.status);
   }
@@ -55,7 +68,9 @@ export function formatGb(value: number | undefined | null): string {
  * The line under a listing that says what was left out and how to see it, e.g.
  * `4,985 already up to date, 2 skipped not listed (--all lists every row, --status unchanged lists those)`.
  */
-export function foldNote(hidden: readonly { readonly count: number; readonly words: string; readonly status: string }[]): string | undefined {
+export function foldNote(
+  hidden: readonly { readonly count: number; readonly words: string; readonly status: string }[],
+): string | undefined {
   const left = hidden.filter((h) => h.count > 0);
   if (left.length === 0) return undefined;
   const what = left.map((h) => `${count(h.count)} ${h.words}`).join(', ');
@@ -63,7 +78,10 @@ export function foldNote(hidden: readonly { readonly count: number; readonly wor
 }
 
 /** RFC 4180 CSV; a text cell that a spreadsheet would run as a formula gets a leading '. */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean | undefined | null)[])[]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | boolean | undefined | null)[])[],
+): string {
   const cell = (v: string | number | boolean | undefined | null): string => {
     if (v === undefined || v === null) return '';
     if (typeof v !== 'string') return String(v);
@@ -75,5 +93,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
 
 /** A line of prose wrapped to the display (tables fit themselves; notes and headings need this). */
 export function wrapText(text: string, display: Display): string {
-  return Number.isFinite(display.width) ? wrapAnsi(text, Math.max(20, display.width), { hard: true, trim: true }) : text;
+  return Number.isFinite(display.width)
+    ? wrapAnsi(text, Math.max(20, display.width), { hard: true, trim: true })
+    : text;
 }

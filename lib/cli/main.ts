@@ -12,5 +12,10 @@ for (const stream of [process.stdout, process.stderr]) {
 const { runCli } = await import('./program.js');
 
 // Entry point of the `cwpub` binary (bundled to dist/cwpub.js by scripts/build-cli.mjs).
-const code = await runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await runCli(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
 process.exitCode = code;

@@ -1,5 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AccountBusyError, AccountError, ConfigurationError, InputValidationError, PublisherError, describeError } from '../errors.js';
+import {
+  AccountBusyError,
+  AccountError,
+  ConfigurationError,
+  InputValidationError,
+  PublisherError,
+  describeError,
+} from '../errors.js';
 import { CliContext, EXIT, type CliIo, type CliOverrides, type GlobalOptions } from './context.js';
 import { registerBilling } from './commands/billing.js';
 import { registerOperations } from './commands/operations.js';
@@ -50,14 +57,17 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: CliO
     .description('Publish monthly backup usage to ConnectWise PSA and operate the publisher')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--stack <name>', "read the table names and the bus from this CloudFormation stack's outputs")
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile\'s region)')
+    .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
     .option('--profile <name>', 'AWS profile (default: AWS_PROFILE)')
     .option('-v, --verbose', 'log progress (info level) on stderr')
     .option('--log-json', "log JSON lines (the Lambda's format) instead of readable lines")
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .configureHelp({ helpWidth: io.stdout.columns && io.stdout.isTTY ? io.stdout.columns : 100, showGlobalOptions: true })
+    .configureHelp({
+      helpWidth: io.stdout.columns && io.stdout.isTTY ? io.stdout.columns : 100,
+      showGlobalOptions: true,
+    })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_AFTER)
     .hook('preAction', (_root, action) => {

@@ -28,9 +28,13 @@ export async function readStackSettings(
   } catch (error) {
     const text = describeError(error);
     if (/does not exist/i.test(text)) {
-      throw new ConfigurationError(`--stack ${stackName}: no such CloudFormation stack in this account and region (check --region / --profile)`);
+      throw new ConfigurationError(
+        `--stack ${stackName}: no such CloudFormation stack in this account and region (check --region / --profile)`,
+      );
     }
-    throw new ConfigurationError(`--stack ${stackName}: could not read the stack's outputs (${text})`, { cause: error });
+    throw new ConfigurationError(`--stack ${stackName}: could not read the stack's outputs (${text})`, {
+      cause: error,
+    });
   }
   const settings: Record<string, string> = {};
   for (const [output, variable] of Object.entries(STACK_OUTPUTS)) {

@@ -25,7 +25,11 @@ export interface Display {
 export function displayFor(stream: OutStream, env: NodeJS.ProcessEnv, options: { noColor?: boolean } = {}): Display {
   const fromEnv = Number(env.COLUMNS);
   const width =
-    stream.isTTY && stream.columns && stream.columns > 0 ? stream.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Infinity;
+    stream.isTTY && stream.columns && stream.columns > 0
+      ? stream.columns
+      : Number.isInteger(fromEnv) && fromEnv > 0
+        ? fromEnv
+        : Infinity;
   const color = colorEnabled(stream, env, options.noColor ?? false);
   return { width, color, c: picocolors.createColors(color) };
 }

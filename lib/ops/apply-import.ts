@@ -18,7 +18,11 @@ export const IMPORT_BATCH_SIZE = 25;
  * fails too can the table hold part of the file, and the error says so; since imports skip
  * unchanged rows, importing the same file again then completes it.
  */
-export async function applyImport<T>(plan: ImportPlan<T>, store: ImportStore<T>, progress: Progress = NO_PROGRESS): Promise<number> {
+export async function applyImport<T>(
+  plan: ImportPlan<T>,
+  store: ImportStore<T>,
+  progress: Progress = NO_PROGRESS,
+): Promise<number> {
   const toWrite = plan.changes.filter((c) => c.action !== 'unchanged');
   let attempted = 0;
   progress.start(toWrite.length, 'Writing');

@@ -14,7 +14,10 @@ export interface CsvProblem {
 }
 
 export function formatCsvProblem(p: CsvProblem): string {
-  const where = [p.row === undefined ? undefined : `row ${p.row}`, p.field === undefined ? undefined : `column ${p.field}`]
+  const where = [
+    p.row === undefined ? undefined : `row ${p.row}`,
+    p.field === undefined ? undefined : `column ${p.field}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return where ? `${where}: ${p.problem}` : p.problem;
@@ -32,12 +35,18 @@ const SAVE_AS_UTF8 = 'save it as "CSV UTF-8 (Comma delimited)" (or any UTF-8 CSV
 export function decodeCsvBytes(bytes: Uint8Array): Decoded {
   if (bytes.length === 0) return { ok: false, problem: { problem: 'the file is empty (0 bytes)' } };
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { ok: false, problem: { problem: `the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark); ${SAVE_AS_UTF8}` } };
+    return {
+      ok: false,
+      problem: { problem: `the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark); ${SAVE_AS_UTF8}` },
+    };
   }
   const sample = bytes.subarray(0, Math.min(bytes.length, 4096));
   const zeros = sample.reduce((n, b) => n + (b === 0 ? 1 : 0), 0);
   if (zeros > 0 && zeros >= sample.length / 4) {
-    return { ok: false, problem: { problem: `the file looks UTF-16 encoded (it is full of zero bytes); ${SAVE_AS_UTF8}` } };
+    return {
+      ok: false,
+      problem: { problem: `the file looks UTF-16 encoded (it is full of zero bytes); ${SAVE_AS_UTF8}` },
+    };
   }
   let text: string;
   try {
@@ -64,9 +73,10 @@ export function decodeCsvBytes(bytes: Uint8Array): Decoded {
 export function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   // Binary search on prefixes would be cheaper, but files are small: walk sequences instead.
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (length === 0 || i + length > bytes.length) return i;
     try {
       decoder.decode(bytes.subarray(i, i + length));
@@ -117,11 +127,18 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
   const normalized = (text.startsWith('\uFEFF') ? text.slice(1) : text).replace(/\r\n?/g, '\n');
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(normalized, { info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+    records = parse(normalized, {
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
   } catch (error) {
     const e = error as { message?: string; lines?: number };
     const message = String(e.message ?? error).replace(/\s+at line \d+/, '');
-    return { ok: false, problems: [{ ...(e.lines ? { row: e.lines } : {}), problem: `the file is not valid CSV: ${message}` }] };
+    return {
+      ok: false,
+      problems: [{ ...(e.lines ? { row: e.lines } : {}), problem: `the file is not valid CSV: ${message}` }],
+    };
   }
   const startRow = (r: { record: string[]; info: { lines: number } }) =>
     r.info.lines - r.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
@@ -147,7 +164,11 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
         problem: `unknown column (expected ${spec.required.join(', ')}${spec.optional.length ? `; optional ${spec.optional.join(', ')}` : ''})`,
       });
     } else if (seen.has(canonical)) {
-      problems.push({ row: headerRow, field: canonical, problem: `column appears twice (columns ${seen.get(canonical)! + 1} and ${index + 1})` });
+      problems.push({
+        row: headerRow,
+        field: canonical,
+        problem: `column appears twice (columns ${seen.get(canonical)! + 1} and ${index + 1})`,
+      });
     } else {
       seen.set(canonical, index);
     }
@@ -169,7 +190,10 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
   for (const record of body) {
     const row = startRow(record);
     if (record.record.length !== columns.length) {
-      problems.push({ row, problem: `has ${record.record.length} cells, the header has ${columns.length} (a missing or extra comma, or an unquoted comma in a value?)` });
+      problems.push({
+        row,
+        problem: `has ${record.record.length} cells, the header has ${columns.length} (a missing or extra comma, or an unquoted comma in a value?)`,
+      });
       continue;
     }
     // Spreadsheets export rows of bare commas below the data: nothing to import there.
@@ -180,7 +204,8 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
     });
     rows.push({ row, cells });
   }
-  if (rows.length === 0 && problems.length === 0) return { ok: false, problems: [{ problem: 'the file has a header row but no data rows' }] };
+  if (rows.length === 0 && problems.length === 0)
+    return { ok: false, problems: [{ problem: 'the file has a header row but no data rows' }] };
   return { ok: true, table: { columns: columns.filter((c) => known.includes(c)), rows, rowProblems: problems } };
 }
 

@@ -64,7 +64,11 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
     if (clientId !== '') {
       const first = firstRowOf.get(clientId);
       if (first !== undefined) {
-        rowProblems.push({ row, field: 'clientId', problem: `client "${clientId}" is also on row ${first}; each client may appear once` });
+        rowProblems.push({
+          row,
+          field: 'clientId',
+          problem: `client "${clientId}" is also on row ${first}; each client may appear once`,
+        });
       } else firstRowOf.set(clientId, row);
     }
     if (rowProblems.length > 0) {
@@ -77,7 +81,11 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
 }
 
 /** Compares the file with the account's mappings. Pure. */
-export function planMappingsImport(accountId: string, rows: readonly MappingRow[], existing: Validated<Mapping>): ImportPlan<Mapping> {
+export function planMappingsImport(
+  accountId: string,
+  rows: readonly MappingRow[],
+  existing: Validated<Mapping>,
+): ImportPlan<Mapping> {
   const current = new Map(existing.items.map((m) => [m.clientId, m]));
   const invalid = new Map<string, InvalidItem>();
   for (const bad of existing.invalid) if (bad.key.clientId !== undefined) invalid.set(bad.key.clientId, bad);
@@ -98,7 +106,14 @@ export function planMappingsImport(accountId: string, rows: readonly MappingRow[
     }
     if (!before) return { row: r.row, key: r.clientId, action: 'new', changes: [], item };
     const diff = diffFields(before, item, ['managedId', 'clientName', 'enabled']);
-    return { row: r.row, key: r.clientId, action: diff.length ? 'changed' : 'unchanged', changes: diff, item, previous: before };
+    return {
+      row: r.row,
+      key: r.clientId,
+      action: diff.length ? 'changed' : 'unchanged',
+      changes: diff,
+      item,
+      previous: before,
+    };
   });
   return summarizePlan(changes);
 }

@@ -7,24 +7,35 @@ import { formatProblems } from '../schemas.js';
  * flag — the only account in the table; zero or several accounts is an error that lists them.
  * Returns the item even when it is invalid or disabled: each command decides what that means.
  */
-export async function selectAccount(accounts: AccountsRepository, accountId: string | undefined): Promise<Account | InvalidItem> {
+export async function selectAccount(
+  accounts: AccountsRepository,
+  accountId: string | undefined,
+): Promise<Account | InvalidItem> {
   if (accountId !== undefined) {
     const found = await accounts.get(accountId);
     if (found) return found;
     const all = await accounts.list();
-    throw new AccountError(`account "${accountId}" not found in the accounts table${knownAccounts(all.items, all.invalid)}`, {
-      code: 'ACCOUNT_NOT_FOUND',
-    });
+    throw new AccountError(
+      `account "${accountId}" not found in the accounts table${knownAccounts(all.items, all.invalid)}`,
+      {
+        code: 'ACCOUNT_NOT_FOUND',
+      },
+    );
   }
   const all = await accounts.list();
   const count = all.items.length + all.invalid.length;
   if (count === 1) return (all.items[0] ?? all.invalid[0])!;
   if (count === 0) {
-    throw new AccountError('the accounts table is empty; add an account with `cwpub accounts put`', { code: 'NO_ACCOUNT' });
+    throw new AccountError('the accounts table is empty; add an account with `cwpub accounts put`', {
+      code: 'NO_ACCOUNT',
+    });
   }
-  throw new AccountError(`there are ${count} accounts; choose one with --account${knownAccounts(all.items, all.invalid)}`, {
-    code: 'ACCOUNT_AMBIGUOUS',
-  });
+  throw new AccountError(
+    `there are ${count} accounts; choose one with --account${knownAccounts(all.items, all.invalid)}`,
+    {
+      code: 'ACCOUNT_AMBIGUOUS',
+    },
+  );
 }
 
 function knownAccounts(items: readonly Account[], invalid: readonly InvalidItem[]): string {

@@ -16,7 +16,8 @@ export const USAGE_CSV: CsvSpec = { required: ['clientId', 'period', 'billableSp
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-export type ParsedUsage = { ok: true; items: { row: number; item: UsageItem }[] } | { ok: false; problems: CsvProblem[] };
+export type ParsedUsage =
+  { ok: true; items: { row: number; item: UsageItem }[] } | { ok: false; problems: CsvProblem[] };
 
 /** Parses a GB figure: a plain decimal number with `.` as separator, ≥ 0. */
 export function parseGb(raw: string): { ok: true; value: number } | { ok: false; problem: string } {
@@ -56,7 +57,13 @@ export function parseUsageCsv(bytes: Uint8Array, accountId: string, now: Date): 
     if (periodProblem) rowProblems.push({ row, field: 'period', problem: periodProblem });
     const gb = parseGb(cells.billableSpaceGb ?? '');
     if (!gb.ok) rowProblems.push({ row, field: 'billableSpaceGb', problem: gb.problem });
-    const candidate = { accountId, usageKey: usageKey(period, clientId), period, clientId, billableSpaceGb: gb.ok ? gb.value : 0 };
+    const candidate = {
+      accountId,
+      usageKey: usageKey(period, clientId),
+      period,
+      clientId,
+      billableSpaceGb: gb.ok ? gb.value : 0,
+    };
     const result = validate(usageItemSchema, candidate);
     if (!result.ok) {
       for (const p of result.problems) {

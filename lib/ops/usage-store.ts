@@ -14,7 +14,11 @@ export async function deleteUsageItems(
   const limit = pLimit(8);
   try {
     await Promise.all(
-      keys.map((k) => limit(() => db.send(new DeleteCommand({ TableName: table, Key: { accountId: k.accountId, usageKey: k.usageKey } })))),
+      keys.map((k) =>
+        limit(() =>
+          db.send(new DeleteCommand({ TableName: table, Key: { accountId: k.accountId, usageKey: k.usageKey } })),
+        ),
+      ),
     );
   } catch (error) {
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

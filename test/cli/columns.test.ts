@@ -16,7 +16,12 @@ const columns: Column<Row>[] = [
   { header: 'NAME', value: (r) => r.name, fit: 'wrap', minWidth: 12 },
 ];
 const rows: Row[] = [
-  { id: 'client-00001', name: 'Northern Regional Health and Social Care Partnership Trust', gb: 12.5, status: 'FAILED' },
+  {
+    id: 'client-00001',
+    name: 'Northern Regional Health and Social Care Partnership Trust',
+    gb: 12.5,
+    status: 'FAILED',
+  },
   { id: 'c-2', name: '日本語の会社名前', gb: 3, status: 'ok' },
 ];
 const plain = (width: number) => ({ width, color: false, c: displayFor({ write: () => true }, {}).c });
@@ -32,14 +37,19 @@ describe('renderColumns (kubectl-like columns)', () => {
     ]);
   });
 
-  it.each([40, 50, 64, 80])('fits a %i-column display: long text wraps under its column, ids are cut with …', (width) => {
-    const out = renderColumns(columns, rows, plain(width)).split('\n');
-    for (const line of out) expect(stringWidth(line)).toBeLessThanOrEqual(width);
-    // The status never moves: every continuation line leaves the other columns blank.
-    const nameAt = out[0]!.indexOf('NAME');
-    expect(out.slice(1).every((l) => l.length <= nameAt || l.slice(0, nameAt).trim() === '' || /^(client|c-2)/.test(l))).toBe(true);
-    expect(out.join(' ').replace(/\s+/g, ' ')).toContain('Social Care');
-  });
+  it.each([40, 50, 64, 80])(
+    'fits a %i-column display: long text wraps under its column, ids are cut with …',
+    (width) => {
+      const out = renderColumns(columns, rows, plain(width)).split('\n');
+      for (const line of out) expect(stringWidth(line)).toBeLessThanOrEqual(width);
+      // The status never moves: every continuation line leaves the other columns blank.
+      const nameAt = out[0]!.indexOf('NAME');
+      expect(
+        out.slice(1).every((l) => l.length <= nameAt || l.slice(0, nameAt).trim() === '' || /^(client|c-2)/.test(l)),
+      ).toBe(true);
+      expect(out.join(' ').replace(/\s+/g, ' ')).toContain('Social Care');
+    },
+  );
 
   it('keeps wide (CJK) characters aligned by display width', () => {
     const out = renderColumns(columns, rows, plain(36)).split('\n');
@@ -48,13 +58,21 @@ describe('renderColumns (kubectl-like columns)', () => {
   });
 
   it('colours after measuring, so coloured and plain output line up the same', () => {
-    const colored = renderColumns(columns, rows, { ...plain(60), color: true, c: displayFor({ write: () => true, isTTY: true }, { FORCE_COLOR: '1' }).c });
+    const colored = renderColumns(columns, rows, {
+      ...plain(60),
+      color: true,
+      c: displayFor({ write: () => true, isTTY: true }, { FORCE_COLOR: '1' }).c,
+    });
     expect(colored).toContain('\u001b[31mFAILED\u001b[39m');
     expect(visible(colored)).toBe(renderColumns(columns, rows, plain(60)));
   });
 
   it('turns line breaks and control characters in values into spaces: one row stays one row', () => {
-    const out = renderColumns(columns, [{ id: 'x\ny', name: 'a\tb', gb: 1, status: 'ok\u0007' }], plain(Infinity)).split('\n');
+    const out = renderColumns(
+      columns,
+      [{ id: 'x\ny', name: 'a\tb', gb: 1, status: 'ok\u0007' }],
+      plain(Infinity),
+    ).split('\n');
     expect(out).toHaveLength(2);
     expect(out[1]).toBe('x y      1  ok      a b');
   });

@@ -3,7 +3,9 @@ import { CliContext } from '../../lib/cli/context.js';
 import { retirementPrompt } from '../../lib/cli/commands/publish.js';
 import type { ClientResult } from '../../lib/publisher/ports.js';
 
-const retirements: ClientResult[] = [{ clientId: 'c-7', managedId: 'M-7', status: 'planned', action: 'retire', reason: 'its mapping is disabled' }];
+const retirements: ClientResult[] = [
+  { clientId: 'c-7', managedId: 'M-7', status: 'planned', action: 'retire', reason: 'its mapping is disabled' },
+];
 
 function context(options: { tty: boolean; answer?: string }) {
   let stderr = '';
@@ -22,7 +24,9 @@ describe('confirmations', () => {
   it('--yes confirms without asking', async () => {
     const refused: string[] = [];
     const { ctx, stderr } = context({ tty: false });
-    expect(await retirementPrompt(ctx, { yes: true }, refused)({ accountId: 'acme', period: '2026-10', retirements })).toBe(true);
+    expect(
+      await retirementPrompt(ctx, { yes: true }, refused)({ accountId: 'acme', period: '2026-10', retirements }),
+    ).toBe(true);
     expect(refused).toEqual([]);
     expect(stderr()).toBe('');
   });
@@ -44,7 +48,9 @@ describe('confirmations', () => {
   ])('on a terminal, lists the clients and asks; answer %p → %p', async (answer, expected) => {
     const refused: string[] = [];
     const { ctx, stderr } = context({ tty: true, answer });
-    expect(await retirementPrompt(ctx, {}, refused)({ accountId: 'acme', period: '2026-10', retirements })).toBe(expected);
+    expect(await retirementPrompt(ctx, {}, refused)({ accountId: 'acme', period: '2026-10', retirements })).toBe(
+      expected,
+    );
     expect(stderr()).toMatch(/Account acme, 2026-10: this run would STOP billing 1 client\(s\):/);
     expect(stderr()).toMatch(/c-7 +M-7 +its mapping is disabled/);
     expect(stderr()).toMatch(/Stop billing 1 client\(s\) of account acme\? \[y\/N\]/);

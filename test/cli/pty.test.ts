@@ -19,11 +19,17 @@ interface PtyRun {
 }
 
 /** Runs `cwpub ARGS` on a pty of `columns` columns; `input` is typed once the prompt shows. */
-function onPty(world: World, args: string[], options: { columns?: number; env?: Record<string, string>; input?: string } = {}): Promise<PtyRun> {
+function onPty(
+  world: World,
+  args: string[],
+  options: { columns?: number; env?: Record<string, string>; input?: string } = {},
+): Promise<PtyRun> {
   const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const command = `stty cols ${options.columns ?? 100} rows 50; ${JSON.stringify(process.execPath)} ${binary} ${quoted}`;
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm-256color', ...world.env, ...options.env } });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm-256color', ...world.env, ...options.env },
+    });
     let screen = '';
     let typed = false;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -61,7 +67,9 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
     const lines = plain(list.screen).split('\n').filter(Boolean);
     expect(lines).toHaveLength(2 + 13);
     for (const line of lines.slice(1)) expect(stringWidth(line)).toBeLessThanOrEqual(60);
-    expect(lines.find((l) => l.startsWith('client-00001'))).toMatch(/^client-00001 {2}M-0 +Client 1 of the Norther… {2}yes$/);
+    expect(lines.find((l) => l.startsWith('client-00001'))).toMatch(
+      /^client-00001 {2}M-0 +Client 1 of the Norther… {2}yes$/,
+    );
     expect(list.screen).toContain('\u001b[1mCLIENT');
     const noColor = await onPty(world, ['mappings', 'list'], { columns: 60, env: { NO_COLOR: '1' } });
     // eslint-disable-next-line no-control-regex
@@ -83,7 +91,9 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
   it('asks before removing a mapping and does nothing on "n"; removes it on "y"', async () => {
     const no = await onPty(world, ['mappings', 'remove', '--client', 'client-00012'], { input: 'n\n' });
     expect(no.code).toBe(2);
-    expect(plain(no.screen)).toMatch(/Remove mapping client-00012 \(→ M-3\) from account acme\? The next publish stops billing this client\. \[y\/N\] n/);
+    expect(plain(no.screen)).toMatch(
+      /Remove mapping client-00012 \(→ M-3\) from account acme\? The next publish stops billing this client\. \[y\/N\] n/,
+    );
     expect(plain(no.screen)).toMatch(/cwpub: not confirmed; nothing was changed/);
     const yes = await onPty(world, ['mappings', 'remove', '--client', 'client-00012'], { input: 'y\n' });
     expect(yes.code).toBe(0);

@@ -5,7 +5,8 @@ import { displayFor } from '../../lib/cli/terminal.js';
 import { CLIENT_STATUS_NAMES } from '../../lib/contract.js';
 import type { AccountSummary, ClientResult, RunSummary } from '../../lib/publisher/ports.js';
 
-const display = (width: number, color = false) => displayFor({ write: () => true, isTTY: true, columns: width }, color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });
+const display = (width: number, color = false) =>
+  displayFor({ write: () => true, isTTY: true, columns: width }, color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });
 
 function account(results: ClientResult[], extra: Partial<AccountSummary> = {}): AccountSummary {
   const n = (s: string) => results.filter((r) => r.status === s).length;
@@ -27,17 +28,66 @@ function account(results: ClientResult[], extra: Partial<AccountSummary> = {}): 
 /** The issue's run: 5,000 mappings, 3 failures, 5,002 skipped for lack of usage, a few changes. */
 function bigRun(dryRun: boolean): RunSummary {
   const results: ClientResult[] = [];
-  for (let i = 0; i < 5002; i++) results.push({ clientId: `c-${String(i).padStart(5, '0')}`, managedId: `M-${i}`, status: 'skipped', reason: 'no usage recorded for 2026-10' });
-  for (let i = 0; i < 40; i++) results.push({ clientId: `u-${i}`, managedId: `M-u${i}`, status: 'unchanged', billableSpaceGb: 5, companyIdentifier: 'Contoso' });
-  results.splice(2500, 0, { clientId: 'c-02500x', managedId: 'M-NOPE', status: 'failed', reason: 'Managed ID "M-NOPE" is not on any company' });
-  results.push({ clientId: 'a-first', managedId: 'M-X', status: 'failed', reason: 'usage 2000000 GB is above the account limit 1000000 GB' });
+  for (let i = 0; i < 5002; i++)
+    results.push({
+      clientId: `c-${String(i).padStart(5, '0')}`,
+      managedId: `M-${i}`,
+      status: 'skipped',
+      reason: 'no usage recorded for 2026-10',
+    });
+  for (let i = 0; i < 40; i++)
+    results.push({
+      clientId: `u-${i}`,
+      managedId: `M-u${i}`,
+      status: 'unchanged',
+      billableSpaceGb: 5,
+      companyIdentifier: 'Contoso',
+    });
+  results.splice(2500, 0, {
+    clientId: 'c-02500x',
+    managedId: 'M-NOPE',
+    status: 'failed',
+    reason: 'Managed ID "M-NOPE" is not on any company',
+  });
+  results.push({
+    clientId: 'a-first',
+    managedId: 'M-X',
+    status: 'failed',
+    reason: 'usage 2000000 GB is above the account limit 1000000 GB',
+  });
   results.push({ clientId: 'z-last', managedId: 'M-Z', status: 'failed', reason: 'ConnectWise answered 500' });
   if (dryRun) {
-    results.push({ clientId: 'p-1', managedId: 'M-P', status: 'planned', action: 'publish', billableSpaceGb: 12.5, companyIdentifier: 'Fabrikam' });
-    results.push({ clientId: 'p-2', managedId: 'M-Q', status: 'planned', action: 'retire', reason: 'its mapping is disabled', retiredConfigurationIds: [812] });
+    results.push({
+      clientId: 'p-1',
+      managedId: 'M-P',
+      status: 'planned',
+      action: 'publish',
+      billableSpaceGb: 12.5,
+      companyIdentifier: 'Fabrikam',
+    });
+    results.push({
+      clientId: 'p-2',
+      managedId: 'M-Q',
+      status: 'planned',
+      action: 'retire',
+      reason: 'its mapping is disabled',
+      retiredConfigurationIds: [812],
+    });
   } else {
-    results.push({ clientId: 'p-1', managedId: 'M-P', status: 'published', billableSpaceGb: 12.5, companyIdentifier: 'Fabrikam' });
-    results.push({ clientId: 'p-2', managedId: 'M-Q', status: 'retired', reason: 'its mapping is disabled', retiredConfigurationIds: [812] });
+    results.push({
+      clientId: 'p-1',
+      managedId: 'M-P',
+      status: 'published',
+      billableSpaceGb: 12.5,
+      companyIdentifier: 'Fabrikam',
+    });
+    results.push({
+      clientId: 'p-2',
+      managedId: 'M-Q',
+      status: 'retired',
+      reason: 'its mapping is disabled',
+      retiredConfigurationIds: [812],
+    });
   }
   return { runId: 'run-1', period: '2026-10', dryRun, accounts: [account(results)] };
 }
@@ -49,7 +99,9 @@ describe('publish output at real size', () => {
     expect(lines.length).toBeLessThan(20);
     for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(100);
     // The heading wraps to the width like everything else.
-    expect(`${lines[2]} ${lines[3]}`).toBe('Account acme: 3 FAILED, 1 would publish, 1 would STOP billing, 40 already up to date, 5,002 skipped · sync triggered');
+    expect(`${lines[2]} ${lines[3]}`).toBe(
+      'Account acme: 3 FAILED, 1 would publish, 1 would STOP billing, 40 already up to date, 5,002 skipped · sync triggered',
+    );
     const body = lines.slice(4).join('\n');
     // Failures first (by client), then the changes in words.
     expect(body.indexOf('a-first')).toBeLessThan(body.indexOf('c-02500x'));
@@ -58,22 +110,35 @@ describe('publish output at real size', () => {
     expect(body).toMatch(/^p-1 .*Fabrikam\s+would publish 12.5 GB$/m);
     expect(body).toMatch(/^p-2 .*would STOP billing: its mapping is disabled \(configuration 812\)$/m);
     expect(body).not.toMatch(/^c-00001/m);
-    expect(body.replace(/\s+/g, ' ')).toMatch(/5,002 skipped \(5,002 no usage recorded for 2026-10\), 40 already up to date not listed \(--all lists every row/);
+    expect(body.replace(/\s+/g, ' ')).toMatch(
+      /5,002 skipped \(5,002 no usage recorded for 2026-10\), 40 already up to date not listed \(--all lists every row/,
+    );
   });
 
   it('a real run says what stopped being billed and on which configuration', () => {
     const out = renderSummary(bigRun(false), display(120));
-    expect(out).toMatch(/Account acme: 3 FAILED, 1 billing stopped \(retired\), 1 published, 40 already up to date, 5,002 skipped/);
+    expect(out).toMatch(
+      /Account acme: 3 FAILED, 1 billing stopped \(retired\), 1 published, 40 already up to date, 5,002 skipped/,
+    );
     expect(out).toMatch(/^p-2 .*billing stopped \(retired\): its mapping is disabled \(configuration 812\)$/m);
     expect(out).toMatch(/^p-1 .*published 12.5 GB$/m);
   });
 
   it('--all lists every client; --status lists only those', () => {
-    expect(renderSummary(bigRun(true), display(100), statusesToList({ all: true }, CLIENT_STATUS_NAMES, [])).split('\n').length).toBeGreaterThan(5045);
-    const failedOnly = renderSummary(bigRun(true), display(100), statusesToList({ status: ['failed'] }, CLIENT_STATUS_NAMES, []));
+    expect(
+      renderSummary(bigRun(true), display(100), statusesToList({ all: true }, CLIENT_STATUS_NAMES, [])).split('\n')
+        .length,
+    ).toBeGreaterThan(5045);
+    const failedOnly = renderSummary(
+      bigRun(true),
+      display(100),
+      statusesToList({ status: ['failed'] }, CLIENT_STATUS_NAMES, []),
+    );
     expect(failedOnly).not.toMatch(/^p-1/m);
     expect(failedOnly).toMatch(/^z-last/m);
-    expect(() => statusesToList({ status: ['oops'] }, CLIENT_STATUS_NAMES, [])).toThrow(/--status oops: not a status \(use published, unchanged, retired, skipped, failed, planned\)/);
+    expect(() => statusesToList({ status: ['oops'] }, CLIENT_STATUS_NAMES, [])).toThrow(
+      /--status oops: not a status \(use published, unchanged, retired, skipped, failed, planned\)/,
+    );
   });
 
   it('colours outcomes only when colour is on', () => {
@@ -87,7 +152,13 @@ describe('publish output at real size', () => {
       runId: 'r',
       period: '2026-10',
       dryRun: false,
-      accounts: [account([], { error: 'secret cw/acme: field privateKey is missing', sync: 'failed', syncReason: 'ConnectWise answered 500' })],
+      accounts: [
+        account([], {
+          error: 'secret cw/acme: field privateKey is missing',
+          sync: 'failed',
+          syncReason: 'ConnectWise answered 500',
+        }),
+      ],
     };
     const out = renderSummary(summary, display(100));
     expect(out).toMatch(/sync failed \(ConnectWise answered 500\)/);
@@ -96,9 +167,30 @@ describe('publish output at real size', () => {
 
   it.each<[ClientResult, string]>([
     [{ clientId: 'c', managedId: 'm', status: 'unchanged', billableSpaceGb: 3 }, 'already up to date (3 GB)'],
-    [{ clientId: 'c', managedId: 'm', status: 'published', billableSpaceGb: 3, retiredConfigurationIds: [7] }, 'published 3 GB; billing stopped on the old (configuration 7)'],
-    [{ clientId: 'c', managedId: 'm', status: 'retired', reason: 'billing stopped: it has no usage for the period', retiredConfigurationIds: [7, 8] }, 'billing stopped (retired): it has no usage for the period (configurations 7, 8)'],
-    [{ clientId: 'c', managedId: 'm', status: 'planned', action: 'retire', reason: 'would stop billing: its mapping was removed' }, 'would STOP billing: its mapping was removed'],
+    [
+      { clientId: 'c', managedId: 'm', status: 'published', billableSpaceGb: 3, retiredConfigurationIds: [7] },
+      'published 3 GB; billing stopped on the old (configuration 7)',
+    ],
+    [
+      {
+        clientId: 'c',
+        managedId: 'm',
+        status: 'retired',
+        reason: 'billing stopped: it has no usage for the period',
+        retiredConfigurationIds: [7, 8],
+      },
+      'billing stopped (retired): it has no usage for the period (configurations 7, 8)',
+    ],
+    [
+      {
+        clientId: 'c',
+        managedId: 'm',
+        status: 'planned',
+        action: 'retire',
+        reason: 'would stop billing: its mapping was removed',
+      },
+      'would STOP billing: its mapping was removed',
+    ],
     [{ clientId: 'c', managedId: 'm', status: 'skipped', reason: 'no usage' }, 'skipped: no usage'],
   ])('outcome of %p reads "%s"', (result, words) => {
     expect(outcomeWords(result)).toBe(words);

@@ -9,7 +9,10 @@ import type { AwsClients } from '../../lib/runtime.js';
 function clients(region: string | undefined, credentials: boolean): AwsClients {
   const config = {
     region: () => (region ? Promise.resolve(region) : Promise.reject(new Error('Region is missing'))),
-    credentials: () => (credentials ? Promise.resolve({ accessKeyId: 'a', secretAccessKey: 'b' }) : Promise.reject(new Error('Could not load credentials from any providers'))),
+    credentials: () =>
+      credentials
+        ? Promise.resolve({ accessKeyId: 'a', secretAccessKey: 'b' })
+        : Promise.reject(new Error('Could not load credentials from any providers')),
   };
   return { dynamodb: { config }, secrets: { config }, events: { config } } as unknown as AwsClients;
 }
@@ -17,7 +20,11 @@ function clients(region: string | undefined, credentials: boolean): AwsClients {
 async function run(argv: string[], env: Record<string, string>, awsClients: AwsClients) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env }, { awsClients });
+  const code = await runCli(
+    argv,
+    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env },
+    { awsClients },
+  );
   return { code, stdout, stderr };
 }
 
@@ -46,29 +53,41 @@ describe('settings: every missing piece in one message, before any AWS call', ()
   });
 
   it('names a bad LOG_LEVEL with the tables', async () => {
-    const result = await run(['accounts', 'list'], { ...TABLES, LOG_LEVEL: 'loud', HOME: '/nonexistent' }, clients('eu-west-1', true));
+    const result = await run(
+      ['accounts', 'list'],
+      { ...TABLES, LOG_LEVEL: 'loud', HOME: '/nonexistent' },
+      clients('eu-west-1', true),
+    );
     expect(result).toMatchObject({ code: 3 });
     // Something else is missing: the instance-role probe (seconds) is not worth it; the message says where it looked.
     expect(result.stderr).toMatch(/AWS credentials {2}none found in the environment, a profile or ~\/.aws/);
-    expect(result.stderr).toMatch(/LOG_LEVEL +must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/);
+    expect(result.stderr).toMatch(
+      /LOG_LEVEL +must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/,
+    );
   });
 
   it('says which credential source failed when one exists', async () => {
     const result = await run(['accounts', 'list'], { ...TABLES, AWS_PROFILE: 'billing' }, clients('eu-west-1', false));
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/AWS credentials {2}could not be loaded from profile billing \(.*Could not load credentials.*\)/);
+    expect(result.stderr).toMatch(
+      /AWS credentials {2}could not be loaded from profile billing \(.*Could not load credentials.*\)/,
+    );
   });
 
   it('needs no settings for --help, --version or a bad command line', async () => {
     const none = clients(undefined, false);
     expect((await run(['--help'], {}, none)).code).toBe(0);
     expect(await run(['--version'], {}, none)).toMatchObject({ code: 0, stdout: '0.1.0\n' });
-    expect((await run(['publish', '--parallel', '0'], {}, none)).stderr).toMatch(/--parallel must be a whole number from 1 to 32/);
+    expect((await run(['publish', '--parallel', '0'], {}, none)).stderr).toMatch(
+      /--parallel must be a whole number from 1 to 32/,
+    );
   });
 
   it('--version is the package version', async () => {
     const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect((await run(['--version'], {}, clients(undefined, false))).stdout).toBe(`${pkg.version}\n`);
   });
 
@@ -87,10 +106,14 @@ describe('credential sources (no network)', () => {
   it('finds keys, profiles, shared files and container credentials; nothing means only an instance role could help', () => {
     const none = () => false;
     expect(credentialSources({ HOME: '/h' }, {}, none)).toEqual([]);
-    expect(credentialSources({ HOME: '/h', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, {}, none)).toEqual(['AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY']);
+    expect(credentialSources({ HOME: '/h', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, {}, none)).toEqual([
+      'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+    ]);
     expect(credentialSources({ HOME: '/h' }, { profile: 'billing' }, none)).toEqual(['profile billing']);
     expect(credentialSources({ HOME: '/h' }, {}, (f) => f === '/h/.aws/config')).toEqual(['/h/.aws/config']);
-    expect(credentialSources({ HOME: '/h', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2' }, {}, none)).toEqual(['container credentials']);
+    expect(credentialSources({ HOME: '/h', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2' }, {}, none)).toEqual([
+      'container credentials',
+    ]);
   });
 });
 
@@ -127,20 +150,34 @@ describe('--stack NAME: settings from the stack outputs', () => {
   });
 
   it('says so when the stack does not exist or is not the publisher', async () => {
-    cfn.on(DescribeStacksCommand).rejectsOnce(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejectsOnce(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
     await expect(readStackSettings('Nope', new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(
       '--stack Nope: no such CloudFormation stack in this account and region (check --region / --profile)',
     );
-    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
+      });
     await expect(readStackSettings('Other', new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(
       /no outputs AccountsTableName, MappingsTableName, UsageTableName, LedgerTableName; is it the publisher's stack/,
     );
   });
 
   it('with --stack, the table variables are not needed', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id S does not exist'), { name: 'ValidationError' }));
-    const result = await run(['--stack', 'S', '--region', 'eu-west-1', 'accounts', 'list'], { HOME: '/nonexistent' }, clients('eu-west-1', true));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id S does not exist'), { name: 'ValidationError' }));
+    const result = await run(
+      ['--stack', 'S', '--region', 'eu-west-1', 'accounts', 'list'],
+      { HOME: '/nonexistent' },
+      clients('eu-west-1', true),
+    );
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe('cwpub: --stack S: no such CloudFormation stack in this account and region (check --region / --profile)\n');
+    expect(result.stderr).toBe(
+      'cwpub: --stack S: no such CloudFormation stack in this account and region (check --region / --profile)\n',
+    );
   });
 });

@@ -42,7 +42,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const sim = await startSimulator();
   const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
   for (let c = 0; c < companies; c++) {
-    sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c} Holdings International Ltd`, managedId: `M-${c}` });
+    sim.seed.backupClient(setup, {
+      identifier: `Company${c}`,
+      name: `Company ${c} Holdings International Ltd`,
+      managedId: `M-${c}`,
+    });
   }
   const dynamo = new DynamoDBClient({
     endpoint: aws.dynamodbEndpoint,
@@ -51,17 +55,43 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   });
   const db = createDocumentClient(dynamo);
   aws.standIns.secrets.set('cw/acme', JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }));
-  await db.send(new PutCommand({ TableName: TABLES.ACCOUNTS_TABLE, Item: { accountId: 'acme', secretId: 'cw/acme', managementItName: 'Backup Cloud' } }));
+  await db.send(
+    new PutCommand({
+      TableName: TABLES.ACCOUNTS_TABLE,
+      Item: { accountId: 'acme', secretId: 'cw/acme', managementItName: 'Backup Cloud' },
+    }),
+  );
   const ids = Array.from({ length: clients }, (_, i) => `client-${String(i + 1).padStart(5, '0')}`);
-  const name = (i: number) => (options.longNames ? `Client ${i + 1} of the Northern Regional Health and Social Care Partnership Trust` : `Client ${i + 1}`);
-  const mappings = ids.map((clientId, i) => ({ accountId: 'acme', clientId, managedId: `M-${i % companies}`, clientName: name(i), enabled: true }));
+  const name = (i: number) =>
+    options.longNames
+      ? `Client ${i + 1} of the Northern Regional Health and Social Care Partnership Trust`
+      : `Client ${i + 1}`;
+  const mappings = ids.map((clientId, i) => ({
+    accountId: 'acme',
+    clientId,
+    managedId: `M-${i % companies}`,
+    clientName: name(i),
+    enabled: true,
+  }));
   for (let f = 0; f < (options.failing ?? 0); f++) {
-    mappings.push({ accountId: 'acme', clientId: `bad-${f + 1}`, managedId: `M-NOWHERE-${f + 1}`, clientName: `Broken ${f + 1}`, enabled: true });
+    mappings.push({
+      accountId: 'acme',
+      clientId: `bad-${f + 1}`,
+      managedId: `M-NOWHERE-${f + 1}`,
+      clientName: `Broken ${f + 1}`,
+      enabled: true,
+    });
   }
   await new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE).putMany(mappings);
   const usage = mappings
     .filter((m, i) => i < withUsage || m.clientId.startsWith('bad-'))
-    .map((m, i) => ({ accountId: 'acme', usageKey: `${PERIOD}#${m.clientId}`, period: PERIOD, clientId: m.clientId, billableSpaceGb: 10 + (i % 7) * 2.5 }));
+    .map((m, i) => ({
+      accountId: 'acme',
+      usageKey: `${PERIOD}#${m.clientId}`,
+      period: PERIOD,
+      clientId: m.clientId,
+      billableSpaceGb: 10 + (i % 7) * 2.5,
+    }));
   await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(usage);
   db.destroy();
   return {

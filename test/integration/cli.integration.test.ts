@@ -32,7 +32,15 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
   });
 
   it('--dry-run --json prints the plan on stdout, logs on stderr, and writes nothing', async () => {
-    const { code, stdout, stderr } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--dry-run', '--json']);
+    const { code, stdout, stderr } = await harness.cli([
+      'publish',
+      '--account',
+      a.accountId,
+      '--period',
+      P,
+      '--dry-run',
+      '--json',
+    ]);
     const summary = JSON.parse(stdout) as RunSummary;
     expect(summary.dryRun).toBe(true);
     expect(summary.accounts[0]!.results.map((r) => [r.clientId, r.status])).toEqual([
@@ -47,16 +55,41 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
   });
 
   it("--log-json logs the Lambda's JSON lines instead", async () => {
-    const { stderr } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--dry-run', '--json', '--log-json']);
+    const { stderr } = await harness.cli([
+      'publish',
+      '--account',
+      a.accountId,
+      '--period',
+      P,
+      '--dry-run',
+      '--json',
+      '--log-json',
+    ]);
     expect(stderr).toMatch(/"msg":"publish run started"/);
   });
 
   it('publishes only the --client ones and exits 0 when none failed', async () => {
-    const { code, stdout } = await harness.cli(['publish', '--account', a.accountId, '--period', P, '--client', 'c-1', '--client', 'c-2', '--json']);
+    const { code, stdout } = await harness.cli([
+      'publish',
+      '--account',
+      a.accountId,
+      '--period',
+      P,
+      '--client',
+      'c-1',
+      '--client',
+      'c-2',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout) as RunSummary;
     expect(summary.accounts[0]).toMatchObject({ published: 2, failed: 0, sync: 'triggered' });
-    expect(a.configurations().map((c) => c.deviceIdentifier).sort()).toEqual(['c-1', 'c-2']);
+    expect(
+      a
+        .configurations()
+        .map((c) => c.deviceIdentifier)
+        .sort(),
+    ).toEqual(['c-1', 'c-2']);
   });
 
   it('prints a readable table and exits 1 when a client failed', async () => {
@@ -94,9 +127,16 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
   const binary = `${root}/bin/cwpub.js`;
   it('works as the installed binary (bin/cwpub.js → dist built by `prepare`), re-run unchanged', async () => {
     expect(existsSync(`${root}/dist/cwpub.js`)).toBe(true);
-    const { stdout } = await promisify(execFile)(process.execPath, [binary, 'publish', '--account', a.accountId, '--period', P, '--client', 'c-1', '--json'], {
-      env: { ...process.env, LOG_LEVEL: 'silent' },
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [binary, 'publish', '--account', a.accountId, '--period', P, '--client', 'c-1', '--json'],
+      {
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      },
+    );
+    expect((JSON.parse(stdout) as RunSummary).accounts[0]!.results[0]).toMatchObject({
+      clientId: 'c-1',
+      status: 'unchanged',
     });
-    expect((JSON.parse(stdout) as RunSummary).accounts[0]!.results[0]).toMatchObject({ clientId: 'c-1', status: 'unchanged' });
   });
 });

@@ -23,7 +23,11 @@ beforeEach(async () => {
 });
 
 async function addAccount(accountId = 'acme'): Promise<void> {
-  await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId, secretId: `cw/${accountId}`, managementItName: 'Backup Cloud' });
+  await putItem(aws, TABLES.ACCOUNTS_TABLE, {
+    accountId,
+    secretId: `cw/${accountId}`,
+    managementItName: 'Backup Cloud',
+  });
 }
 
 async function mappings(): Promise<Record<string, unknown>[]> {
@@ -34,7 +38,16 @@ async function mappings(): Promise<Record<string, unknown>[]> {
 describe('Command: cwpub accounts', () => {
   it('puts, lists, disables and enables an account', async () => {
     // Act
-    const put = await cwpub(aws.env, ['accounts', 'put', '--account', 'acme', '--secret-id', 'cw/acme', '--management-it-name', 'Backup Cloud']);
+    const put = await cwpub(aws.env, [
+      'accounts',
+      'put',
+      '--account',
+      'acme',
+      '--secret-id',
+      'cw/acme',
+      '--management-it-name',
+      'Backup Cloud',
+    ]);
     const again = await cwpub(aws.env, ['accounts', 'put', '--account', 'acme', '--json']);
     const refused = await cwpub(aws.env, ['accounts', 'disable', '--account', 'acme']);
     const disabled = await cwpub(aws.env, ['accounts', 'disable', '--account', 'acme', '--yes']);
@@ -44,11 +57,15 @@ describe('Command: cwpub accounts', () => {
     // Assess
     expect(put).toMatchObject({ code: 0 });
     expect(put.stdout).toMatch(/Account acme created\./);
-    expect(again.json()).toMatchObject({ action: 'unchanged', account: { accountId: 'acme', secretId: 'cw/acme', configurationTypeName: 'Backup Stats' } });
+    expect(again.json()).toMatchObject({
+      action: 'unchanged',
+      account: { accountId: 'acme', secretId: 'cw/acme', configurationTypeName: 'Backup Stats' },
+    });
     // Not a terminal and no --yes: nothing is disabled, and the message says how to go ahead.
     expect(refused).toMatchObject({
       code: 2,
-      stderr: 'cwpub: refusing to disable account acme: there is no terminal to confirm on; re-run with --yes to go ahead\n',
+      stderr:
+        'cwpub: refusing to disable account acme: there is no terminal to confirm on; re-run with --yes to go ahead\n',
     });
     expect(disabled).toMatchObject({ code: 0, stdout: 'Account acme disabled.\n' });
     expect(list.json()).toEqual({
@@ -80,8 +97,20 @@ describe('Command: cwpub accounts', () => {
   });
 
   it('refuses a Management IT name ConnectWise cannot hold', async () => {
-    const run = await cwpub(aws.env, ['accounts', 'put', '--account', 'acme', '--secret-id', 's', '--management-it-name', `x${'y'.repeat(30)}`]);
-    expect(run).toMatchObject({ code: 2, stderr: 'cwpub: account acme: --management-it-name must be at most 30 characters\n' });
+    const run = await cwpub(aws.env, [
+      'accounts',
+      'put',
+      '--account',
+      'acme',
+      '--secret-id',
+      's',
+      '--management-it-name',
+      `x${'y'.repeat(30)}`,
+    ]);
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: account acme: --management-it-name must be at most 30 characters\n',
+    });
   });
 
   it('answers an unknown account with exit status 2', async () => {
@@ -102,7 +131,16 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     // Prepare
     await addAccount();
     // Act
-    const put = await cwpub(aws.env, ['mappings', 'put', '--client', 'c1', '--managed-id', 'M-1', '--client-name', 'Client One']);
+    const put = await cwpub(aws.env, [
+      'mappings',
+      'put',
+      '--client',
+      'c1',
+      '--managed-id',
+      'M-1',
+      '--client-name',
+      'Client One',
+    ]);
     const update = await cwpub(aws.env, ['mappings', 'put', '--client', 'c1', '--managed-id', 'M-11', '--json']);
     const disable = await cwpub(aws.env, ['mappings', 'disable', '--client', 'c1']);
     const list = await cwpub(aws.env, ['mappings', 'list', '--json']);
@@ -113,12 +151,25 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     const removeAgain = await cwpub(aws.env, ['mappings', 'remove', '--client', 'c1', '--yes']);
     // Assess
     expect(put).toMatchObject({ code: 0, stdout: 'Mapping c1 → M-1 created in account acme.\n' });
-    expect(update.json()).toEqual({ action: 'updated', mapping: { accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: true } });
+    expect(update.json()).toEqual({
+      action: 'updated',
+      mapping: { accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: true },
+    });
     expect(disable.code).toBe(0);
-    expect(list.json()).toEqual({ accountId: 'acme', mappings: [{ accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: false }], invalid: [] });
+    expect(list.json()).toEqual({
+      accountId: 'acme',
+      mappings: [{ accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: false }],
+      invalid: [],
+    });
     expect(enable.code).toBe(0);
-    expect(table.stdout).toBe('Account acme: 1 mapping(s), 1 enabled\nCLIENT  MANAGED ID  NAME        ENABLED\nc1      M-11        Client One  yes\n');
-    expect(refused).toMatchObject({ code: 2, stderr: 'cwpub: refusing to remove mapping c1: there is no terminal to confirm on; re-run with --yes to go ahead\n' });
+    expect(table.stdout).toBe(
+      'Account acme: 1 mapping(s), 1 enabled\nCLIENT  MANAGED ID  NAME        ENABLED\nc1      M-11        Client One  yes\n',
+    );
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr:
+        'cwpub: refusing to remove mapping c1: there is no terminal to confirm on; re-run with --yes to go ahead\n',
+    });
     expect(remove).toMatchObject({ code: 0, stdout: 'Mapping c1 removed from account acme.\n' });
     expect(removeAgain).toMatchObject({ code: 2, stderr: 'cwpub: no mapping for client "c1" in account acme\n' });
   });
@@ -133,15 +184,24 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     await addAccount('acme');
     await addAccount('globex');
     const run = await cwpub(aws.env, ['mappings', 'list']);
-    expect(run).toMatchObject({ code: 2, stderr: 'cwpub: there are 2 accounts; choose one with --account (accounts: acme, globex)\n' });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: there are 2 accounts; choose one with --account (accounts: acme, globex)\n',
+    });
   });
 
   it('says how to add an account when there is none, and refuses an unknown one', async () => {
     const none = await cwpub(aws.env, ['mappings', 'list']);
     await addAccount('acme');
     const unknown = await cwpub(aws.env, ['mappings', 'list', '--account', 'nope']);
-    expect(none).toMatchObject({ code: 2, stderr: 'cwpub: the accounts table is empty; add an account with `cwpub accounts put`\n' });
-    expect(unknown).toMatchObject({ code: 2, stderr: 'cwpub: account "nope" not found in the accounts table (accounts: acme)\n' });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: the accounts table is empty; add an account with `cwpub accounts put`\n',
+    });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: account "nope" not found in the accounts table (accounts: acme)\n',
+    });
   });
 
   it('lists invalid mapping items and exits 1', async () => {
@@ -154,12 +214,34 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
 
   it('trims ids and names as the CSV import does, and refuses empty ids or ids starting with # before any write', async () => {
     await addAccount();
-    const put = await cwpub(aws.env, ['mappings', 'put', '--client', ' c-5 ', '--managed-id', ' M-5\t', '--client-name', '  Five  ', '--account', ' acme ']);
+    const put = await cwpub(aws.env, [
+      'mappings',
+      'put',
+      '--client',
+      ' c-5 ',
+      '--managed-id',
+      ' M-5\t',
+      '--client-name',
+      '  Five  ',
+      '--account',
+      ' acme ',
+    ]);
     const empty = await cwpub(aws.env, ['mappings', 'put', '--client', '  ', '--managed-id', 'M-1']);
     const hash = await cwpub(aws.env, ['mappings', 'put', '--client', '#owned', '--managed-id', 'M-1']);
-    const emptyAccount = await cwpub(aws.env, ['accounts', 'put', '--account', '', '--secret-id', 's', '--management-it-name', 'n']);
+    const emptyAccount = await cwpub(aws.env, [
+      'accounts',
+      'put',
+      '--account',
+      '',
+      '--secret-id',
+      's',
+      '--management-it-name',
+      'n',
+    ]);
     expect(put.code).toBe(0);
-    expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c-5', managedId: 'M-5', clientName: 'Five', enabled: true }]);
+    expect(await mappings()).toEqual([
+      { accountId: 'acme', clientId: 'c-5', managedId: 'M-5', clientName: 'Five', enabled: true },
+    ]);
     expect(empty).toMatchObject({ code: 2 });
     expect(empty.stderr).toMatch(/--client must not be empty \(it is only white space\)/);
     expect(hash.stderr).toMatch(/--client must not start with # \(got "#owned"\)/);
@@ -183,7 +265,15 @@ describe('Command: cwpub mappings import', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/3 new, 0 changed, 0 unchanged/);
     expect(first.stdout).toMatch(/Wrote 3 mapping\(s\)\./);
-    expect(second.json()).toMatchObject({ ok: true, dryRun: false, rows: 3, new: 0, changed: 0, unchanged: 3, written: 0 });
+    expect(second.json()).toMatchObject({
+      ok: true,
+      dryRun: false,
+      rows: 3,
+      new: 0,
+      changed: 0,
+      unchanged: 3,
+      written: 0,
+    });
     expect(await mappings()).toEqual([
       { accountId: 'acme', clientId: 'c1', managedId: 'M-1', clientName: 'Client One', enabled: true },
       { accountId: 'acme', clientId: 'c2', managedId: 'M-2', clientName: 'Client Two', enabled: true },
@@ -203,7 +293,13 @@ describe('Command: cwpub mappings import', () => {
 
   it('shows what a dry run would change and writes nothing', async () => {
     // Prepare
-    await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c1', managedId: 'M-OLD', clientName: 'Client One', enabled: true });
+    await putItem(aws, TABLES.MAPPINGS_TABLE, {
+      accountId: 'acme',
+      clientId: 'c1',
+      managedId: 'M-OLD',
+      clientName: 'Client One',
+      enabled: true,
+    });
     // Act
     const run = await cwpub(aws.env, ['mappings', 'import', fixture('mappings-valid.csv'), '--dry-run']);
     // Assess
@@ -212,14 +308,28 @@ describe('Command: cwpub mappings import', () => {
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
     expect(run.stdout).toMatch(/^ {2}2 {2}c1 {3}changed {2}managedId: "M-OLD" → "M-1"$/m);
     expect(run.stdout).toMatch(/Would write 3 mapping\(s\)\./);
-    expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c1', managedId: 'M-OLD', clientName: 'Client One', enabled: true }]);
+    expect(await mappings()).toEqual([
+      { accountId: 'acme', clientId: 'c1', managedId: 'M-OLD', clientName: 'Client One', enabled: true },
+    ]);
   });
 
   it('keeps names and disabled flags when the file has only clientId and managedId', async () => {
-    await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c1', managedId: 'M-1', clientName: 'Kept', enabled: false });
+    await putItem(aws, TABLES.MAPPINGS_TABLE, {
+      accountId: 'acme',
+      clientId: 'c1',
+      managedId: 'M-1',
+      clientName: 'Kept',
+      enabled: false,
+    });
     const run = await cwpub(aws.env, ['mappings', 'import', fixture('mappings-two-columns.csv'), '--json']);
     expect(run.json()).toMatchObject({ new: 1, changed: 0, unchanged: 1 });
-    expect((await mappings())[0]).toEqual({ accountId: 'acme', clientId: 'c1', managedId: 'M-1', clientName: 'Kept', enabled: false });
+    expect((await mappings())[0]).toEqual({
+      accountId: 'acme',
+      clientId: 'c1',
+      managedId: 'M-1',
+      clientName: 'Kept',
+      enabled: false,
+    });
   });
 
   it('imports an Excel "CSV UTF-8" file (byte-order mark, CRLF, accents, blank line)', async () => {
@@ -232,9 +342,18 @@ describe('Command: cwpub mappings import', () => {
   });
 
   it.each([
-    ['mappings-missing-column.csv', ['row 1, column managedId: required column is missing (the header has: clientId, clientName)']],
-    ['mappings-unknown-column.csv', ['row 1, column site: unknown column (expected clientId, managedId; optional clientName, enabled)']],
-    ['mappings-duplicate-clients.csv', ['row 4, column clientId: client "c1" is also on row 2; each client may appear once']],
+    [
+      'mappings-missing-column.csv',
+      ['row 1, column managedId: required column is missing (the header has: clientId, clientName)'],
+    ],
+    [
+      'mappings-unknown-column.csv',
+      ['row 1, column site: unknown column (expected clientId, managedId; optional clientName, enabled)'],
+    ],
+    [
+      'mappings-duplicate-clients.csv',
+      ['row 4, column clientId: client "c1" is also on row 2; each client may appear once'],
+    ],
     [
       'mappings-bad-rows.csv',
       [
@@ -247,7 +366,10 @@ describe('Command: cwpub mappings import', () => {
     ['mappings-empty.csv', ['the file is empty (0 bytes)']],
     ['mappings-header-only.csv', ['the file has a header row but no data rows']],
     ['mappings-utf16.csv', [expect.stringMatching(/^the file is UTF-16 encoded .*save it as "CSV UTF-8/)]],
-    ['mappings-latin1.csv', [expect.stringMatching(/^row 2: the file is not valid UTF-8 \(byte 41 is not UTF-8\); save it as "CSV UTF-8/)]],
+    [
+      'mappings-latin1.csv',
+      [expect.stringMatching(/^row 2: the file is not valid UTF-8 \(byte 41 is not UTF-8\); save it as "CSV UTF-8/)],
+    ],
   ])('refuses %s with every problem by row and column, writing nothing', async (file, problems) => {
     // Prepare
     await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c0', managedId: 'M-0', enabled: true });
@@ -257,7 +379,9 @@ describe('Command: cwpub mappings import', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trim().split('\n');
-    expect(lines[0]).toBe(`cwpub: ${fixture(file)} was not imported (nothing was written): ${problems.length} problem(s)`);
+    expect(lines[0]).toBe(
+      `cwpub: ${fixture(file)} was not imported (nothing was written): ${problems.length} problem(s)`,
+    );
     expect(lines.slice(1).map((l) => l.replace(`  ${fixture(file)}: `, ''))).toEqual(problems);
     expect(await mappings()).toEqual([{ accountId: 'acme', clientId: 'c0', managedId: 'M-0', enabled: true }]);
   });
@@ -287,7 +411,12 @@ describe('Command: cwpub mappings import', () => {
     const tty = await cwpub(aws.env, ['mappings', 'import', fixture('mappings-valid.csv')], {}, { tty: true });
     await clearTables(aws);
     await addAccount();
-    const json = await cwpub(aws.env, ['mappings', 'import', fixture('mappings-valid.csv'), '--json'], {}, { tty: true });
+    const json = await cwpub(
+      aws.env,
+      ['mappings', 'import', fixture('mappings-valid.csv'), '--json'],
+      {},
+      { tty: true },
+    );
     // cli-progress hides the cursor when it starts drawing bars (drawing itself is on a timer).
     expect(tty.stderr).toContain('\u001b[?25l');
     expect(json.stderr).toBe('');

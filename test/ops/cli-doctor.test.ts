@@ -1,7 +1,18 @@
 import type { DoctorCheck, DoctorReport } from '../../lib/ops/doctor.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
-import { ACCOUNT_ID, NOW, SECRET_ID, clearTables, closeDb, cwpub, putItem, resetSimulator, seedWorld, type World } from './support.js';
+import {
+  ACCOUNT_ID,
+  NOW,
+  SECRET_ID,
+  clearTables,
+  closeDb,
+  cwpub,
+  putItem,
+  resetSimulator,
+  seedWorld,
+  type World,
+} from './support.js';
 
 let aws: LocalAws;
 let sim: Simulator;
@@ -39,7 +50,8 @@ async function doctor(argv: string[] = [], env: Record<string, string> = aws.env
   return { run, report, check, failed };
 }
 
-const secret = (patch: Record<string, unknown> = {}) => JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase, ...patch });
+const secret = (patch: Record<string, unknown> = {}) =>
+  JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase, ...patch });
 
 describe('Command: cwpub doctor', () => {
   it('passes every check of a complete setup and exits 0', async () => {
@@ -83,25 +95,44 @@ describe('Command: cwpub doctor', () => {
       await clearTables(aws);
       const { run, check } = await doctor();
       expect(run.code).toBe(1);
-      expect(check('account')).toMatchObject({ status: 'failed', detail: 'the accounts table cwpub-accounts is empty', fix: expect.stringMatching(/cwpub accounts put/) });
+      expect(check('account')).toMatchObject({
+        status: 'failed',
+        detail: 'the accounts table cwpub-accounts is empty',
+        fix: expect.stringMatching(/cwpub accounts put/),
+      });
     });
 
     it('an unknown --account', async () => {
       const { check } = await doctor(['--account', 'nope']);
-      expect(check('account')).toMatchObject({ status: 'failed', detail: 'no item with accountId "nope" in cwpub-accounts' });
+      expect(check('account')).toMatchObject({
+        status: 'failed',
+        detail: 'no item with accountId "nope" in cwpub-accounts',
+      });
     });
 
     it('a disabled account', async () => {
-      await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: ACCOUNT_ID, secretId: SECRET_ID, managementItName: 'Backup Cloud', enabled: false });
+      await putItem(aws, TABLES.ACCOUNTS_TABLE, {
+        accountId: ACCOUNT_ID,
+        secretId: SECRET_ID,
+        managementItName: 'Backup Cloud',
+        enabled: false,
+      });
       const { failed, check } = await doctor();
       expect(failed).toEqual(['account']);
       expect(check('account').fix).toBe('enable it: cwpub accounts enable --account acme');
     });
 
     it('an invalid account item', async () => {
-      await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: ACCOUNT_ID, secretId: SECRET_ID, managementItName: 'Backup "Cloud"' });
+      await putItem(aws, TABLES.ACCOUNTS_TABLE, {
+        accountId: ACCOUNT_ID,
+        secretId: SECRET_ID,
+        managementItName: 'Backup "Cloud"',
+      });
       const { check } = await doctor();
-      expect(check('account')).toMatchObject({ status: 'failed', detail: 'the account item is invalid: managementItName must not contain " or \\' });
+      expect(check('account')).toMatchObject({
+        status: 'failed',
+        detail: 'the account item is invalid: managementItName must not contain " or \\',
+      });
     });
 
     it('an unreachable table', async () => {
@@ -119,14 +150,23 @@ describe('Command: cwpub doctor', () => {
       aws.standIns.secrets.clear();
       const { failed, check } = await doctor();
       expect(failed).toEqual(['secret']);
-      expect(check('secret')).toMatchObject({ detail: 'secret "cw/acme" does not exist', fix: expect.stringMatching(/create the secret/) });
+      expect(check('secret')).toMatchObject({
+        detail: 'secret "cw/acme" does not exist',
+        fix: expect.stringMatching(/create the secret/),
+      });
       expect(check('codebase').status).toBe('skipped');
     });
 
     it('a secret without a field, never printing the others', async () => {
-      aws.standIns.secrets.set(SECRET_ID, JSON.stringify({ site: sim.url, companyId: 'acme', publicKey: 'pubkey123', privateKey: '', clientId: 'x' }));
+      aws.standIns.secrets.set(
+        SECRET_ID,
+        JSON.stringify({ site: sim.url, companyId: 'acme', publicKey: 'pubkey123', privateKey: '', clientId: 'x' }),
+      );
       const { run, check } = await doctor();
-      expect(check('secret')).toMatchObject({ status: 'failed', detail: 'secret "cw/acme": privateKey must not be empty' });
+      expect(check('secret')).toMatchObject({
+        status: 'failed',
+        detail: 'secret "cw/acme": privateKey must not be empty',
+      });
       expect(run.stdout).not.toMatch(/pubkey123/);
     });
   });
@@ -138,7 +178,10 @@ describe('Command: cwpub doctor', () => {
       const table = await cwpub(aws.env, ['doctor']);
       expect(failed).toEqual(['credentials']);
       expect(check('codebase').status).toBe('ok');
-      expect(check('credentials')).toMatchObject({ detail: expect.stringMatching(/401/), fix: expect.stringMatching(/check publicKey, privateKey, companyId and clientId in secret "cw\/acme"/) });
+      expect(check('credentials')).toMatchObject({
+        detail: expect.stringMatching(/401/),
+        fix: expect.stringMatching(/check publicKey, privateKey, companyId and clientId in secret "cw\/acme"/),
+      });
       expect(check('solution').status).toBe('skipped');
       for (const out of [run.stdout, run.stderr, table.stdout, table.stderr]) {
         expect(out).not.toMatch(/WRONG-private-value|pubkey123/);
@@ -155,7 +198,10 @@ describe('Command: cwpub doctor', () => {
       aws.standIns.secrets.set(SECRET_ID, secret({ codebase: 'v2019_9' }));
       const { failed, check } = await doctor();
       expect(failed).toEqual(['codebase']);
-      expect(check('codebase')).toMatchObject({ detail: expect.stringMatching(/404/), fix: expect.stringMatching(/check site and codebase/) });
+      expect(check('codebase')).toMatchObject({
+        detail: expect.stringMatching(/404/),
+        fix: expect.stringMatching(/check site and codebase/),
+      });
       expect(check('credentials').status).toBe('skipped');
     });
 
@@ -189,11 +235,17 @@ describe('Command: cwpub doctor', () => {
     it('a solution whose name differs in letter case', async () => {
       sim.state.managementItSolutions.replace({ ...world.setup.solution, name: 'BACKUP CLOUD' });
       const { check } = await doctor();
-      expect(check('solution').detail).toBe('not found; ConnectWise has "BACKUP CLOUD" (names must match exactly, letter case included)');
+      expect(check('solution').detail).toBe(
+        'not found; ConnectWise has "BACKUP CLOUD" (names must match exactly, letter case included)',
+      );
     });
 
     it('a solution that is not Custom', async () => {
-      sim.state.managementItSolutions.replace({ ...world.setup.solution, managementItSolutionType: 'NAble', managementSolutionName: null });
+      sim.state.managementItSolutions.replace({
+        ...world.setup.solution,
+        managementItSolutionType: 'NAble',
+        managementSolutionName: null,
+      });
       const { failed, check } = await doctor();
       expect(failed).toEqual(['solution']);
       expect(check('solution').detail).toMatch(/its type is NAble, not Custom/);
@@ -210,7 +262,9 @@ describe('Command: cwpub doctor', () => {
       sim.state.configurationTypes.delete(world.setup.configurationType.id);
       const { failed, check } = await doctor();
       expect(failed).toEqual(['configurationType']);
-      expect(check('configurationType').fix).toBe('ConnectWise: System > Setup Tables > Configuration Types: add a configuration type named "Backup Stats"');
+      expect(check('configurationType').fix).toBe(
+        'ConnectWise: System > Setup Tables > Configuration Types: add a configuration type named "Backup Stats"',
+      );
     });
 
     it('an inactive configuration type', async () => {
@@ -226,8 +280,11 @@ describe('Command: cwpub doctor', () => {
       expect(failed).toEqual(['mapping:c1']);
       expect(check('mapping:c1')).toMatchObject({
         check: 'Managed ID "M-1" (client c1)',
-        detail: 'on no company\'s Management tab for solution "Backup Cloud"; company Client1 has "m-1" (Managed IDs match case-sensitively)',
-        fix: expect.stringMatching(/Management tab: add Managed ID "M-1" with Management IT "Backup Cloud" and device type Backup Stats/),
+        detail:
+          'on no company\'s Management tab for solution "Backup Cloud"; company Client1 has "m-1" (Managed IDs match case-sensitively)',
+        fix: expect.stringMatching(
+          /Management tab: add Managed ID "M-1" with Management IT "Backup Cloud" and device type Backup Stats/,
+        ),
       });
       expect(check('managedIds').detail).toMatch(/^1 of 2 enabled mapping/);
     });
@@ -264,7 +321,9 @@ describe('Command: cwpub doctor', () => {
       sim.state.agreements.replace({ ...agreement, agreementStatus: 'Cancelled', cancelledFlag: true });
       const { failed, check } = await doctor();
       expect(failed).toEqual(['mapping:c1']);
-      expect(check('mapping:c1').detail).toMatch(/default agreement "Client 1 Ltd managed services" is Cancelled, not Active/);
+      expect(check('mapping:c1').detail).toMatch(
+        /default agreement "Client 1 Ltd managed services" is Cancelled, not Active/,
+      );
     });
 
     it('the Management Backup setup of the agreement type in use', async () => {
@@ -291,14 +350,25 @@ describe('Command: cwpub doctor', () => {
       await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: ACCOUNT_ID, clientId: 'c9', managedId: 'x'.repeat(101) });
       const { failed, check } = await doctor();
       expect(failed).toEqual(['mappings']);
-      expect(check('mappings').detail).toBe('1 invalid mapping item(s): clientId=c9 (managedId must be at most 100 characters)');
+      expect(check('mappings').detail).toBe(
+        '1 invalid mapping item(s): clientId=c9 (managedId must be at most 100 characters)',
+      );
     });
 
     it('warns when no mapping is enabled', async () => {
-      for (const n of [1, 2]) await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: ACCOUNT_ID, clientId: `c${n}`, managedId: `M-${n}`, enabled: false });
+      for (const n of [1, 2])
+        await putItem(aws, TABLES.MAPPINGS_TABLE, {
+          accountId: ACCOUNT_ID,
+          clientId: `c${n}`,
+          managedId: `M-${n}`,
+          enabled: false,
+        });
       const { run, check } = await doctor();
       expect(run.code).toBe(0);
-      expect(check('mappings')).toMatchObject({ status: 'warning', detail: 'no enabled mappings (2 in total): nothing will be published' });
+      expect(check('mappings')).toMatchObject({
+        status: 'warning',
+        detail: 'no enabled mappings (2 in total): nothing will be published',
+      });
     });
   });
 
@@ -307,13 +377,23 @@ describe('Command: cwpub doctor', () => {
     const { run, failed, check } = await doctor();
     expect(run.code).toBe(1);
     expect(failed).toEqual(['managementBackup']);
-    expect(check('managementBackup')).toMatchObject({ detail: expect.stringMatching(/500/), fix: 'ConnectWise is busy or failing: try again later' });
+    expect(check('managementBackup')).toMatchObject({
+      detail: expect.stringMatching(/500/),
+      fix: 'ConnectWise is busy or failing: try again later',
+    });
   });
 
   it('needs --account when there are several accounts', async () => {
-    await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: 'globex', secretId: 'cw/globex', managementItName: 'Other' });
+    await putItem(aws, TABLES.ACCOUNTS_TABLE, {
+      accountId: 'globex',
+      secretId: 'cw/globex',
+      managementItName: 'Other',
+    });
     const run = await cwpub(aws.env, ['doctor']);
-    expect(run).toMatchObject({ code: 2, stderr: 'cwpub: there are 2 accounts; choose one with --account (accounts: acme, globex)\n' });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: there are 2 accounts; choose one with --account (accounts: acme, globex)\n',
+    });
     const chosen = await cwpub(aws.env, ['doctor', '--account', 'acme']);
     expect(chosen.code).toBe(0);
   });

@@ -20,12 +20,18 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await clearTables(aws);
-  await putItem(aws, TABLES.ACCOUNTS_TABLE, { accountId: 'acme', secretId: 'cw/acme', managementItName: 'Backup Cloud' });
+  await putItem(aws, TABLES.ACCOUNTS_TABLE, {
+    accountId: 'acme',
+    secretId: 'cw/acme',
+    managementItName: 'Backup Cloud',
+  });
   await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c1', managedId: 'M-1', enabled: true });
 });
 
 async function usage(): Promise<Record<string, unknown>[]> {
-  return (await scanTable(aws, TABLES.USAGE_TABLE)).sort((a, b) => String(a.usageKey).localeCompare(String(b.usageKey)));
+  return (await scanTable(aws, TABLES.USAGE_TABLE)).sort((a, b) =>
+    String(a.usageKey).localeCompare(String(b.usageKey)),
+  );
 }
 
 describe('Command: cwpub usage import', () => {
@@ -36,8 +42,19 @@ describe('Command: cwpub usage import', () => {
     // Assess
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/3 row\(s\) for 2026-09, 2026-10: 3 new, 0 changed, 0 unchanged/);
-    expect(first.stdout).toMatch(/Note: 1 client\(s\) have no mapping in account acme \(the publisher ignores their usage\): c2/);
-    expect(second.json()).toMatchObject({ ok: true, rows: 3, periods: ['2026-09', '2026-10'], new: 0, changed: 0, unchanged: 3, written: 0, unmapped: ['c2'] });
+    expect(first.stdout).toMatch(
+      /Note: 1 client\(s\) have no mapping in account acme \(the publisher ignores their usage\): c2/,
+    );
+    expect(second.json()).toMatchObject({
+      ok: true,
+      rows: 3,
+      periods: ['2026-09', '2026-10'],
+      new: 0,
+      changed: 0,
+      unchanged: 3,
+      written: 0,
+      unmapped: ['c2'],
+    });
     expect(await usage()).toEqual([
       { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 },
       { accountId: 'acme', usageKey: '2026-10#c1', period: '2026-10', clientId: 'c1', billableSpaceGb: 10.5 },
@@ -46,7 +63,13 @@ describe('Command: cwpub usage import', () => {
   });
 
   it('shows the GB changes of a dry run and writes nothing', async () => {
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c1', period: '2026-10', clientId: 'c1', billableSpaceGb: 8 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c1',
+      period: '2026-10',
+      clientId: 'c1',
+      billableSpaceGb: 8,
+    });
     const run = await cwpub(aws.env, ['usage', 'import', fixture('usage-valid.csv'), '--dry-run']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/2 new, 1 changed, 0 unchanged/);
@@ -58,7 +81,12 @@ describe('Command: cwpub usage import', () => {
   it('refuses a file with bad rows, naming each row and column, and writes nothing', async () => {
     const run = await cwpub(aws.env, ['usage', 'import', fixture('usage-bad.csv')]);
     expect(run.code).toBe(2);
-    expect(run.stderr.split('\n').slice(1, -1).map((l) => l.replace(`  ${fixture('usage-bad.csv')}: `, ''))).toEqual([
+    expect(
+      run.stderr
+        .split('\n')
+        .slice(1, -1)
+        .map((l) => l.replace(`  ${fixture('usage-bad.csv')}: `, '')),
+    ).toEqual([
       'row 2, column billableSpaceGb: must be ≥ 0 (got -5)',
       'row 3, column period: must be a month as YYYY-MM, e.g. 2026-10 (got "2026-13")',
       'row 4, column billableSpaceGb: must be a number of GB (got "lots")',
@@ -72,7 +100,9 @@ describe('Command: cwpub usage import', () => {
   it('refuses a file without the period column', async () => {
     const run = await cwpub(aws.env, ['usage', 'import', fixture('usage-missing-column.csv')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/row 1, column period: required column is missing \(the header has: clientId, billableSpaceGb\)/);
+    expect(run.stderr).toMatch(
+      /row 1, column period: required column is missing \(the header has: clientId, billableSpaceGb\)/,
+    );
   });
 
   it('refuses an empty file and a UTF-16 file', async () => {
@@ -86,14 +116,38 @@ describe('Command: cwpub usage import', () => {
 
 describe('Command: cwpub usage list', () => {
   beforeEach(async () => {
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c1', period: '2026-10', clientId: 'c1', billableSpaceGb: 10.5 });
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c2', period: '2026-10', clientId: 'c2', billableSpaceGb: 2 });
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c1',
+      period: '2026-10',
+      clientId: 'c1',
+      billableSpaceGb: 10.5,
+    });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c2',
+      period: '2026-10',
+      clientId: 'c2',
+      billableSpaceGb: 2,
+    });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-09#c1',
+      period: '2026-09',
+      clientId: 'c1',
+      billableSpaceGb: 9,
+    });
   });
 
   it('lists one month with each client’s mapping, counting only mapped and enabled clients as billable', async () => {
     await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: 'acme', clientId: 'c4', managedId: 'M-4', enabled: false });
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c4', period: '2026-10', clientId: 'c4', billableSpaceGb: 4 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c4',
+      period: '2026-10',
+      clientId: 'c4',
+      billableSpaceGb: 4,
+    });
     const table = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
     const json = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10', '--json']);
     expect(table.code).toBe(0);
@@ -122,7 +176,13 @@ describe('Command: cwpub usage list', () => {
   });
 
   it('lists invalid usage items and exits 1', async () => {
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c3', period: '2026-10', clientId: 'c3', billableSpaceGb: -1 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c3',
+      period: '2026-10',
+      clientId: 'c3',
+      billableSpaceGb: -1,
+    });
     const run = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^2026-10#c3 {2}billableSpaceGb must be ≥ 0$/m);
@@ -138,7 +198,13 @@ describe('Command: cwpub usage list', () => {
   });
 
   it('defaults --period to last month, like publish', async () => {
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: 'acme', usageKey: '2026-10#c9', period: '2026-10', clientId: 'c9', billableSpaceGb: 1 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c9',
+      period: '2026-10',
+      clientId: 'c9',
+      billableSpaceGb: 1,
+    });
     const run = await cwpub(aws.env, ['usage', 'list', '--json']);
     expect(run.json()).toMatchObject({ period: '2026-10' }); // NOW is 2026-11-15
   });

@@ -3,7 +3,17 @@ import { ConnectWiseClient } from '../../lib/connectwise/http-client.js';
 import type { VerifyReport } from '../../lib/ops/verify.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
-import { ACCOUNT_ID, NOW, clearTables, closeDb, cwpub, putItem, resetSimulator, seedWorld, type World } from './support.js';
+import {
+  ACCOUNT_ID,
+  NOW,
+  clearTables,
+  closeDb,
+  cwpub,
+  putItem,
+  resetSimulator,
+  seedWorld,
+  type World,
+} from './support.js';
 
 let aws: LocalAws;
 let sim: Simulator;
@@ -38,7 +48,8 @@ async function verify(argv: string[] = []) {
 }
 
 const configurationOf = (clientId: string) => sim.state.configurations.find((c) => c.deviceIdentifier === clientId)!;
-const additionOf = (clientId: string) => sim.state.additions.find((a) => a.description?.endsWith(`: ${clientId}`) === true)!;
+const additionOf = (clientId: string) =>
+  sim.state.additions.find((a) => a.description?.endsWith(`: ${clientId}`) === true)!;
 
 describe('Command: cwpub verify', () => {
   beforeEach(async () => {
@@ -53,8 +64,25 @@ describe('Command: cwpub verify', () => {
     const all = await cwpub(aws.env, ['verify', '--period', '2026-10', '--all']);
     // Assess
     expect(run.code).toBe(0);
-    expect(report).toMatchObject({ accountId: 'acme', period: '2026-10', ok: true, checked: 2, mismatches: [], notes: [] });
-    expect(report.clients.map((c) => [c.clientId, c.status, c.usageGb, c.publishedGb, c.configurationGb, c.additionQuantity, c.billingLevel])).toEqual([
+    expect(report).toMatchObject({
+      accountId: 'acme',
+      period: '2026-10',
+      ok: true,
+      checked: 2,
+      mismatches: [],
+      notes: [],
+    });
+    expect(
+      report.clients.map((c) => [
+        c.clientId,
+        c.status,
+        c.usageGb,
+        c.publishedGb,
+        c.configurationGb,
+        c.additionQuantity,
+        c.billingLevel,
+      ]),
+    ).toEqual([
       ['c1', 'ok', 10.5, 10.5, 10.5, 10.5, 'Detail'],
       ['c2', 'ok', 20.5, 20.5, 20.5, 20.5, 'Detail'],
     ]);
@@ -76,11 +104,19 @@ describe('Command: cwpub verify', () => {
     expect(run.code).toBe(1);
     // The addition the last sync made for it still bills until the next sync cancels it.
     expect(kinds).toEqual(['missing-configuration:c1', 'extra-addition:c1']);
-    expect(report.mismatches[0]?.detail).toBe('no active "Backup Stats" configuration with deviceIdentifier "c1" on Client1');
+    expect(report.mismatches[0]?.detail).toBe(
+      'no active "Backup Stats" configuration with deviceIdentifier "c1" on Client1',
+    );
   });
 
   it('reports wrong GB and the wrong addition quantity when usage changed after the publish', async () => {
-    await putItem(aws, TABLES.USAGE_TABLE, { accountId: ACCOUNT_ID, usageKey: '2026-10#c2', period: '2026-10', clientId: 'c2', billableSpaceGb: 25 });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: ACCOUNT_ID,
+      usageKey: '2026-10#c2',
+      period: '2026-10',
+      clientId: 'c2',
+      billableSpaceGb: 25,
+    });
     const { run, report, kinds } = await verify();
     const table = await cwpub(aws.env, ['verify', '--period', '2026-10']);
     expect(run.code).toBe(1);
@@ -91,7 +127,9 @@ describe('Command: cwpub verify', () => {
     ]);
     expect(report.notes.map((n) => n.kind)).toEqual(['usage-changed-since-publish']);
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/^c2 {6}wrong-gb\s+25\s+20.5\s+configuration #\d+ holds 20.5 GB; usage for 2026-10 is 25 GB/m);
+    expect(table.stdout).toMatch(
+      /^c2 {6}wrong-gb\s+25\s+20.5\s+configuration #\d+ holds 20.5 GB; usage for 2026-10 is 25 GB/m,
+    );
     expect(table.stdout).toMatch(/^Notes \(not mismatches\): 1 usage-changed-since-publish \(--all lists them\)$/m);
     expect(table.stdout).toMatch(/ConnectWise does NOT match what was published\.\n$/);
   });
@@ -116,7 +154,9 @@ describe('Command: cwpub verify', () => {
     });
     const before = await verify();
     const management = sim.state.management.all()[0]!;
-    const cw = new ConnectWiseGateway(await ConnectWiseClient.connect({ site: sim.url, ...sim.credentials, codebase: sim.codebase }));
+    const cw = new ConnectWiseGateway(
+      await ConnectWiseClient.connect({ site: sim.url, ...sim.credentials, codebase: sim.codebase }),
+    );
     await cw.executeManagedItSync(management.id);
     // Act
     const after = await verify();
@@ -142,7 +182,12 @@ describe('Command: cwpub verify', () => {
   it('reports an extra addition nothing explains', async () => {
     const a = additionOf('c2');
     const { id: _id, ...copy } = a;
-    sim.state.additions.insert({ ...copy, quantity: 3, description: 'Cloud backup storage (GB): c-gone', invoiceDescription: 'Cloud backup storage (GB): c-gone' });
+    sim.state.additions.insert({
+      ...copy,
+      quantity: 3,
+      description: 'Cloud backup storage (GB): c-gone',
+      invoiceDescription: 'Cloud backup storage (GB): c-gone',
+    });
     const { kinds } = await verify();
     expect(kinds).toEqual(['extra-addition:']);
   });
@@ -162,7 +207,14 @@ describe('Command: cwpub verify', () => {
   });
 
   it('notes clients that were never published for the period', async () => {
-    await putItem(aws, TABLES.LEDGER_TABLE, { runKey: `${ACCOUNT_ID}#2026-10`, clientId: 'c2', managedId: 'M-2', status: 'failed', reason: 'boom', runId: 'r' });
+    await putItem(aws, TABLES.LEDGER_TABLE, {
+      runKey: `${ACCOUNT_ID}#2026-10`,
+      clientId: 'c2',
+      managedId: 'M-2',
+      status: 'failed',
+      reason: 'boom',
+      runId: 'r',
+    });
     const { run, report } = await verify();
     expect(run.code).toBe(0);
     expect(report.notes.map((n) => [n.kind, n.clientIds.join()])).toEqual([['not-in-ledger', 'c2']]);
@@ -172,13 +224,19 @@ describe('Command: cwpub verify', () => {
     const lastMonth = await cwpub(aws.env, ['verify', '--json']);
     const future = await cwpub(aws.env, ['verify', '--period', '2027-01']);
     expect(lastMonth.json()).toMatchObject({ period: '2026-10' });
-    expect(future).toMatchObject({ code: 2, stderr: 'cwpub: --period 2027-01 is in the future (the current month is 2026-11)\n' });
+    expect(future).toMatchObject({
+      code: 2,
+      stderr: 'cwpub: --period 2027-01 is in the future (the current month is 2026-11)\n',
+    });
   });
 
   it('exits 3 when it cannot run: the Management IT solution is gone', async () => {
     sim.state.managementItSolutions.delete(world.setup.solution.id);
     const run = await cwpub(aws.env, ['verify', '--period', '2026-10']);
-    expect(run).toMatchObject({ code: 3, stderr: 'cwpub: Management IT solution "Backup Cloud" not found in ConnectWise; run cwpub doctor\n' });
+    expect(run).toMatchObject({
+      code: 3,
+      stderr: 'cwpub: Management IT solution "Backup Cloud" not found in ConnectWise; run cwpub doctor\n',
+    });
   });
 });
 
@@ -194,7 +252,9 @@ describe('Command: cwpub verify, billing level Summary', () => {
       ['c1', 10.5, 'Summary'],
       ['c2', 20.5, 'Summary'],
     ]);
-    const addition = sim.state.additions.find((a) => a.agreementId === sim.state.agreements.find((g) => g.company.identifier === 'Client1')!.id)!;
+    const addition = sim.state.additions.find(
+      (a) => a.agreementId === sim.state.agreements.find((g) => g.company.identifier === 'Client1')!.id,
+    )!;
     sim.state.additions.replace({ ...addition, quantity: 1 });
     const wrong = await verify();
     expect(wrong.kinds).toEqual(['wrong-addition-quantity:c1']);

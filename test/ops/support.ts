@@ -34,14 +34,20 @@ export async function cwpub(
   const code = await runCli(
     argv,
     {
-      stdout: { write: (s: string) => (stdout += s), ...(options.columns ? { isTTY: true, columns: options.columns } : {}) },
+      stdout: {
+        write: (s: string) => (stdout += s),
+        ...(options.columns ? { isTTY: true, columns: options.columns } : {}),
+      },
       stderr: { write: (s: string) => (stderr += s), ...(options.tty ? { isTTY: true } : {}) },
       env: { ...env, LOG_LEVEL: options.logLevel ?? 'silent' },
     },
     {
       clock: () => NOW,
       // Quick retries: the default policy waits seconds between attempts.
-      connectWise: connectWiseFactory(createLogger('silent'), { retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5000 }),
+      connectWise: connectWiseFactory(createLogger('silent'), {
+        retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 5 },
+        timeoutMs: 5000,
+      }),
       ...overrides,
     },
   );
@@ -49,7 +55,7 @@ export async function cwpub(
     code,
     stdout,
     stderr,
-    json: <T,>() => JSON.parse(stdout) as T,
+    json: <T>() => JSON.parse(stdout) as T,
   };
 }
 
@@ -57,7 +63,11 @@ let dynamo: DynamoDBDocumentClient | undefined;
 
 export function db(aws: LocalAws): DynamoDBDocumentClient {
   dynamo ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: aws.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint: aws.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
   return dynamo;
@@ -157,7 +167,12 @@ export async function seedWorld(
   await seedAccount(aws, sim, { managementItName: setup.solution.name });
   for (let n = 1; n <= count; n++) {
     sim.seed.backupClient(setup, { identifier: `Client${n}`, name: `Client ${n} Ltd`, managedId: `M-${n}` });
-    await putItem(aws, TABLES.MAPPINGS_TABLE, { accountId: ACCOUNT_ID, clientId: `c${n}`, managedId: `M-${n}`, clientName: `Client ${n}` });
+    await putItem(aws, TABLES.MAPPINGS_TABLE, {
+      accountId: ACCOUNT_ID,
+      clientId: `c${n}`,
+      managedId: `M-${n}`,
+      clientName: `Client ${n}`,
+    });
     await putItem(aws, TABLES.USAGE_TABLE, {
       accountId: ACCOUNT_ID,
       usageKey: `2026-10#c${n}`,

@@ -54,7 +54,9 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
       if (options.json) ctx.json({ accounts: items, invalid });
       else {
         const enabled = items.filter((a) => a.enabled).length;
-        ctx.out(`${count(items.length)} account(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`);
+        ctx.out(
+          `${count(items.length)} account(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`,
+        );
         if (items.length === 0 && invalid.length === 0) {
           ctx.out('Add one with: cwpub accounts put --account ID --secret-id SECRET --management-it-name NAME');
         }
@@ -71,16 +73,37 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
     .command('put')
     .description('create or update an account; options you leave out keep their current values')
     .requiredOption('--account <id>', 'account ID (the key of the item)', keyArgument('--account'))
-    .option('--secret-id <name-or-arn>', 'Secrets Manager secret holding the ConnectWise credentials (required for a new account)', trimmed)
-    .option('--management-it-name <name>', 'the Management IT solution name set up in ConnectWise (required for a new account)', trimmed)
-    .option('--configuration-type-name <name>', `configuration type to publish (default: ${ACCOUNT_DEFAULTS.configurationTypeName})`, trimmed)
-    .option('--max-billable-space-gb <gb>', `usage above this fails the client (default: ${ACCOUNT_DEFAULTS.maxBillableSpaceGb})`, positiveNumber('--max-billable-space-gb'))
-    .option('--requests-per-minute <n>', `ConnectWise requests per minute to the site (default: ${ACCOUNT_DEFAULTS.requestsPerMinute})`, positiveNumber('--requests-per-minute'))
+    .option(
+      '--secret-id <name-or-arn>',
+      'Secrets Manager secret holding the ConnectWise credentials (required for a new account)',
+      trimmed,
+    )
+    .option(
+      '--management-it-name <name>',
+      'the Management IT solution name set up in ConnectWise (required for a new account)',
+      trimmed,
+    )
+    .option(
+      '--configuration-type-name <name>',
+      `configuration type to publish (default: ${ACCOUNT_DEFAULTS.configurationTypeName})`,
+      trimmed,
+    )
+    .option(
+      '--max-billable-space-gb <gb>',
+      `usage above this fails the client (default: ${ACCOUNT_DEFAULTS.maxBillableSpaceGb})`,
+      positiveNumber('--max-billable-space-gb'),
+    )
+    .option(
+      '--requests-per-minute <n>',
+      `ConnectWise requests per minute to the site (default: ${ACCOUNT_DEFAULTS.requestsPerMinute})`,
+      positiveNumber('--requests-per-minute'),
+    )
     .option('--disabled', 'disable the account (the schedule skips it)')
     .option('--enabled', 'enable the account (the default for a new account)')
     .option('--json', 'print the saved account as JSON on stdout')
     .action(async (options: PutOptions) => {
-      if (options.disabled && options.enabled) throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
+      if (options.disabled && options.enabled)
+        throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
       const repo = (await ctx.repositories()).accounts;
       const existing = await repo.get(options.account);
       const before = existing && 'secretId' in existing ? existing : undefined;
@@ -89,16 +112,24 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
         secretId: options.secretId ?? before?.secretId,
         managementItName: options.managementItName ?? before?.managementItName,
         enabled: options.disabled ? false : options.enabled ? true : (before?.enabled ?? true),
-        configurationTypeName: options.configurationTypeName ?? before?.configurationTypeName ?? ACCOUNT_DEFAULTS.configurationTypeName,
-        maxBillableSpaceGb: options.maxBillableSpaceGb ?? before?.maxBillableSpaceGb ?? ACCOUNT_DEFAULTS.maxBillableSpaceGb,
+        configurationTypeName:
+          options.configurationTypeName ?? before?.configurationTypeName ?? ACCOUNT_DEFAULTS.configurationTypeName,
+        maxBillableSpaceGb:
+          options.maxBillableSpaceGb ?? before?.maxBillableSpaceGb ?? ACCOUNT_DEFAULTS.maxBillableSpaceGb,
         requestsPerMinute: options.requestsPerMinute ?? before?.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
       };
       const result = validate(accountItemSchema, candidate);
       if (!result.ok) {
         const problems = result.problems.map((p) => ({ ...p, field: FLAGS[p.field] ?? p.field }));
-        throw new InputValidationError(`account ${options.account}: ${formatProblems(problems)}`, { field: problems[0]?.field });
+        throw new InputValidationError(`account ${options.account}: ${formatProblems(problems)}`, {
+          field: problems[0]?.field,
+        });
       }
-      const account: Account = { ...candidate, secretId: result.value.secretId, managementItName: result.value.managementItName };
+      const account: Account = {
+        ...candidate,
+        secretId: result.value.secretId,
+        managementItName: result.value.managementItName,
+      };
       const action = !existing ? 'created' : before && sameAccount(before, account) ? 'unchanged' : 'updated';
       if (action !== 'unchanged') await repo.put(account);
       if (options.json) ctx.json({ action, account });
@@ -123,12 +154,18 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
     command.action(async (options: { account: string; json?: boolean; yes?: boolean }) => {
       const repo = (await ctx.repositories()).accounts;
       const found = await repo.get(options.account);
-      if (!found) throw new AccountError(`account "${options.account}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
-      if (!enabled && !('secretId' in found && !found.enabled)) {
-        await ctx.confirm(`Disable account ${options.account}? The monthly publish and \`cwpub publish\` will skip it until it is enabled again.`, {
-          yes: options.yes,
-          refusal: `refusing to disable account ${options.account}`,
+      if (!found)
+        throw new AccountError(`account "${options.account}" not found in the accounts table`, {
+          code: 'ACCOUNT_NOT_FOUND',
         });
+      if (!enabled && !('secretId' in found && !found.enabled)) {
+        await ctx.confirm(
+          `Disable account ${options.account}? The monthly publish and \`cwpub publish\` will skip it until it is enabled again.`,
+          {
+            yes: options.yes,
+            refusal: `refusing to disable account ${options.account}`,
+          },
+        );
       }
       await repo.setEnabled(options.account, enabled);
       if (options.json) ctx.json({ accountId: options.account, enabled });
@@ -140,8 +177,18 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
 export function renderInvalid(invalid: readonly InvalidItem[], key: string, ctx: CliContext): string {
   return renderColumns<InvalidItem>(
     [
-      { header: key === 'accountId' ? 'ACCOUNT' : key === 'clientId' ? 'CLIENT' : 'KEY', value: (i) => i.key[key] ?? '?', fit: 'truncate' },
-      { header: 'PROBLEMS', value: (i) => formatProblems(i.problems), fit: 'wrap', minWidth: 30, style: (t, _i, c) => c.red(t) },
+      {
+        header: key === 'accountId' ? 'ACCOUNT' : key === 'clientId' ? 'CLIENT' : 'KEY',
+        value: (i) => i.key[key] ?? '?',
+        fit: 'truncate',
+      },
+      {
+        header: 'PROBLEMS',
+        value: (i) => formatProblems(i.problems),
+        fit: 'wrap',
+        minWidth: 30,
+        style: (t, _i, c) => c.red(t),
+      },
     ],
     invalid,
     ctx.display,
@@ -167,7 +214,8 @@ function trimmed(value: string): string {
 function positiveNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a number above 0 (got "${value}")`);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a number above 0 (got "${value}")`);
     return n;
   };
 }

@@ -3,7 +3,16 @@ import { CLIENT_STATUSES, CLIENT_STATUS_NAMES } from '../../contract.js';
 import type { LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, toCsv, wrapText, type ListingOptions } from '../listing.js';
+import {
+  count,
+  foldNote,
+  formatGb,
+  listingOptions,
+  statusesToList,
+  toCsv,
+  wrapText,
+  type ListingOptions,
+} from '../listing.js';
 import { accountOption, periodOf, periodOption } from './ops-common.js';
 import { reasonText } from './publish.js';
 import { allAccountIds, shortTime } from './runs.js';
@@ -43,17 +52,25 @@ const LISTED = ['published', 'retired', 'failed', 'unchanged', 'planned'];
 export function registerBilling(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const command = program
     .command('billing')
-    .description("what was billed for a month (from the Ledger): per company and client, the GB published, the configuration, when, and the clients whose billing was stopped")
+    .description(
+      'what was billed for a month (from the Ledger): per company and client, the GB published, the configuration, when, and the clients whose billing was stopped',
+    )
     .addOption(periodOption())
     .addOption(accountOption('only this account (default: every account)'))
     .option('--client <id-or-name>', 'only this client: its id, or part of its name or company (case-insensitive)')
     .option('--json', 'print the rows as JSON on stdout')
     .option('--csv', 'print the rows as CSV on stdout');
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
-  command.addHelpText('after', '\nExamples:\n  cwpub billing --client contoso --period 2026-10\n  cwpub billing --account acme --csv > acme-2026-10.csv');
+  command.addHelpText(
+    'after',
+    '\nExamples:\n  cwpub billing --client contoso --period 2026-10\n  cwpub billing --account acme --csv > acme-2026-10.csv',
+  );
   command.action(async (options: BillingOptions) => {
     const period = periodOf(options.period, ctx);
-    const listed = options.csv || options.json ? new Set<string>(CLIENT_STATUS_NAMES) : statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
+    const listed =
+      options.csv || options.json
+        ? new Set<string>(CLIENT_STATUS_NAMES)
+        : statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
     const deps = await ctx.publisherDeps();
     const accountIds = options.account ? [options.account] : await allAccountIds(deps.accounts);
     const perAccount = await Promise.all(
@@ -71,7 +88,15 @@ export function registerBilling(program: Command, ctx: CliContext, setExit: (cod
     const rows = all.filter((r) => listed.has(r.status));
     if (options.json) ctx.json({ period: period.key, rows });
     else if (options.csv) ctx.out(toCsv(CSV_HEADER, rows.map(csvRow)));
-    else ctx.out(renderBilling(all, rows, ctx, { period: period.key, accounts: accountIds.length, client: options.client, listed }));
+    else
+      ctx.out(
+        renderBilling(all, rows, ctx, {
+          period: period.key,
+          accounts: accountIds.length,
+          client: options.client,
+          listed,
+        }),
+      );
     setExit(EXIT.ok);
   });
 }
@@ -90,7 +115,10 @@ export function billingRows(
     .map((e): BillingRow => {
       const mine = ownedByClient.get(e.clientId) ?? [];
       const active = mine.find((o) => o.active);
-      const retired = new Set([...(e.retiredConfigurationIds ?? []), ...(e.status === 'retired' ? mine.filter((o) => !o.active).map((o) => o.configurationId) : [])]);
+      const retired = new Set([
+        ...(e.retiredConfigurationIds ?? []),
+        ...(e.status === 'retired' ? mine.filter((o) => !o.active).map((o) => o.configurationId) : []),
+      ]);
       const billed = CLIENT_STATUSES[e.status]?.billed ?? false;
       return {
         accountId,
@@ -113,7 +141,8 @@ export function billingRows(
     .sort((a, b) => companyKey(a).localeCompare(companyKey(b)) || a.clientId.localeCompare(b.clientId));
 }
 
-const companyKey = (r: BillingRow) => r.company ?? (r.companyId === undefined ? '\uffff' : String(r.companyId).padStart(12, '0'));
+const companyKey = (r: BillingRow) =>
+  r.company ?? (r.companyId === undefined ? '\uffff' : String(r.companyId).padStart(12, '0'));
 
 function matchesClient(row: BillingRow, wanted: string | undefined): boolean {
   if (wanted === undefined) return true;
@@ -122,7 +151,23 @@ function matchesClient(row: BillingRow, wanted: string | undefined): boolean {
   return [row.clientName, row.company].some((v) => v !== undefined && v.toLowerCase().includes(w));
 }
 
-const CSV_HEADER = ['accountId', 'period', 'clientId', 'clientName', 'managedId', 'companyId', 'company', 'status', 'reason', 'publishedGb', 'publishedAt', 'configurationId', 'retiredConfigurationIds', 'runId', 'updatedAt'];
+const CSV_HEADER = [
+  'accountId',
+  'period',
+  'clientId',
+  'clientName',
+  'managedId',
+  'companyId',
+  'company',
+  'status',
+  'reason',
+  'publishedGb',
+  'publishedAt',
+  'configurationId',
+  'retiredConfigurationIds',
+  'runId',
+  'updatedAt',
+];
 const csvRow = (r: BillingRow) => [
   r.accountId,
   r.period,
@@ -160,12 +205,23 @@ function renderBilling(
     return `${head}.\nNothing in the Ledger for ${scope.period}${scope.client ? ' and this client' : ''}: no publish (other than dry runs) recorded it.`;
   }
   const columns: Column<BillingRow>[] = [
-    ...(scope.accounts > 1 ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'truncate' as const }] : []),
-    { header: 'COMPANY', value: (r) => r.company ?? (r.companyId === undefined ? '' : `#${r.companyId}`), fit: 'truncate', minWidth: 10 },
+    ...(scope.accounts > 1
+      ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'truncate' as const }]
+      : []),
+    {
+      header: 'COMPANY',
+      value: (r) => r.company ?? (r.companyId === undefined ? '' : `#${r.companyId}`),
+      fit: 'truncate',
+      minWidth: 10,
+    },
     { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
     { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
     // Only what is billed: a retired configuration keeps its last GB, but the sync no longer bills it.
-    { header: 'GB', value: (r) => (CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.billed ? formatGb(r.publishedGb) : ''), align: 'right' },
+    {
+      header: 'GB',
+      value: (r) => (CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.billed ? formatGb(r.publishedGb) : ''),
+      align: 'right',
+    },
     { header: 'CONFIGURATION', value: (r) => r.configurationId, align: 'right' },
     { header: 'PUBLISHED (UTC)', value: (r) => shortTime(r.publishedAt) },
     {
@@ -178,13 +234,24 @@ function renderBilling(
           : r.status === 'published'
             ? 'billed'
             : `${CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.words ?? r.status}${r.reason ? `: ${r.reason}` : ''}`,
-      style: (t, r) => (r.status === 'failed' ? c.red(t) : r.status === 'retired' ? c.magenta(t) : r.status === 'published' ? c.green(t) : c.dim(t)),
+      style: (t, r) =>
+        r.status === 'failed'
+          ? c.red(t)
+          : r.status === 'retired'
+            ? c.magenta(t)
+            : r.status === 'published'
+              ? c.green(t)
+              : c.dim(t),
     },
   ];
   const lines = [head];
   if (rows.length > 0) lines.push(renderColumns(columns, rows, display));
   const note = foldNote(
-    CLIENT_STATUS_NAMES.filter((s) => !scope.listed.has(s)).map((status) => ({ status, count: by(status), words: CLIENT_STATUSES[status].words })),
+    CLIENT_STATUS_NAMES.filter((s) => !scope.listed.has(s)).map((status) => ({
+      status,
+      count: by(status),
+      words: CLIENT_STATUSES[status].words,
+    })),
   );
   if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   return lines.join('\n');

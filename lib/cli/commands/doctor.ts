@@ -15,7 +15,9 @@ const MARK: Record<string, string> = { ok: 'ok', warning: 'warning', failed: 'FA
 export function registerDoctor(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const command = program
     .command('doctor')
-    .description('check the whole setup of an account (AWS tables and secret, ConnectWise credentials, Management IT, Management, configuration type, Managed IDs, Management Backup) and say how to fix what is missing')
+    .description(
+      'check the whole setup of an account (AWS tables and secret, ConnectWise credentials, Management IT, Management, configuration type, Managed IDs, Management Backup) and say how to fix what is missing',
+    )
     .addOption(accountOption())
     .option('--json', 'print the checks as JSON on stdout');
   for (const option of listingOptions(STATUSES)) command.addOption(option);
@@ -25,7 +27,12 @@ export function registerDoctor(program: Command, ctx: CliContext, setExit: (code
     const deps = await ctx.publisherDeps();
     const report = await runDoctor(options.account, {
       ...deps,
-      tables: { accounts: repos.accounts.table, mappings: repos.mappings.table, usage: repos.usage.table, ledger: repos.ledger.table },
+      tables: {
+        accounts: repos.accounts.table,
+        mappings: repos.mappings.table,
+        usage: repos.usage.table,
+        ledger: repos.ledger.table,
+      },
       now: ctx.now(),
       progress: ctx.progress(options.json),
     });
@@ -38,7 +45,11 @@ export function registerDoctor(program: Command, ctx: CliContext, setExit: (code
 const ORDER: Record<string, number> = { failed: 0, warning: 1, ok: 2, skipped: 3 };
 
 /** The verdict first, then the checks that need fixing (all of them with --all). */
-export function renderDoctor(report: DoctorReport, display: Display, listed: ReadonlySet<string> = new Set(LISTED)): string {
+export function renderDoctor(
+  report: DoctorReport,
+  display: Display,
+  listed: ReadonlySet<string> = new Set(LISTED),
+): string {
   const { c, color } = display;
   const by = (s: string) => report.checks.filter((x) => x.status === s).length;
   const failed = by('failed');
@@ -47,12 +58,25 @@ export function renderDoctor(report: DoctorReport, display: Display, listed: Rea
     ? `Account ${report.accountId}: ready${warnings ? ` (${count(warnings)} warning(s))` : ''} · ${count(by('ok'))} check(s) passed.`
     : `Account ${report.accountId || '(none)'}: NOT ready — ${count(failed)} check(s) failed${warnings ? `, ${count(warnings)} warning(s)` : ''} · ${count(by('ok'))} passed.`;
   const lines = [color ? (report.ready ? c.green(verdict) : c.red(c.bold(verdict))) : verdict];
-  const shown = report.checks.filter((x) => listed.has(x.status)).sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
+  const shown = report.checks
+    .filter((x) => listed.has(x.status))
+    .sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
   if (shown.length > 0) {
     lines.push(
       renderColumns<DoctorCheck>(
         [
-          { header: 'STATUS', value: (x) => MARK[x.status] ?? x.status, style: (t, x) => (x.status === 'failed' ? c.red(c.bold(t)) : x.status === 'warning' ? c.yellow(t) : x.status === 'ok' ? c.green(t) : c.dim(t)) },
+          {
+            header: 'STATUS',
+            value: (x) => MARK[x.status] ?? x.status,
+            style: (t, x) =>
+              x.status === 'failed'
+                ? c.red(c.bold(t))
+                : x.status === 'warning'
+                  ? c.yellow(t)
+                  : x.status === 'ok'
+                    ? c.green(t)
+                    : c.dim(t),
+          },
           { header: 'CHECK', value: (x) => x.check, fit: 'wrap', minWidth: 20 },
           { header: 'RESULT', value: (x) => x.detail, fit: 'wrap', minWidth: 24 },
           { header: 'HOW TO FIX', value: (x) => x.fix ?? '', fit: 'wrap', minWidth: 24 },
@@ -63,7 +87,11 @@ export function renderDoctor(report: DoctorReport, display: Display, listed: Rea
     );
   }
   const note = foldNote(
-    STATUSES.filter((s) => !listed.has(s)).map((status) => ({ status, count: by(status), words: status === 'ok' ? 'passed' : status })),
+    STATUSES.filter((s) => !listed.has(s)).map((status) => ({
+      status,
+      count: by(status),
+      words: status === 'ok' ? 'passed' : status,
+    })),
   );
   if (note) lines.push(wrapText(color ? c.dim(note) : note, display));
   return lines.join('\n');

@@ -49,7 +49,9 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       if (options.json) ctx.json({ accountId, mappings: sorted, invalid });
       else {
         const enabled = sorted.filter((m) => m.enabled).length;
-        ctx.out(`Account ${accountId}: ${count(sorted.length)} mapping(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`);
+        ctx.out(
+          `Account ${accountId}: ${count(sorted.length)} mapping(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`,
+        );
         if (sorted.length > 0) ctx.out(renderColumns(COLUMNS, sorted, ctx.display));
         if (invalid.length > 0) {
           ctx.out('Invalid items (the publisher reports them as failed):');
@@ -70,7 +72,8 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
     .addOption(accountOption())
     .option('--json', 'print the saved mapping as JSON on stdout')
     .action(async (options: PutOptions) => {
-      if (options.disabled && options.enabled) throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
+      if (options.disabled && options.enabled)
+        throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
       const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const existing = await repos.mappings.get(accountId, options.client);
@@ -86,19 +89,28 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       const result = validate(mappingItemSchema, candidate);
       if (!result.ok) {
         const problems = result.problems.map((p) => ({ ...p, field: FLAGS[p.field] ?? p.field }));
-        throw new InputValidationError(`mapping ${options.client}: ${formatProblems(problems)}`, { field: problems[0]?.field });
+        throw new InputValidationError(`mapping ${options.client}: ${formatProblems(problems)}`, {
+          field: problems[0]?.field,
+        });
       }
       const mapping: Mapping = { ...result.value, enabled: result.value.enabled ?? true };
       const action = !existing ? 'created' : before && sameMapping(before, mapping) ? 'unchanged' : 'updated';
       if (action !== 'unchanged') await repos.mappings.put(mapping);
       if (options.json) ctx.json({ action, mapping });
-      else ctx.out(`Mapping ${mapping.clientId} → ${mapping.managedId} ${action} in account ${accountId}${mapping.enabled ? '' : ' (disabled)'}.`);
+      else
+        ctx.out(
+          `Mapping ${mapping.clientId} → ${mapping.managedId} ${action} in account ${accountId}${mapping.enabled ? '' : ' (disabled)'}.`,
+        );
     });
 
   for (const enabled of [false, true]) {
     mappings
       .command(enabled ? 'enable' : 'disable')
-      .description(enabled ? 'enable a mapping again' : 'disable a mapping: the next publish stops billing the client; the mapping is kept')
+      .description(
+        enabled
+          ? 'enable a mapping again'
+          : 'disable a mapping: the next publish stops billing the client; the mapping is kept',
+      )
       .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
       .addOption(accountOption())
       .option('--json', 'print the result as JSON on stdout')
@@ -106,7 +118,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
         const repos = await ctx.repositories();
         const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
         const found = await repos.mappings.setEnabled(accountId, options.client, enabled);
-        if (!found) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+        if (!found)
+          throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, {
+            field: '--client',
+          });
         if (options.json) ctx.json({ accountId, clientId: options.client, enabled });
         else ctx.out(`Mapping ${options.client} ${enabled ? 'enabled' : 'disabled'} in account ${accountId}.`);
       });
@@ -114,7 +129,9 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
 
   mappings
     .command('remove')
-    .description('delete a mapping: the next publish stops billing the client (disable is usually what you want). Asks first')
+    .description(
+      'delete a mapping: the next publish stops billing the client (disable is usually what you want). Asks first',
+    )
     .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
     .addOption(accountOption())
     .option('-y, --yes', 'do not ask (for scripts)')
@@ -123,21 +140,32 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const existing = await repos.mappings.get(accountId, options.client);
-      if (!existing) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+      if (!existing)
+        throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, {
+          field: '--client',
+        });
       const target = 'managedId' in existing ? ` (→ ${existing.managedId})` : '';
-      await ctx.confirm(`Remove mapping ${options.client}${target} from account ${accountId}? The next publish stops billing this client.`, {
-        yes: options.yes,
-        refusal: `refusing to remove mapping ${options.client}`,
-      });
+      await ctx.confirm(
+        `Remove mapping ${options.client}${target} from account ${accountId}? The next publish stops billing this client.`,
+        {
+          yes: options.yes,
+          refusal: `refusing to remove mapping ${options.client}`,
+        },
+      );
       const removed = await repos.mappings.remove(accountId, options.client);
-      if (!removed) throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, { field: '--client' });
+      if (!removed)
+        throw new InputValidationError(`no mapping for client "${options.client}" in account ${accountId}`, {
+          field: '--client',
+        });
       if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
       else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
     });
 
   mappings
     .command('import')
-    .description('import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): every row is validated first; the file is applied whole or not at all')
+    .description(
+      'import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): every row is validated first; the file is applied whole or not at all',
+    )
     .argument('<file>', 'CSV file, UTF-8, with a header row')
     .addOption(accountOption())
     .option('--dry-run', 'validate and show what would change; write nothing')
@@ -169,13 +197,32 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
             ctx.progress(options.json),
           );
       if (options.json) {
-        ctx.json({ file, accountId, ok: true, dryRun, rows: parsed.rows.length, ...plan.counts, written, changes: plan.changes });
+        ctx.json({
+          file,
+          accountId,
+          ok: true,
+          dryRun,
+          rows: parsed.rows.length,
+          ...plan.counts,
+          written,
+          changes: plan.changes,
+        });
       } else {
         const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(parsed.rows.length)} row(s)`;
         ctx.out(
-          renderPlan(plan, heading, (m) => `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`, ctx.display),
+          renderPlan(
+            plan,
+            heading,
+            (m) =>
+              `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`,
+            ctx.display,
+          ),
         );
-        ctx.out(dryRun ? `Would write ${count(itemsToWrite(plan).length)} mapping(s).` : `Wrote ${count(written)} mapping(s).`);
+        ctx.out(
+          dryRun
+            ? `Would write ${count(itemsToWrite(plan).length)} mapping(s).`
+            : `Wrote ${count(written)} mapping(s).`,
+        );
       }
     });
 }

@@ -33,7 +33,14 @@ export async function readInputFile(path: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (code ?? 'unreadable');
     throw new InputValidationError(`cannot read ${path}: ${why}`, { field: 'FILE' });
   }
 }
@@ -42,21 +49,34 @@ export async function readInputFile(path: string): Promise<Uint8Array> {
 const MAX_LISTED = 100;
 
 /** Reports every problem of a rejected file (stderr for people, stdout for --json) and says nothing was written. */
-export function reportCsvProblems(ctx: CliContext, file: string, problems: readonly CsvProblem[], json: boolean | undefined): void {
+export function reportCsvProblems(
+  ctx: CliContext,
+  file: string,
+  problems: readonly CsvProblem[],
+  json: boolean | undefined,
+): void {
   if (json) {
     ctx.json({ file, ok: false, written: 0, problems });
     return;
   }
   const lines = [`cwpub: ${file} was not imported (nothing was written): ${problems.length} problem(s)`];
   for (const p of problems.slice(0, MAX_LISTED)) lines.push(`  ${file}: ${formatCsvProblem(p)}`);
-  if (problems.length > MAX_LISTED) lines.push(`  … and ${problems.length - MAX_LISTED} more (use --json for the full list)`);
+  if (problems.length > MAX_LISTED)
+    lines.push(`  … and ${problems.length - MAX_LISTED} more (use --json for the full list)`);
   ctx.err(lines.join('\n'));
 }
 
 /** The plan: counts, then one line per row that changes (unchanged rows are counted, not listed). */
-export function renderPlan<T>(plan: ImportPlan<T>, heading: string, describe: (item: T) => string, display: Display): string {
+export function renderPlan<T>(
+  plan: ImportPlan<T>,
+  heading: string,
+  describe: (item: T) => string,
+  display: Display,
+): string {
   const { counts } = plan;
-  const lines = [`${heading}: ${count(counts.new)} new, ${count(counts.changed)} changed, ${count(counts.unchanged)} unchanged`];
+  const lines = [
+    `${heading}: ${count(counts.new)} new, ${count(counts.changed)} changed, ${count(counts.unchanged)} unchanged`,
+  ];
   const moving = plan.changes.filter((c) => c.action !== 'unchanged');
   if (moving.length > 0) {
     lines.push(
@@ -64,7 +84,11 @@ export function renderPlan<T>(plan: ImportPlan<T>, heading: string, describe: (i
         [
           { header: 'ROW', value: (c) => c.row, align: 'right' },
           { header: 'KEY', value: (c) => c.key, fit: 'truncate', minWidth: 12 },
-          { header: 'ACTION', value: (c) => c.action, style: (t, _c, col) => (t === 'new' ? col.green(t) : col.yellow(t)) },
+          {
+            header: 'ACTION',
+            value: (c) => c.action,
+            style: (t, _c, col) => (t === 'new' ? col.green(t) : col.yellow(t)),
+          },
           {
             header: 'DETAILS',
             fit: 'wrap',

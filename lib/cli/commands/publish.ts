@@ -4,7 +4,15 @@ import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publ
 import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
+import {
+  count,
+  foldNote,
+  formatGb,
+  listingOptions,
+  statusesToList,
+  wrapText,
+  type ListingOptions,
+} from '../listing.js';
 import { keyArgument } from '../keys.js';
 import type { Colors, Display } from '../terminal.js';
 
@@ -32,7 +40,11 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
   const command = program
     .command('publish')
     .description('publish billable space to ConnectWise (the same run as the Lambda), then trigger the Management sync')
-    .option('--account <id>', 'only this account (default: every enabled account, in parallel)', keyArgument('--account'))
+    .option(
+      '--account <id>',
+      'only this account (default: every enabled account, in parallel)',
+      keyArgument('--account'),
+    )
     .option('--period <YYYY-MM>', 'billing month (default: last month, UTC)')
     .addOption(
       new Option('--client <id>', 'only this client (repeatable)')
@@ -42,11 +54,16 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
     .option('--dry-run', 'show what would change; write nothing anywhere')
     .option('--json', 'print the run summary as JSON on stdout')
     .option('-y, --yes', 'do not ask before stopping billing for clients (for scripts)')
-    .option('--allow-mass-retire', 'retire clients with no usage even when that is more than max(2, 20%) of the account (metering incomplete?)')
+    .option(
+      '--allow-mass-retire',
+      'retire clients with no usage even when that is more than max(2, 20%) of the account (metering incomplete?)',
+    )
     .option('--allow-older-period', 'publish a month older than the one a configuration already holds')
     .option('--allow-open-period', 'publish the current month, which is not over yet')
     .option('--rescan', "look for every Managed ID on every company's Management tab (slow; like the first run)")
-    .addOption(new Option('--parallel <n>', 'accounts published at once').default(4).argParser(positiveInt('--parallel', 32)));
+    .addOption(
+      new Option('--parallel <n>', 'accounts published at once').default(4).argParser(positiveInt('--parallel', 32)),
+    );
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
   command.addHelpText(
     'after',
@@ -88,7 +105,11 @@ terminal; scripts pass --yes. Without a terminal and without --yes such an accou
  * accounts published in parallel are asked one after the other. --yes answers yes; without a terminal
  * the answer is no, and the command says how to proceed.
  */
-export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json?: boolean }, refused: string[]): ConfirmRetirements {
+export function retirementPrompt(
+  ctx: CliContext,
+  options: { yes?: boolean; json?: boolean },
+  refused: string[],
+): ConfirmRetirements {
   let queue: Promise<unknown> = Promise.resolve();
   return async ({ accountId, period, retirements }) => {
     if (options.yes) return true;
@@ -116,7 +137,10 @@ export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json
           (rows.length > 50 ? `\n… and ${count(rows.length - 50)} more (see --dry-run --status planned)` : ''),
       );
       const yes = await ctx.ask(`Stop billing ${count(rows.length)} client(s) of account ${accountId}?`);
-      if (!yes) refused.push(`cwpub: account ${accountId}: not published (stopping billing was not confirmed); nothing was written for it.`);
+      if (!yes)
+        refused.push(
+          `cwpub: account ${accountId}: not published (stopping billing was not confirmed); nothing was written for it.`,
+        );
       return yes;
     });
     queue = ask.catch(() => undefined);
@@ -128,10 +152,14 @@ export function retirementPrompt(ctx: CliContext, options: { yes?: boolean; json
 export function outcomeWords(r: ClientResult): string {
   const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB`;
   const reason = r.reason ? `: ${reasonText(r.reason)}` : '';
-  const retired = r.retiredConfigurationIds?.length ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})` : '';
+  const retired = r.retiredConfigurationIds?.length
+    ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})`
+    : '';
   switch (r.status) {
     case 'planned':
-      return r.action === 'retire' ? `would STOP billing${reason}${retired}` : `would publish${gb}${reason}${retired ? `; would stop billing${retired}` : ''}`;
+      return r.action === 'retire'
+        ? `would STOP billing${reason}${retired}`
+        : `would publish${gb}${reason}${retired ? `; would stop billing${retired}` : ''}`;
     case 'published':
       return `${CLIENT_STATUSES.published.words}${gb}${retired ? `; billing stopped on the old${retired}` : ''}`;
     case 'unchanged':
@@ -169,32 +197,56 @@ export function styleStatus(status: string, text: string, c: Colors, action?: st
 const ORDER = (r: ClientResult): number => CLIENT_STATUSES[r.status]?.eventOrder * 10 + (r.action === 'retire' ? 0 : 1);
 
 /** Counts first (failures first), then the listed clients: failures, then what changed. */
-export function renderSummary(summary: RunSummary, display: Display, listed: ReadonlySet<string> = new Set(LISTED)): string {
+export function renderSummary(
+  summary: RunSummary,
+  display: Display,
+  listed: ReadonlySet<string> = new Set(LISTED),
+): string {
   const { c } = display;
-  const lines = [wrapText(`Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN: nothing was written' : ''}`, display)];
+  const lines = [
+    wrapText(
+      `Run ${summary.runId} · period ${summary.period}${summary.dryRun ? ' · DRY RUN: nothing was written' : ''}`,
+      display,
+    ),
+  ];
   if (summary.accounts.length === 0) lines.push('No enabled accounts.');
   const columns: Column<ClientResult>[] = [
     { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
     { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
     { header: 'COMPANY', value: (r) => r.companyIdentifier, fit: 'truncate', minWidth: 10 },
-    { header: 'OUTCOME', value: outcomeWords, fit: 'wrap', minWidth: 24, style: (text, r) => styleStatus(r.status, text, c, r.action) },
+    {
+      header: 'OUTCOME',
+      value: outcomeWords,
+      fit: 'wrap',
+      minWidth: 24,
+      style: (text, r) => styleStatus(r.status, text, c, r.action),
+    },
   ];
   for (const account of summary.accounts) {
     lines.push('', wrapText(accountHeading(account, summary.dryRun, display), display));
-    if (account.error) lines.push(wrapText(display.color ? c.red(`error: ${account.error}`) : `error: ${account.error}`, display));
-    const shown = account.results.filter((r) => listed.has(r.status)).sort((a, b) => ORDER(a) - ORDER(b) || a.clientId.localeCompare(b.clientId));
+    if (account.error)
+      lines.push(wrapText(display.color ? c.red(`error: ${account.error}`) : `error: ${account.error}`, display));
+    const shown = account.results
+      .filter((r) => listed.has(r.status))
+      .sort((a, b) => ORDER(a) - ORDER(b) || a.clientId.localeCompare(b.clientId));
     if (shown.length > 0) lines.push(renderColumns(columns, shown, display));
-    const hidden = [...CLIENT_STATUS_NAMES].sort((a, b) => CLIENT_STATUSES[a].eventOrder - CLIENT_STATUSES[b].eventOrder).filter((s) => !listed.has(s)).map((status) => ({
-      status,
-      count: account.results.filter((r) => r.status === status).length,
-      words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
-    }));
+    const hidden = [...CLIENT_STATUS_NAMES]
+      .sort((a, b) => CLIENT_STATUSES[a].eventOrder - CLIENT_STATUSES[b].eventOrder)
+      .filter((s) => !listed.has(s))
+      .map((status) => ({
+        status,
+        count: account.results.filter((r) => r.status === status).length,
+        words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
+      }));
     const note = foldNote(hidden);
     if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   }
   if (summary.accounts.length > 1) {
     const failed = summary.accounts.filter((a) => a.failed > 0 || a.sync === 'failed' || a.error !== undefined).length;
-    lines.push('', `${count(summary.accounts.length)} accounts: ${count(summary.accounts.length - failed)} without failures, ${count(failed)} with failures`);
+    lines.push(
+      '',
+      `${count(summary.accounts.length)} accounts: ${count(summary.accounts.length - failed)} without failures, ${count(failed)} with failures`,
+    );
   }
   return lines.join('\n');
 }
@@ -203,7 +255,12 @@ function accountHeading(account: AccountSummary, dryRun: boolean, display: Displ
   const { c, color } = display;
   const paint = (n: number, text: string, style: (s: string) => string) => (color && n > 0 ? style(text) : text);
   const parts: string[] = [];
-  const add = (n: number, status: ClientStatus, style: (s: string) => string, words: string = CLIENT_STATUSES[status].words) => {
+  const add = (
+    n: number,
+    status: ClientStatus,
+    style: (s: string) => string,
+    words: string = CLIENT_STATUSES[status].words,
+  ) => {
     if (n > 0 || status === 'failed') parts.push(paint(n, `${count(n)} ${words}`, style));
   };
   add(account.failed, 'failed', (s) => c.red(c.bold(s)));
@@ -226,7 +283,8 @@ function accountHeading(account: AccountSummary, dryRun: boolean, display: Displ
 /** "skipped (4,990 no usage for the period, 10 mapping disabled)": the reasons, most common first. */
 function skippedWords(results: readonly ClientResult[]): string {
   const reasons = new Map<string, number>();
-  for (const r of results) if (r.status === 'skipped') reasons.set(r.reason ?? 'no reason', (reasons.get(r.reason ?? 'no reason') ?? 0) + 1);
+  for (const r of results)
+    if (r.status === 'skipped') reasons.set(r.reason ?? 'no reason', (reasons.get(r.reason ?? 'no reason') ?? 0) + 1);
   const top = [...reasons].sort((a, b) => b[1] - a[1]);
   if (top.length === 0) return 'skipped';
   const shown = top.slice(0, 3).map(([reason, n]) => `${count(n)} ${reason}`);
@@ -237,7 +295,8 @@ function skippedWords(results: readonly ClientResult[]): string {
 function positiveInt(flag: string, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}`);
     return n;
   };
 }

@@ -24,13 +24,23 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
     .option('--limit <n>', 'runs per account (default: 10)', wholeNumber('--limit', 1000), 10)
     .option('--json', 'print the runs as JSON on stdout')
     .option('--csv', 'print the runs as CSV on stdout')
-    .addHelpText('after', '\nExamples:\n  cwpub runs --account acme --period 2026-10\n  cwpub runs --limit 1 --csv > last-runs.csv')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  cwpub runs --account acme --period 2026-10\n  cwpub runs --limit 1 --csv > last-runs.csv',
+    )
     .action(async (options: RunsOptions) => {
-      const period = options.period === undefined ? undefined : parsePeriod(options.period, ctx.now(), '--period', { allowOpenPeriod: true }).key;
+      const period =
+        options.period === undefined
+          ? undefined
+          : parsePeriod(options.period, ctx.now(), '--period', { allowOpenPeriod: true }).key;
       const deps = await ctx.publisherDeps();
       const accountIds = options.account ? [options.account] : await allAccountIds(deps.accounts);
-      const lists = await Promise.all(accountIds.map((id) => deps.ledger.listRuns(id, { ...(period ? { period } : {}), limit: options.limit })));
-      const runs = lists.flat().sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.accountId.localeCompare(b.accountId));
+      const lists = await Promise.all(
+        accountIds.map((id) => deps.ledger.listRuns(id, { ...(period ? { period } : {}), limit: options.limit })),
+      );
+      const runs = lists
+        .flat()
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.accountId.localeCompare(b.accountId));
       if (options.json) ctx.json({ runs });
       else if (options.csv) ctx.out(toCsv(CSV_HEADER, runs.map(csvRow)));
       else ctx.out(renderRuns(runs, ctx, { accounts: accountIds.length, period }));
@@ -43,10 +53,44 @@ export async function allAccountIds(accounts: AccountsRepository): Promise<strin
   return [...items.map((a) => a.accountId), ...invalid.map((i) => i.key.accountId ?? '').filter(Boolean)].sort();
 }
 
-const CSV_HEADER = ['startedAt', 'finishedAt', 'accountId', 'period', 'runId', 'outcome', 'published', 'unchanged', 'retired', 'skipped', 'failed', 'sync', 'invocations', 'error'];
-const csvRow = (r: RunRecord) => [r.startedAt, r.finishedAt, r.accountId, r.period, r.runId, r.outcome, r.published, r.unchanged, r.retired, r.skipped, r.failed, r.sync, r.invocations, r.error];
+const CSV_HEADER = [
+  'startedAt',
+  'finishedAt',
+  'accountId',
+  'period',
+  'runId',
+  'outcome',
+  'published',
+  'unchanged',
+  'retired',
+  'skipped',
+  'failed',
+  'sync',
+  'invocations',
+  'error',
+];
+const csvRow = (r: RunRecord) => [
+  r.startedAt,
+  r.finishedAt,
+  r.accountId,
+  r.period,
+  r.runId,
+  r.outcome,
+  r.published,
+  r.unchanged,
+  r.retired,
+  r.skipped,
+  r.failed,
+  r.sync,
+  r.invocations,
+  r.error,
+];
 
-function renderRuns(runs: readonly RunRecord[], ctx: CliContext, scope: { accounts: number; period: string | undefined }): string {
+function renderRuns(
+  runs: readonly RunRecord[],
+  ctx: CliContext,
+  scope: { accounts: number; period: string | undefined },
+): string {
   const display = ctx.display;
   const failed = runs.filter((r) => r.outcome === 'failed').length;
   const head = `${count(runs.length)} run(s)${scope.period ? ` for ${scope.period}` : ''} in ${count(scope.accounts)} account(s)${failed ? `, ${count(failed)} failed` : ''}`;
@@ -55,7 +99,11 @@ function renderRuns(runs: readonly RunRecord[], ctx: CliContext, scope: { accoun
     { header: 'STARTED (UTC)', value: (r) => shortTime(r.startedAt) },
     { header: 'ACCOUNT', value: (r) => r.accountId, fit: 'truncate' },
     { header: 'PERIOD', value: (r) => r.period },
-    { header: 'OUTCOME', value: (r) => (r.outcome === 'failed' ? 'FAILED' : 'ok'), style: (t, r, c) => (r.outcome === 'failed' ? c.red(c.bold(t)) : c.green(t)) },
+    {
+      header: 'OUTCOME',
+      value: (r) => (r.outcome === 'failed' ? 'FAILED' : 'ok'),
+      style: (t, r, c) => (r.outcome === 'failed' ? c.red(c.bold(t)) : c.green(t)),
+    },
     { header: 'PUBLISHED', value: (r) => r.published, align: 'right' },
     { header: 'UNCHANGED', value: (r) => r.unchanged, align: 'right' },
     { header: 'RETIRED', value: (r) => r.retired, align: 'right' },
@@ -80,13 +128,18 @@ function duration(from: string, to: string): string {
   const ms = Date.parse(to) - Date.parse(from);
   if (!Number.isFinite(ms) || ms < 0) return '';
   const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export function wholeNumber(flag: string, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}`);
     return n;
   };
 }

@@ -19,7 +19,9 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
 
   usage
     .command('import')
-    .description('import usage from a CSV file (clientId,period,billableSpaceGb): every row is validated first; the file is applied whole or not at all')
+    .description(
+      'import usage from a CSV file (clientId,period,billableSpaceGb): every row is validated first; the file is applied whole or not at all',
+    )
     .argument('<file>', 'CSV file, UTF-8, with a header row; may hold several months')
     .addOption(accountOption())
     .option('--dry-run', 'validate and show what would change; write nothing')
@@ -36,7 +38,9 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const rows = parsed.items.map((r) => ({ row: r.row, item: { ...r.item, accountId } }));
       const existingByPeriod = await Promise.all(
-        periodsOf(rows).map((p) => repos.usage.listByPeriod(accountId, makePeriod(Number(p.slice(0, 4)), Number(p.slice(5, 7))))),
+        periodsOf(rows).map((p) =>
+          repos.usage.listByPeriod(accountId, makePeriod(Number(p.slice(0, 4)), Number(p.slice(5, 7)))),
+        ),
       );
       const existing = {
         items: existingByPeriod.flatMap((v) => [...v.items]),
@@ -61,14 +65,31 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
             ctx.progress(options.json),
           );
       if (options.json) {
-        ctx.json({ file, accountId, ok: true, dryRun, rows: rows.length, periods: periodsOf(rows), ...plan.counts, written, unmapped, changes: plan.changes });
+        ctx.json({
+          file,
+          accountId,
+          ok: true,
+          dryRun,
+          rows: rows.length,
+          periods: periodsOf(rows),
+          ...plan.counts,
+          written,
+          unmapped,
+          changes: plan.changes,
+        });
       } else {
         const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(rows.length)} row(s) for ${periodsOf(rows).join(', ')}`;
         ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`, ctx.display));
         if (unmapped.length > 0) {
-          ctx.out(`Note: ${unmapped.length} client(s) have no mapping in account ${accountId} (the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}${unmapped.length > 20 ? ', …' : ''}`);
+          ctx.out(
+            `Note: ${unmapped.length} client(s) have no mapping in account ${accountId} (the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}${unmapped.length > 20 ? ', …' : ''}`,
+          );
         }
-        ctx.out(dryRun ? `Would write ${count(itemsToWrite(plan).length)} usage item(s).` : `Wrote ${count(written)} usage item(s).`);
+        ctx.out(
+          dryRun
+            ? `Would write ${count(itemsToWrite(plan).length)} usage item(s).`
+            : `Wrote ${count(written)} usage item(s).`,
+        );
       }
     });
 
@@ -82,15 +103,25 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       const period = periodOf(options.period, ctx);
       const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
-      const [list, mappings] = await Promise.all([repos.usage.listByPeriod(accountId, period), repos.mappings.listByAccount(accountId)]);
+      const [list, mappings] = await Promise.all([
+        repos.usage.listByPeriod(accountId, period),
+        repos.mappings.listByAccount(accountId),
+      ]);
       const byClient = new Map(mappings.items.map((m) => [m.clientId, m]));
       const items = [...list.items].sort((a, b) => a.clientId.localeCompare(b.clientId));
       const rows = items.map((u: UsageItem) => {
         const m = byClient.get(u.clientId);
-        return { clientId: u.clientId, period: u.period, billableSpaceGb: u.billableSpaceGb, managedId: m?.managedId, mapping: m ? (m.enabled ? 'enabled' : 'disabled') : 'none' };
+        return {
+          clientId: u.clientId,
+          period: u.period,
+          billableSpaceGb: u.billableSpaceGb,
+          managedId: m?.managedId,
+          mapping: m ? (m.enabled ? 'enabled' : 'disabled') : 'none',
+        };
       });
       // Only usage of an enabled mapping is published (billed); the rest is listed but not billed.
-      const sum = (which: (r: (typeof rows)[number]) => boolean) => round(rows.filter(which).reduce((s, r) => s + r.billableSpaceGb, 0));
+      const sum = (which: (r: (typeof rows)[number]) => boolean) =>
+        round(rows.filter(which).reduce((s, r) => s + r.billableSpaceGb, 0));
       const totals = {
         totalGb: sum(() => true),
         billableGb: sum((r) => r.mapping === 'enabled'),
@@ -117,7 +148,11 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
                 { header: 'CLIENT', value: (r: (typeof rows)[number]) => r.clientId, fit: 'truncate', minWidth: 12 },
                 { header: 'GB', value: (r) => formatGb(r.billableSpaceGb), align: 'right' },
                 { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
-                { header: 'MAPPING', value: (r) => (r.mapping === 'enabled' ? 'enabled' : `${r.mapping} (not billed)`), style: (t, r, c) => (r.mapping === 'enabled' ? t : c.yellow(t)) },
+                {
+                  header: 'MAPPING',
+                  value: (r) => (r.mapping === 'enabled' ? 'enabled' : `${r.mapping} (not billed)`),
+                  style: (t, r, c) => (r.mapping === 'enabled' ? t : c.yellow(t)),
+                },
               ],
               rows,
               ctx.display,

@@ -4,7 +4,15 @@ import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../ops/verify
 import { runVerify } from '../../ops/verify-run.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, foldNote, formatGb, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';
+import {
+  count,
+  foldNote,
+  formatGb,
+  listingOptions,
+  statusesToList,
+  wrapText,
+  type ListingOptions,
+} from '../listing.js';
 import type { Display } from '../terminal.js';
 import { accountOption, periodOf, periodOption } from './ops-common.js';
 
@@ -34,13 +42,19 @@ export function registerVerify(program: Command, ctx: CliContext, setExit: (code
   });
 }
 
-const show = (v: number | string | null | undefined): string => (v === undefined || v === null ? '' : typeof v === 'number' ? formatGb(v) : v);
+const show = (v: number | string | null | undefined): string =>
+  v === undefined || v === null ? '' : typeof v === 'number' ? formatGb(v) : v;
 
 /**
  * Counts first, then every mismatch (what is wrong, expected, found), then the notes by kind; the
  * per-client table only with --all or --status.
  */
-export function renderVerify(report: VerifyReport, display: Display, listed: ReadonlySet<string> = new Set(), allNotes = false): string {
+export function renderVerify(
+  report: VerifyReport,
+  display: Display,
+  listed: ReadonlySet<string> = new Set(),
+  allNotes = false,
+): string {
   const { c, color } = display;
   const by = (s: string) => report.clients.filter((x) => x.status === s).length;
   const bad = by('mismatch');
@@ -113,11 +127,17 @@ export function renderVerify(report: VerifyReport, display: Display, listed: Rea
       ),
     );
   }
-  const hidden = STATUSES.filter((s) => !listed.has(s) && s !== 'mismatch').map((status) => ({ status, count: by(status), words: status === 'ok' ? 'matching' : status }));
+  const hidden = STATUSES.filter((s) => !listed.has(s) && s !== 'mismatch').map((status) => ({
+    status,
+    count: by(status),
+    words: status === 'ok' ? 'matching' : status,
+  }));
   // Mismatching clients are not folded: the mismatches above name them.
   const note = foldNote(hidden);
   if (note) lines.push(wrapText(color ? c.dim(`clients: ${note}`) : `clients: ${note}`, display));
-  const verdict = report.ok ? 'ConnectWise matches what was published.' : 'ConnectWise does NOT match what was published.';
+  const verdict = report.ok
+    ? 'ConnectWise matches what was published.'
+    : 'ConnectWise does NOT match what was published.';
   lines.push(color ? (report.ok ? c.green(verdict) : c.red(c.bold(verdict))) : verdict);
   return lines.join('\n');
 }
