@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../lib/contract.js';
 
@@ -14,12 +15,14 @@ export interface PublisherAlarms {
   readonly throttles: cloudwatch.Alarm;
   readonly deadLetterQueue: cloudwatch.Alarm;
   readonly duration: cloudwatch.Alarm;
+  readonly failedExecutions: cloudwatch.Alarm;
 }
 
 export interface AlarmSubjects {
   readonly fn: lambda.Function;
   readonly timeout: Duration;
   readonly deadLetterQueue: sqs.Queue;
+  readonly stateMachine: sfn.StateMachine;
   readonly topic: sns.ITopic;
 }
 
@@ -52,7 +55,7 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
     throttles: alarm(
       'ThrottlesAlarm',
       fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-      'A publish was throttled: another run was in progress or the account is out of concurrency. See the operating guide.',
+      'A publish invocation was throttled: the AWS account is out of Lambda concurrency (the state machine retries; lower maxParallelAccounts if it persists). See the operating guide.',
     ),
     deadLetterQueue: alarm(
       'DeadLetterQueueAlarm',
@@ -65,12 +68,25 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
       'A publish took more than 80% of the function timeout; it will soon time out. See the operating guide.',
       Math.floor(subjects.timeout.toMilliseconds() * 0.8),
     ),
+    failedExecutions: alarm(
+      'FailedExecutionsAlarm',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: subjects.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM }),
+          timedOut: subjects.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
+        },
+        period: fiveMinutes,
+        label: 'Failed or timed-out publish runs',
+      }),
+      'A publish run (state machine execution) failed or timed out: an account could not be published, or the run could not be planned. The execution\'s error names the accounts. See the operating guide.',
+    ),
   };
 }
 
 /**
  * A failed publish is a discrete event carrying what failed, so this rule sends the event itself
- * (account, period, run and the event's details) to the topic; an alarm on the rule's metric would
+ * (account, period, run and the event's detail) to the topic; an alarm on the rule's metric would
  * say only "something failed" and flip back to OK minutes later. A notification that cannot be
  * delivered lands in the dead-letter queue, which has its own alarm.
  */
@@ -93,12 +109,9 @@ export function notifyPublishFailures(
           accountId: events.EventField.fromPath('$.detail.accountId'),
           period: events.EventField.fromPath('$.detail.period'),
           runId: events.EventField.fromPath('$.detail.runId'),
-          failed: events.EventField.fromPath('$.detail.failed'),
-          published: events.EventField.fromPath('$.detail.published'),
-          unchanged: events.EventField.fromPath('$.detail.unchanged'),
-          skipped: events.EventField.fromPath('$.detail.skipped'),
-          sync: events.EventField.fromPath('$.detail.sync'),
-          results: events.EventField.fromPath('$.detail.results'),
+          // The whole detail rather than its fields one by one: the function's events carry counts
+          // and results, the state machine's (an account that could not finish) error and cause.
+          detail: events.EventField.fromPath('$.detail'),
           whatToDo: `See "${DETAIL_TYPES.failed}" in the operating guide (docs/operating.md).`,
         }),
       }),

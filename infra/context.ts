@@ -19,6 +19,8 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'logRetentionDays',
   memorySize: 'memorySize',
   timeoutSeconds: 'timeoutSeconds',
+  maxParallelAccounts: 'maxParallelAccounts',
+  /** Deprecated and ignored (a synth-time warning when set): the per-account run lock replaced it. */
   serializeRuns: 'serializeRuns',
 } as const;
 
@@ -78,6 +80,7 @@ export function settingsFromContext(node: Node): AppSettings {
       ...optional('logRetention', wholeNumber(node, CONTEXT_KEYS.logRetentionDays)),
       ...optional('memorySize', wholeNumber(node, CONTEXT_KEYS.memorySize)),
       ...optional('timeout', timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds)),
+      ...optional('maxParallelAccounts', wholeNumber(node, CONTEXT_KEYS.maxParallelAccounts)),
       ...optional('serializeRuns', flag(node, CONTEXT_KEYS.serializeRuns)),
     },
   };

@@ -43,7 +43,7 @@ export function createPublishFunction(scope: Construct, config: PublisherConfig,
   );
 
   const fn = new NodejsFunction(scope, 'PublishFunction', {
-    description: 'Publishes monthly backup usage to ConnectWise (schedule, Republish Requested, direct invoke)',
+    description: 'Publishes monthly backup usage to ConnectWise (state machine tasks, schedule start, direct invoke)',
     entry: PUBLISH_ENTRY,
     handler: 'handler',
     projectRoot: PROJECT_ROOT,
@@ -56,13 +56,12 @@ export function createPublishFunction(scope: Construct, config: PublisherConfig,
     role,
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
-    ...(config.serializeRuns ? { reservedConcurrentExecutions: 1 } : {}),
     environment: {
       [ENVIRONMENT.logLevel]: config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     },
-    // Asynchronous invocations (the schedule, `--invocation-type Event`): a publish is
-    // idempotent, so Lambda's two retries are safe; what still fails goes to the dead-letter
+    // Asynchronous invocations (the schedule's start, `--invocation-type Event`): starting the
+    // month's execution and publishing are idempotent, so Lambda's two retries are safe; what still fails goes to the dead-letter
     // queue as an on-failure destination record, which carries the request payload and the
     // error (a classic DeadLetterConfig carries only the payload).
     onFailure: new SqsDestination(deadLetterQueue),

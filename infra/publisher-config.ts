@@ -8,6 +8,14 @@ import { checkMonthlySchedule } from './schedule.js';
 export const DEFAULT_SCHEDULE = 'cron(0 6 1 * ? *)';
 export const DEFAULT_SCHEDULE_TIMEZONE = 'UTC';
 
+/** Accounts published at once by the state machine's Map, unless configured. */
+export const DEFAULT_MAX_PARALLEL_ACCOUNTS = 10;
+/**
+ * Upper bound of `maxParallelAccounts`: an inline Map runs at most 40 iterations at once, and
+ * each holds one of the account's Lambda concurrency (1000 by default, 10 in new accounts).
+ */
+export const MAX_PARALLEL_ACCOUNTS_LIMIT = 40;
+
 export interface UsagePublisherProps {
   /**
    * Name prefix of the Secrets Manager secrets holding ConnectWise credentials. The function
@@ -62,7 +70,7 @@ export interface UsagePublisherProps {
   readonly logLevel?: LogLevel;
 
   /**
-   * How long the function's logs are kept.
+   * How long the function's and the state machine's logs are kept.
    *
    * @default logs.RetentionDays.THIRTEEN_MONTHS - a monthly job: keeps the same month of last
    * year for comparison, and the volume (one run a month) costs next to nothing
@@ -82,21 +90,26 @@ export interface UsagePublisherProps {
   /**
    * Timeout of the function.
    *
-   * @default Duration.minutes(15) - one invocation publishes every enabled account, and
-   * ConnectWise rate limits are honoured by waiting (Retry-After, jittered backoff); a run cut
-   * short leaves accounts half published until the retry, so the run gets Lambda's maximum.
-   * Billing is for the time used, not the timeout; the duration alarm warns well before it
+   * @default Duration.minutes(15) - an invocation publishes one account, or as much of it as
+   * fits before the timeout, and the state machine invokes again for the rest; longer
+   * invocations need fewer continuations. Billing is for the time used, not the timeout
    */
   readonly timeout?: Duration;
 
   /**
-   * Whether at most one publish runs at a time (reserved concurrency 1). Two overlapping runs
-   * for the same account could each create the Backup Stats configuration they did not find;
-   * with this on, an overlapping asynchronous request waits in Lambda's queue and is retried,
-   * and a synchronous `aws lambda invoke` gets a throttling error. Turn it off only in an
-   * account whose concurrency quota cannot spare a reservation (new accounts with a quota of 10).
+   * How many accounts the state machine publishes at once (the Map state's MaxConcurrency), 1 to 40.
+   * Each account runs in its own Lambda invocations, so this is also the function's peak
+   * concurrency during a run; accounts are separate ConnectWise sites with their own rate limits.
    *
-   * @default true
+   * @default 10
+   */
+  readonly maxParallelAccounts?: number;
+
+  /**
+   * No longer used: "one run per account at a time" is the function's own per-account run lock
+   * (contract v2), and accounts are published in parallel. Setting it only adds a synth-time warning.
+   *
+   * @deprecated remove it from cdk.json and `-c`
    */
   readonly serializeRuns?: boolean;
 }
@@ -113,7 +126,9 @@ export interface PublisherConfig {
   readonly logRetention: logs.RetentionDays;
   readonly memorySize: number;
   readonly timeout: Duration;
-  readonly serializeRuns: boolean;
+  readonly maxParallelAccounts: number;
+  /** The deprecated `serializeRuns` was set (and is ignored). */
+  readonly serializeRunsGiven: boolean;
 }
 
 const SECRET_NAME_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
@@ -153,6 +168,10 @@ export function validateProps(props: UsagePublisherProps): PublisherConfig {
   if (timeoutSeconds < 30 || timeoutSeconds > 900) {
     throw new Error(`timeout must be from 30 seconds to 15 minutes (got ${timeoutSeconds} seconds)`);
   }
+  const maxParallelAccounts = props.maxParallelAccounts ?? DEFAULT_MAX_PARALLEL_ACCOUNTS;
+  if (!Number.isInteger(maxParallelAccounts) || maxParallelAccounts < 1 || maxParallelAccounts > MAX_PARALLEL_ACCOUNTS_LIMIT) {
+    throw new Error(`maxParallelAccounts must be a whole number from 1 to ${MAX_PARALLEL_ACCOUNTS_LIMIT} (got ${maxParallelAccounts})`);
+  }
   return {
     secretNamePrefix: props.secretNamePrefix,
     secretsKmsKeyArn: props.secretsKmsKeyArn,
@@ -164,6 +183,7 @@ export function validateProps(props: UsagePublisherProps): PublisherConfig {
     logRetention,
     memorySize,
     timeout,
-    serializeRuns: props.serializeRuns ?? true,
+    maxParallelAccounts,
+    serializeRunsGiven: props.serializeRuns !== undefined,
   };
 }

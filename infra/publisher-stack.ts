@@ -12,7 +12,7 @@ export interface PublisherStackProps extends StackProps {
 /**
  * The deployable stack: the publisher and the outputs operators need (table names for the
  * DynamoDB console and `cwpub`, the bus for `aws events put-events`, the function for
- * `aws lambda invoke`). Environment-agnostic, so `cdk synth` needs no AWS credentials.
+ * `aws lambda invoke`, the state machine for the runs). Environment-agnostic, so `cdk synth` needs no AWS credentials.
  */
 export class PublisherStack extends Stack {
   public readonly publisher: UsagePublisher;
@@ -37,5 +37,6 @@ export class PublisherStack extends Stack {
     output('DeadLetterQueueUrl', this.publisher.deadLetterQueue.queueUrl, 'Failed asynchronous invocations and undeliverable events');
     output('AlarmTopicArn', this.publisher.alarmTopic.topicArn, 'Alarms and Usage Publish Failed notifications');
     output('ScheduleName', this.publisher.schedule.scheduleName, 'EventBridge Scheduler schedule of the monthly publish');
+    output('StateMachineArn', this.publisher.stateMachine.stateMachineArn, 'Publish runs: aws stepfunctions list-executions / start-execution');
   }
 }

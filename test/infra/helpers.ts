@@ -91,3 +91,23 @@ export function logicalIdOf(template: Template, type: string, props: Record<stri
   if (found.length !== 1) throw new Error(`expected one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
   return found[0] as string;
 }
+
+/**
+ * The state machine's definition, parsed. CloudFormation tokens inside it become readable
+ * markers: `${Token[{"Fn::GetAtt":["<id>","Arn"]}]}`-style text would not parse, so a GetAtt is
+ * `${<logicalId>.Arn}` and a Ref is `${<name>}`.
+ */
+export function stateMachineDefinition(template: Template): Record<string, unknown> {
+  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+  const definition = (machines[0] as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString;
+  const text = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const token = part as { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (token['Fn::GetAtt']) return `\${${token['Fn::GetAtt'][0]}.${token['Fn::GetAtt'][1]}}`;
+    if (token.Ref) return `\${${token.Ref}}`;
+    if (token['Fn::Join']) return token['Fn::Join'][1].map(text).join(token['Fn::Join'][0]);
+    throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
+  };
+  return JSON.parse(text(definition)) as Record<string, unknown>;
+}

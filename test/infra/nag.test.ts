@@ -1,4 +1,5 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { PolicyViolation } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -28,10 +29,12 @@ function acknowledgements(scope: IConstruct): Array<{ id: string; path: string; 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {
   // One app for the default configuration, built exactly as infra/app.ts builds it.
   let app: App;
+  let functionLogicalId: string;
 
   beforeAll(() => {
     app = new App({ context: CDK_JSON_CONTEXT });
-    buildStack(app);
+    const stack = buildStack(app);
+    functionLogicalId = stack.getLogicalId(stack.publisher.publishFunction.node.defaultChild as CfnElement);
     addNagChecks(app);
   });
 
@@ -44,12 +47,12 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
     expect(findings(app)).toEqual([]);
   });
 
-  it('finds nothing unacknowledged with every optional resource on (email subscription, secrets key, custom prefix)', () => {
+  it('finds nothing unacknowledged with every optional resource on (email subscription, secrets key, custom prefix) and the most parallel accounts', () => {
     const { app: custom } = synthesize({
       alarmEmail: 'ops@example.com',
       secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       secretNamePrefix: 'msp/cwpub/',
-      serializeRuns: false,
+      maxParallelAccounts: '40',
     });
     expect(findings(custom)).toEqual([]);
   });
@@ -67,6 +70,8 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:connectwise-usage-publisher/*] @ ConnectwiseUsagePublisher/Publisher/FunctionRole/DefaultPolicy',
         'AwsSolutions-IAM5[Resource::*] @ ConnectwiseUsagePublisher/Publisher/FunctionRole/DefaultPolicy',
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*] @ ConnectwiseUsagePublisher/Publisher/PublishFailedRule',
+        'AwsSolutions-IAM5[Resource::*] @ ConnectwiseUsagePublisher/Publisher/StateMachine/Role/DefaultPolicy',
+        `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*] @ ConnectwiseUsagePublisher/Publisher/StateMachine/Role/DefaultPolicy`,
       ].sort(),
     );
   });

@@ -48,6 +48,15 @@ describe('Construct: UsagePublisher', () => {
     it.each([Duration.seconds(10), Duration.minutes(16)])('throws when timeout is %s', (timeout) => {
       expect(build({ timeout })).toThrow(/^timeout must be from 30 seconds to 15 minutes/);
     });
+
+    it('throws when the stack name is too long to name the state machine after it', () => {
+      const inLongStack = () => new UsagePublisher(new Stack(new App(), 'A'.repeat(73)), 'Publisher', { secretNamePrefix: 'cwpub/' });
+      expect(inLongStack).toThrow(/^stack name "A{73}" is too long: the state machine "A{73}-publish" would exceed Step Functions' 80 characters$/);
+    });
+
+    it.each([0, 41, 2.5, -1])('throws when maxParallelAccounts is %s', (maxParallelAccounts) => {
+      expect(build({ maxParallelAccounts })).toThrow(/^maxParallelAccounts must be a whole number from 1 to 40 \(got /);
+    });
   });
 });
 
@@ -59,8 +68,15 @@ describe('Function: settingsFromContext', () => {
   });
 
   it('reads -c strings and cdk.json values alike', () => {
-    const fromCli = settings({ secretNamePrefix: 'p/', scheduleEnabled: 'false', serializeRuns: 'true', memorySize: '1024', timeoutSeconds: '60' });
-    const fromJson = settings({ secretNamePrefix: 'p/', scheduleEnabled: false, serializeRuns: true, memorySize: 1024, timeoutSeconds: 60 });
+    const fromCli = settings({
+      secretNamePrefix: 'p/',
+      scheduleEnabled: 'false',
+      serializeRuns: 'true',
+      memorySize: '1024',
+      timeoutSeconds: '60',
+      maxParallelAccounts: '25',
+    });
+    const fromJson = settings({ secretNamePrefix: 'p/', scheduleEnabled: false, serializeRuns: true, memorySize: 1024, timeoutSeconds: 60, maxParallelAccounts: 25 });
     expect(fromCli).toEqual(fromJson);
     expect(fromCli.publisher).toEqual({
       secretNamePrefix: 'p/',
@@ -68,6 +84,7 @@ describe('Function: settingsFromContext', () => {
       serializeRuns: true,
       memorySize: 1024,
       timeout: Duration.seconds(60),
+      maxParallelAccounts: 25,
     });
   });
 
@@ -85,6 +102,7 @@ describe('Function: settingsFromContext', () => {
   it.each([
     [{ scheduleEnabled: 'yes' }, /^context "scheduleEnabled" must be true or false/],
     [{ memorySize: '512MB' }, /^context "memorySize" must be a whole number/],
+    [{ maxParallelAccounts: 'ten' }, /^context "maxParallelAccounts" must be a whole number/],
     [{ schedule: 42 }, /^context "schedule" must be a string/],
   ])('throws on %j', (context, message) => {
     expect(() => settings({ secretNamePrefix: 'p/', ...context })).toThrow(message);
