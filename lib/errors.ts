@@ -143,6 +143,19 @@ export class RunDeadlineError extends PublisherError {
 }
 
 /**
+ * A client's writes stopped part-way (e.g. its new configuration was written, retiring the old one
+ * failed): carries what was already done, so the ownership of what the product wrote is never lost.
+ */
+export class IncompleteActionError<T = unknown> extends PublisherError {
+  readonly done: readonly T[];
+  constructor(message: string, options: { done: readonly T[]; cause: unknown }) {
+    super(message, { code: 'INCOMPLETE_ACTION', cause: options.cause });
+    this.name = 'IncompleteActionError';
+    this.done = options.done;
+  }
+}
+
+/**
  * The one serialiser for logs: name, message, code and, where they exist, status, path, method, field
  * and cause (recursively, depth-limited). Never request options, headers or bodies.
  */

@@ -129,6 +129,8 @@ export class DynamoLedgerRepository implements LedgerRepository {
         TableName: this.table,
         KeyConditionExpression: `${PK} = :k`,
         ExpressionAttributeValues: { ':k': LEDGER_KEYS.period(accountId, period) },
+        // A continuation reads what the invocation before it has just written.
+        ConsistentRead: true,
       }),
     );
     const entries: LedgerEntry[] = [];

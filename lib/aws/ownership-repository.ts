@@ -53,6 +53,7 @@ export class DynamoOwnershipRepository implements OwnershipRepository {
         TableName: this.table,
         KeyConditionExpression: `${PK} = :k`,
         ExpressionAttributeValues: { ':k': LEDGER_KEYS.owned(accountId) },
+        ConsistentRead: true,
       }),
     );
     const owned: OwnedConfiguration[] = [];

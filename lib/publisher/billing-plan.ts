@@ -45,7 +45,7 @@ export interface BillingPlan {
   readonly actions: readonly ClientAction[];
   /** Outcomes decided here without writing: failures, skips, and (on a dry run) the planned ones. */
   readonly settled: readonly ClientResult[];
-  /** Ownership records to correct: owned configurations that ConnectWise no longer has active. */
+  /** Ownership records to correct to what ConnectWise says (active or not): the records may lag. */
   readonly stale: readonly OwnedConfiguration[];
 }
 
@@ -110,7 +110,8 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
       .sort(byId);
     const base = { clientId: r.clientId, managedId: r.managedId };
     if (targets.length === 0) {
-      settled.push({ ...base, status: 'skipped', reason: `${RETIRE_REASONS[r.why]}; its configurations are already inactive in ConnectWise` });
+      // A removed client that bills nothing is history: no result. The others are reported as skipped.
+      if (r.why !== 'removed') settled.push({ ...base, status: 'skipped', reason: `${RETIRE_REASONS[r.why]}; nothing of it is billed in ConnectWise` });
       continue;
     }
     const later = targets.map((c) => laterPeriodHeld(c, input.period)).find((p) => p !== undefined);
@@ -145,8 +146,14 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     }
   } else actions.push(...noUsage);
 
-  // Owned records whose configuration ConnectWise no longer lists as active: correct the record.
-  const stale = input.owned.filter((o) => o.active && !isActive(listed.get(o.configurationId) ?? { activeFlag: false } as Configuration));
+  // Records out of step with ConnectWise (a configuration gone or deactivated by hand, or a write whose
+  // record failed): corrected, so verify and the next run read the truth.
+  const stale = input.owned.flatMap((o) => {
+    const now = listed.get(o.configurationId);
+    const billed = now !== undefined && isActive(now);
+    if (billed === o.active) return [];
+    return [{ ...o, active: billed, retiredReason: billed ? undefined : (o.retiredReason ?? 'no longer active in ConnectWise') }];
+  });
   return { actions, settled, stale };
 }
 

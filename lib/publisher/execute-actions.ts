@@ -2,6 +2,7 @@ import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { Configuration } from '../connectwise/types.js';
 import { RETIRE_REASONS } from '../contract.js';
 import type { Period } from '../period.js';
+import { describeError, IncompleteActionError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
 import { retirementReason, type ClientAction, type PublishAction, type RetireAction, type Retirement } from './billing-plan.js';
 import { createConfiguration } from './configuration-sync.js';
@@ -54,15 +55,24 @@ function record(
   };
 }
 
+/**
+ * Retires each configuration. When one fails, the error carries the records of what was done before
+ * it (`done`, plus what the caller already wrote), so their ownership is recorded all the same.
+ */
 async function retireAll(
   ctx: ExecutionContext,
   clientId: string,
   managedId: string,
   retirements: readonly Retirement[],
+  doneBefore: readonly OwnedConfiguration[] = [],
 ): Promise<OwnedConfiguration[]> {
   const records: OwnedConfiguration[] = [];
   for (const r of retirements) {
-    if (r.patch.length > 0) await ctx.connectWise.patchConfiguration(r.configuration.id, r.patch);
+    try {
+      if (r.patch.length > 0) await ctx.connectWise.patchConfiguration(r.configuration.id, r.patch);
+    } catch (error) {
+      throw new IncompleteActionError(describeError(error), { done: [...doneBefore, ...records], cause: error });
+    }
     records.push(record(ctx, clientId, managedId, r.configuration, { active: false, retiredReason: retirementReason(r.why) }));
   }
   return records;
@@ -99,14 +109,14 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
     configuration = await ctx.connectWise.patchConfiguration(action.keep.id, action.patch);
     wrote = true;
   } else configuration = action.keep;
-  // Retire what the client no longer needs only once its new configuration bills: never a gap.
-  const retired = await retireAll(ctx, candidate.clientId, candidate.managedId, action.retire);
-  if (action.retire.some((r) => r.patch.length > 0)) wrote = true;
   const kept = record(ctx, candidate.clientId, candidate.managedId, { id: configuration.id, company: { id: company.id } }, {
     active: true,
     period: period.key,
     ...(origin ? { origin } : {}),
   });
+  // Retire what the client no longer needs only once its new configuration bills: never a gap.
+  const retired = await retireAll(ctx, candidate.clientId, candidate.managedId, action.retire, [kept]);
+  if (action.retire.some((r) => r.patch.length > 0)) wrote = true;
   const retiredIds = action.retire.map((r) => r.configuration.id);
   return {
     result: {

@@ -16,7 +16,7 @@ export interface RetireCandidate {
   readonly clientId: string;
   readonly managedId: string;
   readonly why: RetireReason;
-  /** Its owned configurations believed active (checked against ConnectWise before anything is written). */
+  /** All its owned configurations: ConnectWise's own activeFlag decides which still bill (the records may lag). */
   readonly owned: readonly OwnedConfiguration[];
 }
 
@@ -64,13 +64,12 @@ export function planClients(input: PlanInput): ClientPlan {
   const candidates: Candidate[] = [];
   const retirements: RetireCandidate[] = [];
 
-  const ownedActive = new Map<string, OwnedConfiguration[]>();
-  for (const o of input.owned) {
-    if (!o.active) continue;
-    ownedActive.set(o.clientId, [...(ownedActive.get(o.clientId) ?? []), o]);
-  }
+  // Every owned configuration, retired ones too: a record can say "retired" while ConnectWise still
+  // bills it (a write that landed after its record failed), and only ConnectWise's flag is the truth.
+  const ownedByClient = new Map<string, OwnedConfiguration[]>();
+  for (const o of input.owned) ownedByClient.set(o.clientId, [...(ownedByClient.get(o.clientId) ?? []), o]);
   const retireOrSkip = (clientId: string, managedId: string, why: RetireReason, skipReason: string) => {
-    const owned = ownedActive.get(clientId);
+    const owned = ownedByClient.get(clientId);
     if (owned?.length) retirements.push({ clientId, managedId, why, owned });
     else settled.push({ clientId, managedId, status: 'skipped', reason: skipReason });
   };
@@ -121,7 +120,7 @@ export function planClients(input: PlanInput): ClientPlan {
     candidates.push({ ...base, clientName: mapping.clientName, billableSpaceGb: item.billableSpaceGb });
   }
   // Mapping removed: the client is known only from what the account owns.
-  for (const [clientId, owned] of ownedActive) {
+  for (const [clientId, owned] of ownedByClient) {
     if (known.has(clientId) || !include(clientId)) continue;
     known.add(clientId);
     const last = [...owned].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;

@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
-import { RunDeadlineError, describeError, serializeError } from '../errors.js';
+import { IncompleteActionError, RunDeadlineError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
 import { dryRunResult, failedResult, planBilling, type ClientAction } from './billing-plan.js';
+import { isActive } from './configuration-sync.js';
 import { executeAction } from './execute-actions.js';
 import { ledgerRow, needsSync, resultFromLedger, summarize } from './outcomes.js';
 import { planClients } from './plan-clients.js';
@@ -42,6 +43,8 @@ export interface AccountRunOutcome {
   /** False when time ran out: invoke again with the same runId to continue. */
   readonly done: boolean;
   readonly ownedActiveAtStart: number;
+  /** Another run holds the account: this one wrote nothing at all. */
+  readonly busy?: boolean;
 }
 
 type Deps = Pick<
@@ -70,18 +73,25 @@ export async function publishAccount(account: Account, deps: Deps, options: Acco
         `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; nothing was written. ` +
         'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
       log.warn({ heldBy: busy.heldBy }, 'account busy');
-      return { summary: summarize(account.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0 };
+      return { summary: summarize(account.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0, busy: true };
     }
   }
+  const run = new AccountRun(account, deps, options, log);
   const renew = options.dryRun
     ? undefined
     : setInterval(() => {
-        deps.runLock.acquire(account.accountId, options.runId).catch((e: unknown) => log.warn({ err: serializeError(e) }, 'could not renew the run lock'));
+        deps.runLock.acquire(account.accountId, options.runId).then(
+          (lost) => {
+            // Our lease ran out and another run took the account: start nothing more.
+            if (lost) run.stop(`the run lock was taken over by run ${lost.heldBy}`);
+          },
+          (e: unknown) => log.warn({ err: serializeError(e) }, 'could not renew the run lock'),
+        );
       }, LOCK_RENEW_MS);
   renew?.unref();
   let done = true;
   try {
-    const outcome = await new AccountRun(account, deps, options, log).run();
+    const outcome = await run.run();
     done = outcome.done;
     return outcome;
   } finally {
@@ -94,6 +104,7 @@ export async function publishAccount(account: Account, deps: Deps, options: Acco
 class AccountRun {
   private readonly results: ClientResult[] = [];
   private connection: ConnectWisePort | undefined;
+  private stopped: string | undefined;
 
   constructor(
     private readonly account: Account,
@@ -114,7 +125,14 @@ class AccountRun {
     return this.connection;
   }
 
+  /** Starts no more clients (the run lock was lost). */
+  stop(why: string): void {
+    this.stopped = why;
+    this.log.error({ why }, 'run stopped');
+  }
+
   private timeLeft(): boolean {
+    if (this.stopped !== undefined) return false;
     return this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS;
   }
 
@@ -133,18 +151,20 @@ class AccountRun {
 
   async run(): Promise<AccountRunOutcome> {
     const { account, deps, options } = this;
-    const continuing = (options.invocation ?? 1) > 1 && !options.dryRun;
+    // Always read this run's earlier outcomes: a Step Functions retry of a timed-out invocation repeats
+    // the same payload, and what that attempt settled must stand (held retirements stay held).
     const [mappings, usage, owned, earlier] = await Promise.all([
       deps.mappings.listByAccount(account.accountId),
       deps.usage.listByPeriod(account.accountId, options.period),
       deps.ownership.listByAccount(account.accountId),
-      continuing ? deps.ledger.list(account.accountId, options.period.key) : Promise.resolve([]),
+      options.dryRun ? Promise.resolve([]) : deps.ledger.list(account.accountId, options.period.key),
     ]);
     for (const bad of mappings.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
     for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
     const fromEarlier = earlier.filter((e) => e.runId === options.runId).map(resultFromLedger);
     this.results.push(...fromEarlier);
-    const ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
+    // The mass-retirement guard's base: counted once, when the run starts (from ConnectWise, below).
+    let ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
 
     const plan = planClients({
       mappings,
@@ -168,11 +188,16 @@ class AccountRun {
       if (plan.candidates.length > 0 || plan.retirements.length > 0) {
         const cw = await this.connect();
         const setup = await loadAccountSetup(cw, account);
-        const [configurations, managementSetups, cache] = await Promise.all([
+        const [listed, managementSetups, cache] = await Promise.all([
           cw.listConfigurations(account.configurationTypeName),
           cw.listManagementSetups(),
           deps.resolutionCache.load(account.accountId),
         ]);
+        const configurations = listed.filter((c) => c.type.id === setup.type.id);
+        if (options.ownedActiveAtStart === undefined) {
+          const billing = new Set(configurations.filter(isActive).map((c) => c.id));
+          ownedActiveAtStart = owned.filter((o) => billing.has(o.configurationId)).length;
+        }
         const resolved = await resolveManagedIds(cw, setup.solution, new Set(plan.candidates.map((c) => c.managedId)), cache, {
           rescan: options.rescan,
         });
@@ -182,7 +207,7 @@ class AccountRun {
           period: options.period,
           candidates: plan.candidates,
           retirements: plan.retirements,
-          configurations: configurations.filter((c) => c.type.id === setup.type.id),
+          configurations,
           owned,
           companies: resolved.index,
           statuses: { added: management?.addedConfigurationStatus?.id, deleted: management?.deletedConfigurationStatus?.id },
@@ -191,7 +216,7 @@ class AccountRun {
           allowMassRetire: options.allowMassRetire === true,
           ownedActiveAtStart,
         });
-        await this.settle(billing.settled, billing.stale.map((o) => ({ ...o, active: false, retiredReason: 'no longer active in ConnectWise' })));
+        await this.settle(billing.settled, options.dryRun ? [] : billing.stale);
         actions = billing.actions;
         if (options.dryRun) {
           this.results.push(...actions.map(dryRunResult));
@@ -207,10 +232,10 @@ class AccountRun {
           }
         }
         const finished = await this.execute(actions, setup, owned);
-        if (!finished) return outcome(false);
+        if (!finished) return await this.unfinished(outcome);
       }
     } catch (error) {
-      if (error instanceof RunDeadlineError) return outcome(false);
+      if (error instanceof RunDeadlineError) return await this.unfinished(outcome);
       const reason = describeError(error);
       this.log.error({ err: serializeError(error) }, 'account publish stopped');
       const pending = [...plan.candidates, ...plan.retirements].filter((c) => !this.results.some((r) => r.clientId === c.clientId));
@@ -233,6 +258,24 @@ class AccountRun {
     } catch (error) {
       if (error instanceof RunDeadlineError) return outcome(false);
       throw error;
+    }
+  }
+
+  /**
+   * Time ran out (or the lock was lost). When no other invocation continues this run, what it changed
+   * is still synced now, in the reserve kept for it, so a retired client stops being billed.
+   */
+  private async unfinished(
+    outcome: (done: boolean, sync?: SyncOutcome, extra?: { syncReason?: string; error?: string }) => AccountRunOutcome,
+  ): Promise<AccountRunOutcome> {
+    const error = this.stopped;
+    if (this.options.continues && error === undefined) return outcome(false);
+    if (!needsSync(this.results)) return outcome(false, 'not-needed', error ? { error } : {});
+    try {
+      const sync = await this.triggerSync();
+      return outcome(false, sync.sync, { ...(sync.reason ? { syncReason: sync.reason } : {}), ...(error ? { error } : {}) });
+    } catch {
+      return outcome(false, 'failed', { syncReason: 'the run ran out of time before the Management sync', ...(error ? { error } : {}) });
     }
   }
 
@@ -270,7 +313,9 @@ class AccountRun {
                 deferred++;
                 return;
               }
-              await this.settle([failedResult(action, describeError(error))]);
+              // What was written before the failure stays owned (a move's new configuration above all).
+              const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
+              await this.settle([failedResult(action, describeError(error))], done);
             } finally {
               progress?.increment();
             }

@@ -156,23 +156,26 @@ export async function runAccountStep(
     },
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
-  if (!outcome.done) {
+  if (!outcome.done && extra.continues) {
     return { ...outcome, next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt } };
   }
-  if (!step.request.dryRun) await finishAccount(summary, { runId: step.runId, period: step.period, startedAt, invocations: step.invocation }, deps, log);
-  return outcome;
+  // Done — or out of time with nobody to continue: the run ends here either way, and says so.
+  const final = outcome.done ? outcome : { ...outcome, summary: outOfTime(summary) };
+  if (!step.request.dryRun) {
+    await finishAccount(final.summary, { runId: step.runId, period: step.period, startedAt, invocations: step.invocation, busy: outcome.busy }, deps, log);
+  }
+  return final;
 }
 
 /** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */
 async function finishAccount(
   summary: AccountSummary,
-  run: { runId: string; period: string; startedAt: string; invocations: number },
+  run: { runId: string; period: string; startedAt: string; invocations: number; busy?: boolean | undefined },
   deps: PublisherDeps,
   log: PublisherDeps['logger'],
 ): Promise<void> {
   // An account another run holds wrote nothing: no record of its own, but its event says why.
-  const busy = summary.error !== undefined && summary.results.length === 0 && summary.requests === 0;
-  if (!busy) {
+  if (!run.busy) {
     await deps.ledger
       .recordRun({
         accountId: summary.accountId,
@@ -216,17 +219,15 @@ export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<
       limit(async () => {
         const step: AccountStep = { runId: planned.runId, period: planned.period, request: planned.request, accountId: account.accountId, invocation: 1 };
         const outcome = await runAccountStep(step, deps, { deadlineAt: run.deadlineAt, confirmRetirements: run.confirmRetirements });
-        return outcome.done ? outcome.summary : outOfTime(outcome.summary);
+        return outcome.summary;
       }),
     ),
   );
   return { runId: planned.runId, period: planned.period, dryRun: planned.request.dryRun, accounts: [...summaries, ...planned.invalid] };
 }
 
-/** An account this process could not finish: it says so, and publishing again finishes it. */
+/** An account this run could not finish: it says so, and publishing again finishes it. */
 function outOfTime(summary: AccountSummary): AccountSummary {
-  return {
-    ...summary,
-    error: 'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)',
-  };
+  const why = 'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)';
+  return { ...summary, error: summary.error ? `${summary.error}; ${why}` : why };
 }
