@@ -16,5 +16,6 @@ export default {
       },
     ],
   },
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   testTimeout: 60000,
 };
