@@ -22,11 +22,14 @@ const conditionSafeName = (max: number) =>
  * Account ids key the Ledger's own items (`#owned#<accountId>`, `#lock#<accountId>`, ...), so an id may
  * not start with `#`; surrounding white space is always a typo.
  */
-export const accountIdSchema = z
-  .string()
-  .min(1)
-  .refine((s) => !s.startsWith('#'), { message: 'must not start with #' })
-  .refine((s) => s.trim() === s, { message: 'must not start or end with white space' });
+const keySchema = (max?: number) =>
+  (max === undefined ? z.string().min(1) : z.string().min(1).max(max))
+    .refine((s) => !s.startsWith('#'), { message: 'must not start with #' })
+    .refine((s) => s.trim() === s, { message: 'must not start or end with white space' })
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' });
+
+export const accountIdSchema = keySchema();
 
 export const accountItemSchema = z.object({
   accountId: accountIdSchema,
@@ -42,7 +45,8 @@ export const accountItemSchema = z.object({
 
 export const mappingItemSchema = z.object({
   accountId: z.string().min(1),
-  clientId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
+  // The same rules as the CLI's (lib/ops/item-keys.ts): a hand-edited item is checked like typed input.
+  clientId: keySchema(MAX_IDENTIFIER_LENGTH),
   managedId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
   clientName: z.string().max(MAX_IDENTIFIER_LENGTH).optional(),
   enabled: z.boolean().optional(),

@@ -20,6 +20,7 @@ const ledgerEntrySchema = z.object({
   publishedGb: z.number().optional(),
   publishedAt: z.string().optional(),
   companyId: z.number().optional(),
+  companyIdentifier: z.string().optional(),
   configurationId: z.number().optional(),
   retiredConfigurationIds: z.array(z.number()).optional(),
   runId: z.string(),
@@ -106,6 +107,10 @@ export class DynamoLedgerRepository implements LedgerRepository {
       if (row.companyId !== undefined) {
         set.push('companyId = :companyId');
         values[':companyId'] = row.companyId;
+      }
+      if (row.companyIdentifier !== undefined) {
+        set.push('companyIdentifier = :companyIdentifier');
+        values[':companyIdentifier'] = row.companyIdentifier;
       }
       if (row.configurationId !== undefined) {
         set.push('configurationId = :configurationId');

@@ -93,6 +93,7 @@ export function ledgerRow(accountId: string, period: string, runId: string, at: 
     reason: r.reason,
     billableSpaceGb: r.billableSpaceGb,
     companyId: r.companyId,
+    companyIdentifier: r.companyIdentifier,
     configurationId: r.configurationId,
     retiredConfigurationIds: r.retiredConfigurationIds,
     runId,
@@ -109,6 +110,7 @@ export function resultFromLedger(entry: LedgerEntry): ClientResult {
     ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
     ...(entry.billableSpaceGb !== undefined ? { billableSpaceGb: entry.billableSpaceGb } : {}),
     ...(entry.companyId !== undefined ? { companyId: entry.companyId } : {}),
+    ...(entry.companyIdentifier !== undefined ? { companyIdentifier: entry.companyIdentifier } : {}),
     ...(entry.configurationId !== undefined ? { configurationId: entry.configurationId } : {}),
     ...(entry.retiredConfigurationIds?.length ? { retiredConfigurationIds: entry.retiredConfigurationIds } : {}),
   };

@@ -58,6 +58,7 @@ export interface LedgerRow {
   readonly reason?: string | undefined;
   readonly billableSpaceGb?: number | undefined;
   readonly companyId?: number | undefined;
+  readonly companyIdentifier?: string | undefined;
   readonly configurationId?: number | undefined;
   readonly retiredConfigurationIds?: readonly number[] | undefined;
   readonly runId: string;
@@ -82,6 +83,7 @@ export interface LedgerEntry {
   readonly publishedGb?: number;
   readonly publishedAt?: string;
   readonly companyId?: number;
+  readonly companyIdentifier?: string;
   readonly configurationId?: number;
   readonly retiredConfigurationIds?: readonly number[];
   readonly runId: string;
