@@ -59,7 +59,10 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
     ),
     deadLetterQueue: alarm(
       'DeadLetterQueueAlarm',
-      subjects.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+      subjects.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: fiveMinutes,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
       'Something could not be delivered or failed after its retries: a publish request, a schedule invocation or a notification. See the operating guide.',
     ),
     duration: alarm(
@@ -79,7 +82,7 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
         period: fiveMinutes,
         label: 'Failed or timed-out publish runs',
       }),
-      'A publish run (state machine execution) failed or timed out: an account could not be published, or the run could not be planned. The execution\'s error names the accounts. See the operating guide.',
+      "A publish run (state machine execution) failed or timed out: an account could not be published, or the run could not be planned. The execution's error names the accounts. See the operating guide.",
     ),
   };
 }

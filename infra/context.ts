@@ -51,8 +51,10 @@ function flag(node: Node, key: string): boolean | undefined {
 function wholeNumber(node: Node, key: string): number | undefined {
   const value: Raw = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
-  const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(parsed)) throw new Error(`context "${key}" must be a whole number (got ${JSON.stringify(value)})`);
+  const parsed =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(parsed))
+    throw new Error(`context "${key}" must be a whole number (got ${JSON.stringify(value)})`);
   return parsed;
 }
 

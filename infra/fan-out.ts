@@ -43,7 +43,9 @@ export function stateMachineName(stack: Stack): string {
   }
   const name = `${stack.stackName}-publish`;
   if (name.length > 80) {
-    throw new Error(`stack name "${stack.stackName}" is too long: the state machine "${name}" would exceed Step Functions' 80 characters`);
+    throw new Error(
+      `stack name "${stack.stackName}" is too long: the state machine "${name}" would exceed Step Functions' 80 characters`,
+    );
   }
   return name;
 }
@@ -75,9 +77,15 @@ export function createFanOut(
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     stateMachineName: name,
     stateMachineType: sfn.StateMachineType.STANDARD,
-    comment: 'connectwise-usage-publisher: plan the run, then publish each account in its own Lambda invocations, in parallel',
+    comment:
+      'connectwise-usage-publisher: plan the run, then publish each account in its own Lambda invocations, in parallel',
     definitionBody: sfn.DefinitionBody.fromChainable(
-      publishWorkflow(scope, { fn, functionTimeout: config.timeout, bus: options.bus, maxParallelAccounts: config.maxParallelAccounts }),
+      publishWorkflow(scope, {
+        fn,
+        functionTimeout: config.timeout,
+        bus: options.bus,
+        maxParallelAccounts: config.maxParallelAccounts,
+      }),
     ),
     // 40 invocations of 15 minutes for the slowest account, plus waiting for a Map slot.
     timeout: Duration.hours(24),
@@ -109,7 +117,13 @@ export function createFanOut(
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   fn.addEnvironment(STATE_MACHINE_ARN_VARIABLE, stateMachineArn);
-  fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'StartScheduledRun', actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'StartScheduledRun',
+      actions: ['states:StartExecution'],
+      resources: [stateMachineArn],
+    }),
+  );
 
   // EventBridge Scheduler rather than a scheduled rule: it takes an IANA time zone (a rule's cron
   // is UTC only). The period is fixed from the scheduled time, not from when the run gets to it.
@@ -119,7 +133,10 @@ export function createFanOut(
     enabled: config.scheduleEnabled,
     timeWindow: scheduler.TimeWindow.off(),
     target: new InvokeFunctionOnly(fn, {
-      input: scheduler.ScheduleTargetInput.fromObject({ task: SCHEDULED_START_TASK, scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+      input: scheduler.ScheduleTargetInput.fromObject({
+        task: SCHEDULED_START_TASK,
+        scheduledTime: scheduler.ContextAttribute.scheduledTime,
+      }),
       deadLetterQueue: options.deadLetterQueue,
       retryAttempts: 10,
       maxEventAge: Duration.hours(6),
@@ -158,6 +175,8 @@ class InvokeFunctionOnly extends LambdaInvoke {
   }
 
   protected override addTargetActionToRole(role: iam.IRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }),
+    );
   }
 }

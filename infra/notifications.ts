@@ -41,7 +41,10 @@ export interface AlarmTopic {
  * alarms publish to an encrypted topic as a service principal, which the key policy of the AWS
  * managed key aws/sns cannot allow. Only this account's alarms may publish.
  */
-export function createAlarmTopic(scope: Construct, options: { email: string | undefined; deadLetterQueue: sqs.IQueue }): AlarmTopic {
+export function createAlarmTopic(
+  scope: Construct,
+  options: { email: string | undefined; deadLetterQueue: sqs.IQueue },
+): AlarmTopic {
   const stack = Stack.of(scope);
   const key = new kms.Key(scope, 'AlarmTopicKey', {
     description: 'Encrypts the connectwise-usage-publisher alarm topic',
@@ -71,7 +74,12 @@ export function createAlarmTopic(scope: Construct, options: { email: string | un
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
         ArnLike: {
-          'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          'aws:SourceArn': stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
         },
       },
     }),

@@ -22,7 +22,11 @@ export interface PublishFunction {
  * its own role. What it may touch is added by the bind* helpers, each with the environment
  * variable that names it.
  */
-export function createPublishFunction(scope: Construct, config: PublisherConfig, deadLetterQueue: sqs.IQueue): PublishFunction {
+export function createPublishFunction(
+  scope: Construct,
+  config: PublisherConfig,
+  deadLetterQueue: sqs.IQueue,
+): PublishFunction {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: config.logRetention,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -99,7 +103,10 @@ export function bindEventBus(fn: lambda.Function, bus: events.IEventBus): void {
  * items name the secret, so there is no variable to bind), and kms:Decrypt through Secrets
  * Manager when the secrets use a customer managed key.
  */
-export function bindConnectWiseSecrets(role: iam.Role, config: Pick<PublisherConfig, 'secretNamePrefix' | 'secretsKmsKeyArn'>): void {
+export function bindConnectWiseSecrets(
+  role: iam.Role,
+  config: Pick<PublisherConfig, 'secretNamePrefix' | 'secretsKmsKeyArn'>,
+): void {
   const stack = Stack.of(role);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({

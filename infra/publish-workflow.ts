@@ -162,7 +162,12 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
     ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  reportAccountFailure.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+  reportAccountFailure.addRetry({
+    errors: [sfn.Errors.TASKS_FAILED],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 3,
+  });
   // Not even the event could be sent: the account still counts as failed, so the execution fails.
   reportAccountFailure.addCatch(accountFailed, { errors: [sfn.Errors.ALL], resultPath: '$.reportError' });
   reportAccountFailure.next(accountFailed);
@@ -170,9 +175,10 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
   publishAccount.addCatch(reportAccountFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
 
   const failWith = (id: string, error: string, cause: string): sfn.Chain =>
-    new sfn.Pass(scope, id, { result: sfn.Result.fromObject({ Error: error, Cause: cause }), resultPath: '$.failure' }).next(
-      reportAccountFailure,
-    );
+    new sfn.Pass(scope, id, {
+      result: sfn.Result.fromObject({ Error: error, Cause: cause }),
+      resultPath: '$.failure',
+    }).next(reportAccountFailure);
 
   const accountProgress = new sfn.Choice(scope, S.accountProgress)
     .when(
@@ -193,7 +199,11 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
       new sfn.Pass(scope, S.continueAccount, { inputPath: '$.result.next' }).next(publishAccount),
     )
     .otherwise(
-      failWith(S.nextPayloadMissing, 'NextPayloadMissing', 'The function answered done: false without the payload of the next invocation (next).'),
+      failWith(
+        S.nextPayloadMissing,
+        'NextPayloadMissing',
+        'The function answered done: false without the payload of the next invocation (next).',
+      ),
     );
 
   const publishAccounts = new sfn.Map(scope, S.publishAccounts, {
@@ -231,19 +241,27 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
     parameters: {
       cause: sfn.JsonPath.format(
         'Accounts that could not be published: {}. Each has a Usage Publish Failed event; the PublishAccounts state output has the details.',
-        sfn.JsonPath.jsonToString(sfn.JsonPath.listAt(`$.summary.accounts[?(@.status == '${ACCOUNT_STATUS.failed}')].accountId`)),
+        sfn.JsonPath.jsonToString(
+          sfn.JsonPath.listAt(`$.summary.accounts[?(@.status == '${ACCOUNT_STATUS.failed}')].accountId`),
+        ),
       ),
     },
     resultPath: '$.failure',
   });
-  const accountsFailed = new sfn.Fail(scope, S.accountsFailed, { error: 'AccountsFailed', causePath: '$.failure.cause' });
+  const accountsFailed = new sfn.Fail(scope, S.accountsFailed, {
+    error: 'AccountsFailed',
+    causePath: '$.failure.cause',
+  });
 
   return plan
     .next(publishAccounts)
     .next(summarize)
     .next(
       new sfn.Choice(scope, S.anyAccountFailed)
-        .when(sfn.Condition.stringMatches('$.accountsJson', `*"status":"${ACCOUNT_STATUS.failed}"*`), describeFailures.next(accountsFailed))
+        .when(
+          sfn.Condition.stringMatches('$.accountsJson', `*"status":"${ACCOUNT_STATUS.failed}"*`),
+          describeFailures.next(accountsFailed),
+        )
         .otherwise(new sfn.Succeed(scope, S.published, { outputPath: '$.summary' })),
     );
 }

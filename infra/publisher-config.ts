@@ -143,7 +143,9 @@ export function validateProps(props: UsagePublisherProps): PublisherConfig {
     );
   }
   if (props.secretsKmsKeyArn !== undefined && !KMS_KEY_ARN.test(props.secretsKmsKeyArn)) {
-    throw new Error(`secretsKmsKeyArn must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (got "${props.secretsKmsKeyArn}")`);
+    throw new Error(
+      `secretsKmsKeyArn must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (got "${props.secretsKmsKeyArn}")`,
+    );
   }
   const schedule = props.schedule ?? DEFAULT_SCHEDULE;
   const scheduleTimezone = props.scheduleTimezone ?? DEFAULT_SCHEDULE_TIMEZONE;
@@ -157,7 +159,9 @@ export function validateProps(props: UsagePublisherProps): PublisherConfig {
   }
   const logRetention = props.logRetention ?? logs.RetentionDays.THIRTEEN_MONTHS;
   if (!Object.values(logs.RetentionDays).includes(logRetention)) {
-    throw new Error(`logRetention must be one of CloudWatch Logs' retention periods in days (got ${String(logRetention)})`);
+    throw new Error(
+      `logRetention must be one of CloudWatch Logs' retention periods in days (got ${String(logRetention)})`,
+    );
   }
   const memorySize = props.memorySize ?? 512;
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
@@ -169,8 +173,14 @@ export function validateProps(props: UsagePublisherProps): PublisherConfig {
     throw new Error(`timeout must be from 30 seconds to 15 minutes (got ${timeoutSeconds} seconds)`);
   }
   const maxParallelAccounts = props.maxParallelAccounts ?? DEFAULT_MAX_PARALLEL_ACCOUNTS;
-  if (!Number.isInteger(maxParallelAccounts) || maxParallelAccounts < 1 || maxParallelAccounts > MAX_PARALLEL_ACCOUNTS_LIMIT) {
-    throw new Error(`maxParallelAccounts must be a whole number from 1 to ${MAX_PARALLEL_ACCOUNTS_LIMIT} (got ${maxParallelAccounts})`);
+  if (
+    !Number.isInteger(maxParallelAccounts) ||
+    maxParallelAccounts < 1 ||
+    maxParallelAccounts > MAX_PARALLEL_ACCOUNTS_LIMIT
+  ) {
+    throw new Error(
+      `maxParallelAccounts must be a whole number from 1 to ${MAX_PARALLEL_ACCOUNTS_LIMIT} (got ${maxParallelAccounts})`,
+    );
   }
   return {
     secretNamePrefix: props.secretNamePrefix,

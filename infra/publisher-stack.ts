@@ -27,16 +27,36 @@ export class PublisherStack extends Stack {
 
     const output = (id: string, value: string, description: string): CfnOutput =>
       new CfnOutput(this, id, { value, description });
-    output('AccountsTableName', this.publisher.accountsTable.tableName, 'ACCOUNTS_TABLE: one item per ConnectWise site');
-    output('MappingsTableName', this.publisher.mappingsTable.tableName, 'MAPPINGS_TABLE: client to Managed ID mappings');
+    output(
+      'AccountsTableName',
+      this.publisher.accountsTable.tableName,
+      'ACCOUNTS_TABLE: one item per ConnectWise site',
+    );
+    output(
+      'MappingsTableName',
+      this.publisher.mappingsTable.tableName,
+      'MAPPINGS_TABLE: client to Managed ID mappings',
+    );
     output('UsageTableName', this.publisher.usageTable.tableName, 'USAGE_TABLE: monthly billable space per client');
     output('LedgerTableName', this.publisher.ledgerTable.tableName, 'LEDGER_TABLE: what was published');
     output('EventBusName', this.publisher.eventBus.eventBusName, 'EVENT_BUS_NAME: put Republish Requested events here');
     output('PublishFunctionName', this.publisher.publishFunction.functionName, 'aws lambda invoke --function-name');
     output('LogGroupName', this.publisher.logGroup.logGroupName, "The function's logs (aws logs tail)");
-    output('DeadLetterQueueUrl', this.publisher.deadLetterQueue.queueUrl, 'Failed asynchronous invocations and undeliverable events');
+    output(
+      'DeadLetterQueueUrl',
+      this.publisher.deadLetterQueue.queueUrl,
+      'Failed asynchronous invocations and undeliverable events',
+    );
     output('AlarmTopicArn', this.publisher.alarmTopic.topicArn, 'Alarms and Usage Publish Failed notifications');
-    output('ScheduleName', this.publisher.schedule.scheduleName, 'EventBridge Scheduler schedule of the monthly publish');
-    output('StateMachineArn', this.publisher.stateMachine.stateMachineArn, 'Publish runs: aws stepfunctions list-executions / start-execution');
+    output(
+      'ScheduleName',
+      this.publisher.schedule.scheduleName,
+      'EventBridge Scheduler schedule of the monthly publish',
+    );
+    output(
+      'StateMachineArn',
+      this.publisher.stateMachine.stateMachineArn,
+      'Publish runs: aws stepfunctions list-executions / start-execution',
+    );
   }
 }

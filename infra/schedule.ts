@@ -101,7 +101,9 @@ export function checkMonthlySchedule(expression: string, timeZone: string): Cron
     throw new Error(`schedule "${expression}" must have "?" in its day-of-month or day-of-week field`);
   }
   if (!isValidTimeZone(timeZone)) {
-    throw new Error(`scheduleTimezone must be an IANA time zone name such as "UTC" or "Europe/London" (got "${timeZone}")`);
+    throw new Error(
+      `scheduleTimezone must be an IANA time zone name such as "UTC" or "Europe/London" (got "${timeZone}")`,
+    );
   }
   if (!INTEGER.test(cron.minutes) || !INTEGER.test(cron.hours) || !INTEGER.test(cron.dayOfMonth)) return cron;
 
@@ -122,7 +124,7 @@ export function checkMonthlySchedule(expression: string, timeZone: string): Cron
       if (fires.getUTCFullYear() !== year || fires.getUTCMonth() + 1 !== month) {
         throw new Error(
           `schedule "${expression}" in time zone "${timeZone}" fires at ${fires.toISOString()}, which is not in the same month in UTC, ` +
-            'and the function publishes the month before the run\'s UTC date, so it would publish the wrong month; choose a later hour or day',
+            "and the function publishes the month before the run's UTC date, so it would publish the wrong month; choose a later hour or day",
         );
       }
     }

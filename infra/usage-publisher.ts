@@ -59,9 +59,17 @@ export class UsagePublisher extends Construct {
     stateMachineName(Stack.of(this)); // fails now, before any bundling, if the stack's name cannot name it
 
     const tables = createTables(this);
-    ({ accounts: this.accountsTable, mappings: this.mappingsTable, usage: this.usageTable, ledger: this.ledgerTable } = tables);
+    ({
+      accounts: this.accountsTable,
+      mappings: this.mappingsTable,
+      usage: this.usageTable,
+      ledger: this.ledgerTable,
+    } = tables);
     this.deadLetterQueue = createDeadLetterQueue(this);
-    ({ topic: this.alarmTopic, key: this.alarmTopicKey } = createAlarmTopic(this, { email: config.alarmEmail, deadLetterQueue: this.deadLetterQueue }));
+    ({ topic: this.alarmTopic, key: this.alarmTopicKey } = createAlarmTopic(this, {
+      email: config.alarmEmail,
+      deadLetterQueue: this.deadLetterQueue,
+    }));
     this.eventBus = new events.EventBus(this, 'EventBus', {
       description: 'connectwise-usage-publisher: Republish Requested in; Usage Published / Usage Publish Failed out',
     });
@@ -74,9 +82,18 @@ export class UsagePublisher extends Construct {
     bindConnectWiseSecrets(role, config);
 
     const fanOut = createFanOut(this, config, { fn, bus: this.eventBus, deadLetterQueue: this.deadLetterQueue });
-    ({ stateMachine: this.stateMachine, logGroup: this.stateMachineLogGroup, schedule: this.schedule, republishRule: this.republishRule } = fanOut);
+    ({
+      stateMachine: this.stateMachine,
+      logGroup: this.stateMachineLogGroup,
+      schedule: this.schedule,
+      republishRule: this.republishRule,
+    } = fanOut);
 
-    this.publishFailedRule = notifyPublishFailures(this, { bus: this.eventBus, topic: this.alarmTopic, deadLetterQueue: this.deadLetterQueue });
+    this.publishFailedRule = notifyPublishFailures(this, {
+      bus: this.eventBus,
+      topic: this.alarmTopic,
+      deadLetterQueue: this.deadLetterQueue,
+    });
     const alarms = createAlarms(this, {
       fn,
       timeout: config.timeout,

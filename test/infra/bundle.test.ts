@@ -48,7 +48,12 @@ describe('Asset: the publish function bundle', () => {
     // Act: import the bundle as Lambda would, with the environment the stack sets.
     const result = spawnSync(
       process.execPath,
-      ['--no-warnings', '--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${join(dir, 'index.mjs')}`)}); process.stdout.write(typeof m.handler);`],
+      [
+        '--no-warnings',
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(`file://${join(dir, 'index.mjs')}`)}); process.stdout.write(typeof m.handler);`,
+      ],
       {
         encoding: 'utf8',
         env: {

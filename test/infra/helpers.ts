@@ -67,8 +67,8 @@ export function synthesize(overrides: Record<string, unknown> = {}): Synthesized
 /** Every `AWS::IAM::Policy` statement in the template, flattened. */
 export function policyStatements(template: Template): Array<Record<string, unknown>> {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => {
-    const document = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
-      .PolicyDocument;
+    const document = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } })
+      .Properties.PolicyDocument;
     return document.Statement;
   });
 }
@@ -88,7 +88,8 @@ export function resourcesOf(statement: Record<string, unknown>): unknown[] {
 /** The logical ID of the only resource of `type` whose properties match `props` (fails otherwise). */
 export function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
   const found = Object.keys(template.findResources(type, { Properties: props }));
-  if (found.length !== 1) throw new Error(`expected one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
   return found[0] as string;
 }
 

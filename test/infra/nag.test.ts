@@ -11,19 +11,27 @@ function findings(scope: IConstruct): string[] {
   return nagPacks()
     .flatMap((pack) => pack.validateScope(scope).violations)
     .flatMap((violation: PolicyViolation) =>
-      violation.violatingResources.map((resource) => `${violation.ruleName} (${violation.severity}) at ${resource.constructPath ?? '?'}`),
+      violation.violatingResources.map(
+        (resource) => `${violation.ruleName} (${violation.severity}) at ${resource.constructPath ?? '?'}`,
+      ),
     );
 }
 
 /** Every acknowledgement in the tree: rule id, where, and the reason given. */
 function acknowledgements(scope: IConstruct): Array<{ id: string; path: string; reason: string }> {
-  return scope.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ id, path: construct.node.path, reason })),
-      ),
-  );
+  return scope.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) =>
+          Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+            id,
+            path: construct.node.path,
+            reason,
+          })),
+        ),
+    );
 }
 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {
@@ -80,6 +88,8 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
     // Proves the assertion above can fail: the packs run and report.
     const app = new App();
     new sqs.Queue(new Stack(app, 'Bad'), 'Queue');
-    expect(findings(app)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-SQS4 \(error\) at Bad\/Queue/)]));
+    expect(findings(app)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AwsSolutions-SQS4 \(error\) at Bad\/Queue/)]),
+    );
   });
 });

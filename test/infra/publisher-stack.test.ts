@@ -82,7 +82,10 @@ describe('Stack: PublisherStack', () => {
       template.resourceCountIs(TABLE, 4);
       for (const name of TABLE_NAMES) {
         const attributes = KEYS[name].map((key) => ({ AttributeName: key.AttributeName, AttributeType: 'S' }));
-        template.hasResourceProperties(TABLE, { KeySchema: KEYS[name], AttributeDefinitions: Match.arrayWith(attributes) });
+        template.hasResourceProperties(TABLE, {
+          KeySchema: KEYS[name],
+          AttributeDefinitions: Match.arrayWith(attributes),
+        });
       }
     });
 
@@ -114,9 +117,9 @@ describe('Stack: PublisherStack', () => {
         DeletionPolicy: 'Delete',
       });
       // Only the Ledger expires rows.
-      expect(Object.keys(template.findResources(TABLE, { Properties: { TimeToLiveSpecification: Match.anyValue() } }))).toEqual([
-        ids.ledger,
-      ]);
+      expect(
+        Object.keys(template.findResources(TABLE, { Properties: { TimeToLiveSpecification: Match.anyValue() } })),
+      ).toEqual([ids.ledger]);
     });
   });
 
@@ -167,7 +170,9 @@ describe('Stack: PublisherStack', () => {
 
     it('ignores the deprecated serializeRuns, with a synth-time warning saying to remove it', () => {
       custom.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
-      expect(customPrinted.join('\n')).toMatch(/serializeRuns is no longer used and is ignored: .* Remove it from cdk\.json or -c\./);
+      expect(customPrinted.join('\n')).toMatch(
+        /serializeRuns is no longer used and is ignored: .* Remove it from cdk\.json or -c\./,
+      );
       Annotations.fromStack(defaultStack).hasNoWarning('*', Match.stringLikeRegexp('serializeRuns'));
     });
   });
@@ -190,7 +195,10 @@ describe('Stack: PublisherStack', () => {
         },
       });
       // Scheduler substitutes its context attribute with the invocation's scheduled time (ISO 8601, UTC).
-      expect(JSON.parse(input.asString())).toEqual({ task: 'startScheduled', scheduledTime: '<aws.scheduler.scheduled-time>' });
+      expect(JSON.parse(input.asString())).toEqual({
+        task: 'startScheduled',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
     });
 
     it('takes the schedule, its time zone and its state from context', () => {
@@ -203,7 +211,9 @@ describe('Stack: PublisherStack', () => {
 
     it("lets the schedule's role invoke the function only (not its versions or aliases) and write to the dead-letter queue", () => {
       const role = new Capture();
-      template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [role, 'Arn'] } }) });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [role, 'Arn'] } }),
+      });
       template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: {
           Statement: [
@@ -245,7 +255,9 @@ describe('Stack: PublisherStack', () => {
       });
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: role.asString() }],
-        PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.stateMachine } }] },
+        PolicyDocument: {
+          Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.stateMachine } }],
+        },
       });
     });
 
@@ -260,7 +272,9 @@ describe('Stack: PublisherStack', () => {
     const state = (name: string): State => {
       const top = (definition.States as Record<string, State>)[name];
       if (top) return top;
-      const map = (definition.States as Record<string, State>)[S.publishAccounts] as { ItemProcessor: { States: Record<string, State> } };
+      const map = (definition.States as Record<string, State>)[S.publishAccounts] as {
+        ItemProcessor: { States: Record<string, State> };
+      };
       const inner = map.ItemProcessor.States[name];
       if (!inner) throw new Error(`no state ${name}`);
       return inner;
@@ -278,10 +292,19 @@ describe('Stack: PublisherStack', () => {
         LoggingConfiguration: {
           Level: 'ALL',
           IncludeExecutionData: true,
-          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(logicalIdOf(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.anyValue() })) } }],
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: getAtt(logicalIdOf(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.anyValue() })),
+              },
+            },
+          ],
         },
       });
-      template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/ConnectwiseUsagePublisher-publish', RetentionInDays: 400 });
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/vendedlogs/states/ConnectwiseUsagePublisher-publish',
+        RetentionInDays: 400,
+      });
       custom.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'CwpubStaging-publish' });
     });
 
@@ -311,7 +334,12 @@ describe('Stack: PublisherStack', () => {
     });
 
     it('invokes the function for the account and loops with its next payload while it is not done, up to the invocation limit', () => {
-      expect(state(S.publishAccount)).toMatchObject({ Type: 'Task', Resource: `\${${ids.function}.Arn}`, ResultPath: '$.result', Next: S.accountProgress });
+      expect(state(S.publishAccount)).toMatchObject({
+        Type: 'Task',
+        Resource: `\${${ids.function}.Arn}`,
+        ResultPath: '$.result',
+        Next: S.accountProgress,
+      });
       expect(state(S.publishAccount).Parameters).toBeUndefined(); // the iteration's state is the payload
       const choices = state(S.accountProgress).Choices as Array<Record<string, unknown>>;
       expect(choices).toEqual([
@@ -323,7 +351,11 @@ describe('Stack: PublisherStack', () => {
           Next: S.accountStopped,
         },
         { Variable: '$.result.done', BooleanEquals: true, Next: S.accountPublished },
-        { Variable: '$.invocation', NumericGreaterThanEquals: MAX_INVOCATIONS_PER_ACCOUNT, Next: S.invocationLimitReached },
+        {
+          Variable: '$.invocation',
+          NumericGreaterThanEquals: MAX_INVOCATIONS_PER_ACCOUNT,
+          Next: S.invocationLimitReached,
+        },
         { Variable: '$.result.next', IsPresent: true, Next: S.continueAccount },
       ]);
       expect(state(S.accountProgress).Default).toBe(S.nextPayloadMissing);
@@ -349,7 +381,12 @@ describe('Stack: PublisherStack', () => {
             MaxDelaySeconds: 60,
             JitterStrategy: 'FULL',
           },
-          { ErrorEquals: ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
+          {
+            ErrorEquals: ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'],
+            IntervalSeconds: 30,
+            MaxAttempts: 2,
+            BackoffRate: 2,
+          },
         ]);
         // Longer than the function's own timeout, so a timed-out invocation has ended before its retry.
         expect(state(name).TimeoutSeconds).toBe(960);
@@ -357,7 +394,9 @@ describe('Stack: PublisherStack', () => {
     });
 
     it('catches any error of an account, sends Usage Publish Failed to the bus with run, account, period, error and cause, and ends that account', () => {
-      expect(state(S.publishAccount).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: S.reportAccountFailure }]);
+      expect(state(S.publishAccount).Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: S.reportAccountFailure },
+      ]);
       expect(state(S.reportAccountFailure)).toMatchObject({
         Type: 'Task',
         Resource: 'arn:${AWS::Partition}:states:::events:putEvents',
@@ -380,7 +419,11 @@ describe('Stack: PublisherStack', () => {
         ResultPath: null,
         Next: S.accountFailed,
       });
-      expect(state(S.accountFailed)).toMatchObject({ Type: 'Pass', End: true, Parameters: { status: 'failed', 'error.$': '$.failure.Error' } });
+      expect(state(S.accountFailed)).toMatchObject({
+        Type: 'Pass',
+        End: true,
+        Parameters: { status: 'failed', 'error.$': '$.failure.Error' },
+      });
     });
 
     it('fails the execution at the end, naming the accounts, when any account failed; otherwise succeeds with the run summary', () => {
@@ -394,11 +437,15 @@ describe('Stack: PublisherStack', () => {
       expect(state(S.published)).toEqual({ Type: 'Succeed', OutputPath: '$.summary' });
     });
 
-    it("lets the state machine invoke the publish function and put events on the bus, and nothing else but its logs and traces", () => {
+    it('lets the state machine invoke the publish function and put events on the bus, and nothing else but its logs and traces', () => {
       const role = new Capture();
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { RoleArn: { 'Fn::GetAtt': [role, 'Arn'] } });
-      const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.asString() }] } })).flatMap(
-        (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties.PolicyDocument.Statement,
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.asString() }] } }),
+      ).flatMap(
+        (policy) =>
+          (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+            .PolicyDocument.Statement,
       );
       expect(statements.filter((st) => !resourcesOf(st).includes('*'))).toEqual([
         {
@@ -414,14 +461,33 @@ describe('Stack: PublisherStack', () => {
 
     it('gives the function STATE_MACHINE_ARN and states:StartExecution on exactly that state machine', () => {
       const arn = new Capture();
-      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: arn }) } });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: arn }) },
+      });
       // The ARN is formatted from the fixed name (no reference to the state machine: no dependency cycle).
       expect(arn.asObject()).toEqual({
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:ConnectwiseUsagePublisher-publish']],
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':states:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':stateMachine:ConnectwiseUsagePublisher-publish',
+          ],
+        ],
       });
-      template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'ConnectwiseUsagePublisher-publish' });
-      const start = policyStatements(template).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')) && st.Sid === 'StartScheduledRun');
-      expect(start).toEqual([{ Sid: 'StartScheduledRun', Action: 'states:StartExecution', Effect: 'Allow', Resource: arn.asObject() }]);
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: 'ConnectwiseUsagePublisher-publish',
+      });
+      const start = policyStatements(template).filter(
+        (st) => actionsOf(st).some((a) => a.startsWith('states:')) && st.Sid === 'StartScheduledRun',
+      );
+      expect(start).toEqual([
+        { Sid: 'StartScheduledRun', Action: 'states:StartExecution', Effect: 'Allow', Resource: arn.asObject() },
+      ]);
     });
   });
 
@@ -437,7 +503,10 @@ describe('Stack: PublisherStack', () => {
     });
 
     it('encrypts the dead-letter queue, keeps messages 14 days and refuses plain HTTP', () => {
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: ids.queue }],
         PolicyDocument: {
@@ -450,7 +519,12 @@ describe('Stack: PublisherStack', () => {
   });
 
   describe('Alarms and notifications', () => {
-    const alarm = (metricName: string, namespace: string, dimension: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    const alarm = (
+      metricName: string,
+      namespace: string,
+      dimension: Record<string, unknown>,
+      extra: Record<string, unknown> = {},
+    ) => ({
       MetricName: metricName,
       Namespace: namespace,
       Dimensions: [dimension],
@@ -464,31 +538,51 @@ describe('Stack: PublisherStack', () => {
     it('alarms on any function error', () => {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
-        alarm('Errors', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: ids.function } }, { Statistic: 'Sum', Threshold: 1, Period: 300 }),
+        alarm(
+          'Errors',
+          'AWS/Lambda',
+          { Name: 'FunctionName', Value: { Ref: ids.function } },
+          { Statistic: 'Sum', Threshold: 1, Period: 300 },
+        ),
       );
     });
 
     it('alarms on any throttle', () => {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
-        alarm('Throttles', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: ids.function } }, { Statistic: 'Sum', Threshold: 1 }),
+        alarm(
+          'Throttles',
+          'AWS/Lambda',
+          { Name: 'FunctionName', Value: { Ref: ids.function } },
+          { Statistic: 'Sum', Threshold: 1 },
+        ),
       );
     });
 
     it('alarms as soon as the dead-letter queue holds a message', () => {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
-        alarm('ApproximateNumberOfMessagesVisible', 'AWS/SQS', { Name: 'QueueName', Value: getAtt(ids.queue, 'QueueName') }, {
-          Statistic: 'Maximum',
-          Threshold: 1,
-        }),
+        alarm(
+          'ApproximateNumberOfMessagesVisible',
+          'AWS/SQS',
+          { Name: 'QueueName', Value: getAtt(ids.queue, 'QueueName') },
+          {
+            Statistic: 'Maximum',
+            Threshold: 1,
+          },
+        ),
       );
     });
 
     it('alarms when a run takes more than 80% of the timeout', () => {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
-        alarm('Duration', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: ids.function } }, { Statistic: 'Maximum', Threshold: 720_000 }),
+        alarm(
+          'Duration',
+          'AWS/Lambda',
+          { Name: 'FunctionName', Value: { Ref: ids.function } },
+          { Statistic: 'Maximum', Threshold: 720_000 },
+        ),
       );
     });
 
@@ -502,19 +596,43 @@ describe('Stack: PublisherStack', () => {
         TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: ids.topic }],
       });
-      const queries = metrics.asArray() as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }>;
+      const queries = metrics.asArray() as Array<{
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: Record<string, unknown>; Stat: string };
+      }>;
       expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0)');
       const stateMachineDimension = [{ Name: 'StateMachineArn', Value: { Ref: ids.stateMachine } }];
       expect(queries.filter((q) => q.MetricStat).map((q) => ({ id: q.Id, ...q.MetricStat }))).toEqual([
-        { id: 'failed', Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: stateMachineDimension }, Period: 300, Stat: 'Sum' },
-        { id: 'timedOut', Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', Dimensions: stateMachineDimension }, Period: 300, Stat: 'Sum' },
+        {
+          id: 'failed',
+          Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: stateMachineDimension },
+          Period: 300,
+          Stat: 'Sum',
+        },
+        {
+          id: 'timedOut',
+          Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', Dimensions: stateMachineDimension },
+          Period: 300,
+          Stat: 'Sum',
+        },
       ]);
     });
 
     it('has these alarms only, each notifying the topic', () => {
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: Record<string, unknown> }>;
-      const watched = alarms.map((a) => String(a.Properties.MetricName ?? 'ExecutionsFailed+ExecutionsTimedOut')).sort();
-      expect(watched).toEqual(['ApproximateNumberOfMessagesVisible', 'Duration', 'Errors', 'ExecutionsFailed+ExecutionsTimedOut', 'Throttles']);
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{
+        Properties: Record<string, unknown>;
+      }>;
+      const watched = alarms
+        .map((a) => String(a.Properties.MetricName ?? 'ExecutionsFailed+ExecutionsTimedOut'))
+        .sort();
+      expect(watched).toEqual([
+        'ApproximateNumberOfMessagesVisible',
+        'Duration',
+        'Errors',
+        'ExecutionsFailed+ExecutionsTimedOut',
+        'Throttles',
+      ]);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: ids.topic }] });
     });
 
@@ -528,7 +646,10 @@ describe('Stack: PublisherStack', () => {
             Arn: { Ref: ids.topic },
             DeadLetterConfig: { Arn: getAtt(ids.queue) },
             RoleArn: Match.anyValue(),
-            InputTransformer: { InputPathsMap: Match.objectLike({ 'detail-accountId': '$.detail.accountId' }), InputTemplate: input },
+            InputTransformer: {
+              InputPathsMap: Match.objectLike({ 'detail-accountId': '$.detail.accountId' }),
+              InputTemplate: input,
+            },
           }),
         ],
       });
@@ -546,7 +667,10 @@ describe('Stack: PublisherStack', () => {
         EnableKeyRotation: true,
         KeyPolicy: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
           ]),
         },
       });
@@ -566,7 +690,9 @@ describe('Stack: PublisherStack', () => {
 
     it('does not open the topic to the whole EventBridge service', () => {
       const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap(
-        (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties.PolicyDocument.Statement,
+        (policy) =>
+          (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+            .PolicyDocument.Statement,
       );
       expect(statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'))).toEqual([]);
     });
@@ -595,32 +721,40 @@ describe('Stack: PublisherStack', () => {
       statements = policyStatements(template);
       const role = new Capture();
       template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [role, 'Arn'] } });
-      const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.asString() }] } }));
+      const policy = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.asString() }] } }),
+      );
       expect(policy).toHaveLength(1);
-      functionStatements = (policy[0] as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
-        .PolicyDocument.Statement;
+      functionStatements = (
+        policy[0] as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }
+      ).Properties.PolicyDocument.Statement;
     });
 
-    it.each(TABLE_NAMES)('grants the %s table exactly the actions the function uses, on the table itself only', (name) => {
-      // Statements may be merged (@aws-cdk/aws-iam:minimizePolicies): look at every one naming the table.
-      const onTable = functionStatements.filter((s) => JSON.stringify(s.Resource).includes(`"${ids[name]}"`));
-      expect(onTable.length).toBeGreaterThan(0);
-      for (const statement of onTable) {
-        expect(statement.Effect).toBe('Allow');
-        expect(statement.Condition).toBeUndefined();
-        // The table's ARN exactly: no "<arn>/index/*" or "<arn>*" variants.
-        const mine = resourcesOf(statement).filter((r) => JSON.stringify(r).includes(`"${ids[name]}"`));
-        expect(mine).toEqual([getAtt(ids[name])]);
-      }
-      expect([...new Set(onTable.flatMap(actionsOf))].sort()).toEqual([...TABLE_ACTIONS[name]].sort());
-    });
+    it.each(TABLE_NAMES)(
+      'grants the %s table exactly the actions the function uses, on the table itself only',
+      (name) => {
+        // Statements may be merged (@aws-cdk/aws-iam:minimizePolicies): look at every one naming the table.
+        const onTable = functionStatements.filter((s) => JSON.stringify(s.Resource).includes(`"${ids[name]}"`));
+        expect(onTable.length).toBeGreaterThan(0);
+        for (const statement of onTable) {
+          expect(statement.Effect).toBe('Allow');
+          expect(statement.Condition).toBeUndefined();
+          // The table's ARN exactly: no "<arn>/index/*" or "<arn>*" variants.
+          const mine = resourcesOf(statement).filter((r) => JSON.stringify(r).includes(`"${ids[name]}"`));
+          expect(mine).toEqual([getAtt(ids[name])]);
+        }
+        expect([...new Set(onTable.flatMap(actionsOf))].sort()).toEqual([...TABLE_ACTIONS[name]].sort());
+      },
+    );
 
     it('never grants table-wide writes or deletes on the operator tables, nor any dynamodb:* action', () => {
       const dynamoActions = functionStatements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
       expect(dynamoActions).not.toContain('dynamodb:*');
       expect(dynamoActions).not.toContain('dynamodb:DeleteItem');
       for (const name of ['accounts', 'mappings', 'usage'] as const) {
-        const actions = functionStatements.filter((s) => JSON.stringify(s.Resource).includes(`"${ids[name]}"`)).flatMap(actionsOf);
+        const actions = functionStatements
+          .filter((s) => JSON.stringify(s.Resource).includes(`"${ids[name]}"`))
+          .flatMap(actionsOf);
         expect(actions.filter((a) => /Put|Update|Write|Delete/.test(a))).toEqual([]);
       }
     });
@@ -664,12 +798,16 @@ describe('Stack: PublisherStack', () => {
     });
 
     it('uses the secret-name prefix from context', () => {
-      expect(JSON.stringify(policyStatements(custom).filter((s) => s.Sid === 'ReadConnectWiseSecrets'))).toContain(':secret:msp/cwpub/*');
+      expect(JSON.stringify(policyStatements(custom).filter((s) => s.Sid === 'ReadConnectWiseSecrets'))).toContain(
+        ':secret:msp/cwpub/*',
+      );
     });
 
     it('warns at synth time when the secret-name prefix does not end with "/"', () => {
       // CDK prints the warning (annotationsInValidationReport) as it synthesizes: keep it out of the test output.
-      const [annotations, printed] = capturingConsoleError(() => Annotations.fromStack(synthesize({ secretNamePrefix: 'cwpub' }).stack));
+      const [annotations, printed] = capturingConsoleError(() =>
+        Annotations.fromStack(synthesize({ secretNamePrefix: 'cwpub' }).stack),
+      );
       annotations.hasWarning('*', Match.stringLikeRegexp('secretNamePrefix "cwpub" does not end with "/"'));
       expect(printed.join('\n')).toContain('secretNamePrefix "cwpub" does not end with "/"');
       Annotations.fromStack(defaultStack).hasNoWarning('*', Match.stringLikeRegexp('secretNamePrefix'));
@@ -677,7 +815,9 @@ describe('Stack: PublisherStack', () => {
 
     it('allows kms:Decrypt of a customer managed secrets key only through Secrets Manager, when one is configured', () => {
       const keyArn = CUSTOM_CONTEXT.secretsKmsKeyArn;
-      expect(statements.some((s) => actionsOf(s).includes('kms:Decrypt') && s.Sid === 'DecryptConnectWiseSecrets')).toBe(false);
+      expect(
+        statements.some((s) => actionsOf(s).includes('kms:Decrypt') && s.Sid === 'DecryptConnectWiseSecrets'),
+      ).toBe(false);
       custom.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
@@ -686,7 +826,11 @@ describe('Stack: PublisherStack', () => {
               Effect: 'Allow',
               Action: 'kms:Decrypt',
               Resource: keyArn,
-              Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                },
+              },
             },
           ]),
         },
@@ -696,13 +840,23 @@ describe('Stack: PublisherStack', () => {
     it('allows events:PutEvents only on the custom bus (the function and the state machine)', () => {
       const putEvents = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
       expect(putEvents.length).toBeGreaterThan(0);
-      for (const statement of putEvents) expect(statement).toEqual({ Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(ids.bus) });
-      expect(functionStatements).toContainEqual({ Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(ids.bus) });
+      for (const statement of putEvents)
+        expect(statement).toEqual({ Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(ids.bus) });
+      expect(functionStatements).toContainEqual({
+        Action: 'events:PutEvents',
+        Effect: 'Allow',
+        Resource: getAtt(ids.bus),
+      });
     });
 
     it('writes logs only to its own log group, without the AWSLambdaBasicExecutionRole managed policy', () => {
       const logs = functionStatements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-      expect(logs).toEqual([expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(ids.logGroup) })]);
+      expect(logs).toEqual([
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(ids.logGroup),
+        }),
+      ]);
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });
 
@@ -723,10 +877,12 @@ describe('Stack: PublisherStack', () => {
         'xray:PutTraceSegments',
       ]);
       // The function itself: X-Ray only.
-      expect(functionStatements.filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf).sort()).toEqual([
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
+      expect(
+        functionStatements
+          .filter((s) => resourcesOf(s).includes('*'))
+          .flatMap(actionsOf)
+          .sort(),
+      ).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
 
     it('grants no wildcard action anywhere except kms:GenerateDataKey* for publishing to the encrypted topic', () => {

@@ -3,12 +3,22 @@ import { checkMonthlySchedule, isValidTimeZone, parseCron, zonedTimeToUtc } from
 describe('Module: infra/schedule', () => {
   describe('Function: parseCron', () => {
     it('splits a six-field cron expression', () => {
-      expect(parseCron('cron(0 6 1 * ? *)')).toEqual({ minutes: '0', hours: '6', dayOfMonth: '1', month: '*', dayOfWeek: '?', year: '*' });
+      expect(parseCron('cron(0 6 1 * ? *)')).toEqual({
+        minutes: '0',
+        hours: '6',
+        dayOfMonth: '1',
+        month: '*',
+        dayOfWeek: '?',
+        year: '*',
+      });
     });
 
-    it.each(['rate(1 day)', 'cron(0 6 1 * ?)', '0 6 1 * ? *', 'at(2026-01-01T06:00:00)'])('returns undefined for %j', (expression) => {
-      expect(parseCron(expression)).toBeUndefined();
-    });
+    it.each(['rate(1 day)', 'cron(0 6 1 * ?)', '0 6 1 * ? *', 'at(2026-01-01T06:00:00)'])(
+      'returns undefined for %j',
+      (expression) => {
+        expect(parseCron(expression)).toBeUndefined();
+      },
+    );
   });
 
   describe('Function: isValidTimeZone', () => {
@@ -48,11 +58,15 @@ describe('Module: infra/schedule', () => {
     });
 
     it('rejects a late-evening schedule behind UTC that crosses into the next month', () => {
-      expect(() => checkMonthlySchedule('cron(0 22 28 * ? *)', 'America/Los_Angeles')).toThrow(/would publish the wrong month/);
+      expect(() => checkMonthlySchedule('cron(0 22 28 * ? *)', 'America/Los_Angeles')).toThrow(
+        /would publish the wrong month/,
+      );
     });
 
     it('rejects a day of the month that some months lack', () => {
-      expect(() => checkMonthlySchedule('cron(0 6 31 * ? *)', 'UTC')).toThrow(/runs on day 31, which some months do not have/);
+      expect(() => checkMonthlySchedule('cron(0 6 31 * ? *)', 'UTC')).toThrow(
+        /runs on day 31, which some months do not have/,
+      );
     });
 
     it('rejects out-of-range fields', () => {
@@ -60,7 +74,9 @@ describe('Module: infra/schedule', () => {
     });
 
     it('requires "?" in day-of-month or day-of-week', () => {
-      expect(() => checkMonthlySchedule('cron(0 6 1 * MON *)', 'UTC')).toThrow(/must have "\?" in its day-of-month or day-of-week field/);
+      expect(() => checkMonthlySchedule('cron(0 6 1 * MON *)', 'UTC')).toThrow(
+        /must have "\?" in its day-of-month or day-of-week field/,
+      );
     });
   });
 });

@@ -45,10 +45,15 @@ describe('CLI: cdk synth', () => {
     });
 
     // Assess
-    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
     const template = join(outdir, 'cdk.out', 'ConnectwiseUsagePublisher.template.json');
     expect(existsSync(template)).toBe(true);
-    const report = JSON.parse(readFileSync(join(outdir, 'cdk.out', 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    const report = JSON.parse(readFileSync(join(outdir, 'cdk.out', 'validation-report.json'), 'utf8')) as {
+      pluginReports: unknown[];
+    };
     expect(report.pluginReports).toEqual([]);
   }, 180_000);
 });

@@ -14,19 +14,27 @@ describe('Construct: UsagePublisher', () => {
     });
 
     it('throws when secretsKmsKeyArn is not a KMS key ARN', () => {
-      expect(build({ secretsKmsKeyArn: 'alias/aws/secretsmanager' })).toThrow(/^secretsKmsKeyArn must be a KMS key ARN/);
+      expect(build({ secretsKmsKeyArn: 'alias/aws/secretsmanager' })).toThrow(
+        /^secretsKmsKeyArn must be a KMS key ARN/,
+      );
     });
 
     it('throws when schedule is not a cron expression', () => {
-      expect(build({ schedule: 'rate(30 days)' })).toThrow(/^schedule must be an EventBridge Scheduler cron expression/);
+      expect(build({ schedule: 'rate(30 days)' })).toThrow(
+        /^schedule must be an EventBridge Scheduler cron expression/,
+      );
     });
 
     it('throws when scheduleTimezone is unknown', () => {
-      expect(build({ scheduleTimezone: 'Mars/Olympus_Mons' })).toThrow(/^scheduleTimezone must be an IANA time zone name/);
+      expect(build({ scheduleTimezone: 'Mars/Olympus_Mons' })).toThrow(
+        /^scheduleTimezone must be an IANA time zone name/,
+      );
     });
 
     it('throws when the schedule would publish the wrong month in its time zone', () => {
-      expect(build({ scheduleTimezone: 'Pacific/Auckland' })).toThrow(/would publish the wrong month; choose a later hour or day$/);
+      expect(build({ scheduleTimezone: 'Pacific/Auckland' })).toThrow(
+        /would publish the wrong month; choose a later hour or day$/,
+      );
     });
 
     it('throws when alarmEmail is not an email address', () => {
@@ -34,11 +42,15 @@ describe('Construct: UsagePublisher', () => {
     });
 
     it('throws when logLevel is not a pino level', () => {
-      expect(build({ logLevel: 'verbose' as never })).toThrow(/^logLevel must be one of fatal, error, warn, info, debug, trace, silent/);
+      expect(build({ logLevel: 'verbose' as never })).toThrow(
+        /^logLevel must be one of fatal, error, warn, info, debug, trace, silent/,
+      );
     });
 
     it('throws when logRetention is not a CloudWatch Logs retention', () => {
-      expect(build({ logRetention: 42 as never })).toThrow(/^logRetention must be one of CloudWatch Logs' retention periods/);
+      expect(build({ logRetention: 42 as never })).toThrow(
+        /^logRetention must be one of CloudWatch Logs' retention periods/,
+      );
     });
 
     it.each([64, 100.5, 20000])('throws when memorySize is %s', (memorySize) => {
@@ -50,8 +62,11 @@ describe('Construct: UsagePublisher', () => {
     });
 
     it('throws when the stack name is too long to name the state machine after it', () => {
-      const inLongStack = () => new UsagePublisher(new Stack(new App(), 'A'.repeat(73)), 'Publisher', { secretNamePrefix: 'cwpub/' });
-      expect(inLongStack).toThrow(/^stack name "A{73}" is too long: the state machine "A{73}-publish" would exceed Step Functions' 80 characters$/);
+      const inLongStack = () =>
+        new UsagePublisher(new Stack(new App(), 'A'.repeat(73)), 'Publisher', { secretNamePrefix: 'cwpub/' });
+      expect(inLongStack).toThrow(
+        /^stack name "A{73}" is too long: the state machine "A{73}-publish" would exceed Step Functions' 80 characters$/,
+      );
     });
 
     it.each([0, 41, 2.5, -1])('throws when maxParallelAccounts is %s', (maxParallelAccounts) => {
@@ -76,7 +91,14 @@ describe('Function: settingsFromContext', () => {
       timeoutSeconds: '60',
       maxParallelAccounts: '25',
     });
-    const fromJson = settings({ secretNamePrefix: 'p/', scheduleEnabled: false, serializeRuns: true, memorySize: 1024, timeoutSeconds: 60, maxParallelAccounts: 25 });
+    const fromJson = settings({
+      secretNamePrefix: 'p/',
+      scheduleEnabled: false,
+      serializeRuns: true,
+      memorySize: 1024,
+      timeoutSeconds: 60,
+      maxParallelAccounts: 25,
+    });
     expect(fromCli).toEqual(fromJson);
     expect(fromCli.publisher).toEqual({
       secretNamePrefix: 'p/',

@@ -42,9 +42,15 @@ class FakePublishFunction {
   readonly invoke = async (payload: unknown): Promise<unknown> => {
     const request = payload as Record<string, unknown>;
     if (request.task === 'plan') {
-      return { runId: RUN_ID, period: PERIOD, request: { dryRun: false }, accounts: Object.keys(this.accounts).map((accountId) => ({ accountId })) };
+      return {
+        runId: RUN_ID,
+        period: PERIOD,
+        request: { dryRun: false },
+        accounts: Object.keys(this.accounts).map((accountId) => ({ accountId })),
+      };
     }
-    if (request.task !== 'publishAccount') throw Object.assign(new Error(`unknown task ${String(request.task)}`), { name: 'InvalidInputError' });
+    if (request.task !== 'publishAccount')
+      throw Object.assign(new Error(`unknown task ${String(request.task)}`), { name: 'InvalidInputError' });
     this.publishCalls.push(request);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -66,9 +72,25 @@ class FakePublishFunction {
     const failure = script.throwsOn?.[attempt];
     if (failure) throw Object.assign(new Error(failure.message), { name: failure.name });
     const needed = script.invocations ?? 1;
-    const counts = { published: 2 * invocation, unchanged: 1, retired: 0, skipped: 1, failed: 0, planned: 0, sync: 'triggered' };
+    const counts = {
+      published: 2 * invocation,
+      unchanged: 1,
+      retired: 0,
+      skipped: 1,
+      failed: 0,
+      planned: 0,
+      sync: 'triggered',
+    };
     if (script.stoppedWith) {
-      return { accountId, done: true, invocation, ...counts, published: 0, sync: 'not-needed', error: script.stoppedWith };
+      return {
+        accountId,
+        done: true,
+        invocation,
+        ...counts,
+        published: 0,
+        sync: 'not-needed',
+        error: script.stoppedWith,
+      };
     }
     if (invocation < needed) {
       // What the function carries to its next invocation besides the position: here, a cursor.
@@ -96,13 +118,23 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
     const events: PutEventsEntry[] = [];
 
     // Act
-    const outcome = await machine.run(REPUBLISH_EVENT, { invokeFunction: fake.invoke, putEvents: (e) => void events.push(...e) });
+    const outcome = await machine.run(REPUBLISH_EVENT, {
+      invokeFunction: fake.invoke,
+      putEvents: (e) => void events.push(...e),
+    });
 
     // Assess
     expect(outcome.calls[0]).toMatchObject({ state: 'Plan', payload: { task: 'plan', input: REPUBLISH_EVENT } });
     expect(fake.publishCalls.map((c) => c.accountId).sort()).toEqual(['acme', 'globex', 'initech']);
     for (const call of fake.publishCalls) {
-      expect(call).toEqual({ task: 'publishAccount', runId: RUN_ID, period: PERIOD, request: { dryRun: false }, accountId: call.accountId, invocation: 1 });
+      expect(call).toEqual({
+        task: 'publishAccount',
+        runId: RUN_ID,
+        period: PERIOD,
+        request: { dryRun: false },
+        accountId: call.accountId,
+        invocation: 1,
+      });
     }
     expect(fake.maxInFlight).toBe(2);
     expect(events).toEqual([]);
@@ -137,16 +169,44 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
     // Assess
     const globex = publishCallsOf(outcome.calls, 'globex');
     expect(globex.map((c) => c.payload)).toEqual([
-      { task: 'publishAccount', runId: RUN_ID, period: PERIOD, request: { dryRun: false }, accountId: 'globex', invocation: 1 },
+      {
+        task: 'publishAccount',
+        runId: RUN_ID,
+        period: PERIOD,
+        request: { dryRun: false },
+        accountId: 'globex',
+        invocation: 1,
+      },
       // Exactly what the previous invocation returned as `next`, cursor included.
-      { task: 'publishAccount', runId: RUN_ID, period: PERIOD, request: { dryRun: false }, accountId: 'globex', invocation: 2, ownedActiveAtStart: 7 },
-      { task: 'publishAccount', runId: RUN_ID, period: PERIOD, request: { dryRun: false }, accountId: 'globex', invocation: 3, ownedActiveAtStart: 7 },
+      {
+        task: 'publishAccount',
+        runId: RUN_ID,
+        period: PERIOD,
+        request: { dryRun: false },
+        accountId: 'globex',
+        invocation: 2,
+        ownedActiveAtStart: 7,
+      },
+      {
+        task: 'publishAccount',
+        runId: RUN_ID,
+        period: PERIOD,
+        request: { dryRun: false },
+        accountId: 'globex',
+        invocation: 3,
+        ownedActiveAtStart: 7,
+      },
     ]);
     expect(publishCallsOf(outcome.calls, 'acme')).toHaveLength(1);
     expect(outcome.status).toBe('SUCCEEDED');
     const accounts = (outcome as { output: { accounts: Array<Record<string, unknown>> } }).output.accounts;
     // The account's result is its last invocation's answer.
-    expect(accounts.find((a) => a.accountId === 'globex')).toMatchObject({ status: 'completed', invocations: 3, published: 6, sync: 'triggered' });
+    expect(accounts.find((a) => a.accountId === 'globex')).toMatchObject({
+      status: 'completed',
+      invocations: 3,
+      published: 6,
+      sync: 'triggered',
+    });
   });
 
   it('reports an account whose invocation throws as Usage Publish Failed on the bus; the other accounts complete and the execution fails naming it', async () => {
@@ -159,24 +219,45 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
     const events: PutEventsEntry[] = [];
 
     // Act
-    const outcome = await machine.run(REPUBLISH_EVENT, { invokeFunction: fake.invoke, putEvents: (e) => void events.push(...e) });
+    const outcome = await machine.run(REPUBLISH_EVENT, {
+      invokeFunction: fake.invoke,
+      putEvents: (e) => void events.push(...e),
+    });
 
     // Assess: one event, for initech, with what went wrong.
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       Source: 'connectwise-usage-publisher',
       DetailType: 'Usage Publish Failed',
-      EventBusName: expect.stringMatching(new RegExp(`^arn:aws:events:${PLACEHOLDER.region}:${PLACEHOLDER.accountId}:event-bus/`)),
+      EventBusName: expect.stringMatching(
+        new RegExp(`^arn:aws:events:${PLACEHOLDER.region}:${PLACEHOLDER.accountId}:event-bus/`),
+      ),
     });
     const detail = JSON.parse(events[0]?.Detail ?? '{}') as Record<string, string>;
-    expect(detail).toEqual({ runId: RUN_ID, accountId: 'initech', period: PERIOD, error: 'TableUnavailableError', cause: expect.any(String) });
-    expect(JSON.parse(detail.cause ?? '{}')).toEqual({ errorType: 'TableUnavailableError', errorMessage: 'the Accounts table could not be read' });
+    expect(detail).toEqual({
+      runId: RUN_ID,
+      accountId: 'initech',
+      period: PERIOD,
+      error: 'TableUnavailableError',
+      cause: expect.any(String),
+    });
+    expect(JSON.parse(detail.cause ?? '{}')).toEqual({
+      errorType: 'TableUnavailableError',
+      errorMessage: 'the Accounts table could not be read',
+    });
     // The others went on to the end.
     expect(publishCallsOf(outcome.calls, 'acme').map((c) => (c.result as { done: boolean }).done)).toEqual([true]);
-    expect(publishCallsOf(outcome.calls, 'globex').map((c) => (c.result as { done: boolean }).done)).toEqual([false, true]);
+    expect(publishCallsOf(outcome.calls, 'globex').map((c) => (c.result as { done: boolean }).done)).toEqual([
+      false,
+      true,
+    ]);
     // An application error is not retried: the same invocation would fail the same way.
     expect(publishCallsOf(outcome.calls, 'initech')).toHaveLength(1);
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'AccountsFailed', cause: expect.stringMatching(/^Accounts that could not be published: \[?"initech"\]?\./) });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountsFailed',
+      cause: expect.stringMatching(/^Accounts that could not be published: \[?"initech"\]?\./),
+    });
   });
 
   it('retries an invocation the Lambda service throttled, with the same payload, and goes on', async () => {
@@ -210,14 +291,25 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
     // Assess
     expect(publishCallsOf(outcome.calls, 'acme')).toHaveLength(40);
     expect(events.map((e) => JSON.parse(e.Detail) as Record<string, string>)).toEqual([
-      expect.objectContaining({ accountId: 'acme', error: 'InvocationLimitReached', cause: expect.stringContaining('40 invocations') }),
+      expect.objectContaining({
+        accountId: 'acme',
+        error: 'InvocationLimitReached',
+        cause: expect.stringContaining('40 invocations'),
+      }),
     ]);
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'AccountsFailed', cause: expect.stringMatching(/^Accounts that could not be published: \[?"acme"\]?\./) });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountsFailed',
+      cause: expect.stringMatching(/^Accounts that could not be published: \[?"acme"\]?\./),
+    });
   });
 
   it('fails the execution, without a second event, when the function stopped an account itself (another run holds it)', async () => {
     // Prepare
-    const fake = new FakePublishFunction({ acme: {}, globex: { stoppedWith: 'another run (run-0000) is publishing account globex' } });
+    const fake = new FakePublishFunction({
+      acme: {},
+      globex: { stoppedWith: 'another run (run-0000) is publishing account globex' },
+    });
     const events: PutEventsEntry[] = [];
 
     // Act
@@ -225,7 +317,11 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
 
     // Assess: the function already sent that account's Usage Publish Failed event.
     expect(events).toEqual([]);
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'AccountsFailed', cause: expect.stringMatching(/^Accounts that could not be published: \[?"globex"\]?\./) });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountsFailed',
+      cause: expect.stringMatching(/^Accounts that could not be published: \[?"globex"\]?\./),
+    });
   });
 
   it('succeeds with no account when the plan has none', async () => {
@@ -245,6 +341,10 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
 
     // Assess: not retried, nothing published.
     expect(outcome.calls.map((c) => c.state)).toEqual(['Plan']);
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'InvalidInputError', cause: expect.stringContaining('period must be YYYY-MM') });
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'InvalidInputError',
+      cause: expect.stringContaining('period must be YYYY-MM'),
+    });
   });
 });

@@ -22,7 +22,12 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
   });
 }
 
-export const PLACEHOLDER = { partition: 'aws', region: 'us-east-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' } as const;
+export const PLACEHOLDER = {
+  partition: 'aws',
+  region: 'us-east-1',
+  accountId: '123456789012',
+  urlSuffix: 'amazonaws.com',
+} as const;
 
 /** A PutEvents entry as EventBridge receives it from the task (Detail serialized, as the API carries it). */
 export interface PutEventsEntry {
@@ -72,7 +77,8 @@ interface TemplateResource {
 export function loadPublishStateMachine(context: Record<string, unknown> = {}): LocalStateMachine {
   const resources = synthesize(context).template.toJSON().Resources as Record<string, TemplateResource>;
   const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one AWS::StepFunctions::StateMachine in the template, found ${machines.length}`);
+  if (machines.length !== 1)
+    throw new Error(`expected one AWS::StepFunctions::StateMachine in the template, found ${machines.length}`);
   const definitionString = resolveIntrinsics(machines[0]?.Properties?.DefinitionString ?? null, resources);
   if (typeof definitionString !== 'string') throw new Error('the state machine has no DefinitionString');
   const definition = JSON.parse(definitionString) as StateMachineDefinition;
@@ -88,7 +94,9 @@ export function loadPublishStateMachine(context: Record<string, unknown> = {}): 
         tasks.map(({ name, resource }) => [name, taskHandler(name, resource, handlers, calls)]),
       );
       const machine = new StateMachine(definition);
-      const execution = machine.run(input as Json, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides } });
+      const execution = machine.run(input as Json, {
+        overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+      });
       try {
         return { status: 'SUCCEEDED', output: await execution.result, calls };
       } catch (error) {
@@ -116,7 +124,8 @@ export function resolveIntrinsics(value: Json, resources: Record<string, Templat
         return ref(argument as string, resources);
       case 'Fn::GetAtt': {
         const [logicalId, attribute] = argument as [string, string];
-        if (attribute !== 'Arn') throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not supported by the local harness`);
+        if (attribute !== 'Arn')
+          throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not supported by the local harness`);
         return arnOf(logicalId, resources);
       }
       default:
@@ -165,7 +174,9 @@ interface StateLike {
 function allStates(definition: StateMachineDefinition): Array<[string, StateLike]> {
   return Object.entries(definition.States as Record<string, StateLike>).flatMap(([name, state]) => [
     [name, state] as [string, StateLike],
-    ...[state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].flatMap((inner) => (inner ? allStates(inner) : [])),
+    ...[state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].flatMap((inner) =>
+      inner ? allStates(inner) : [],
+    ),
   ]);
 }
 
@@ -185,7 +196,12 @@ const LAMBDA_ARN = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[^:]+$/;
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 
-function taskHandler(name: string, resource: string, handlers: TaskHandlers, calls: TaskCall[]): (input: Json) => Promise<Json> {
+function taskHandler(
+  name: string,
+  resource: string,
+  handlers: TaskHandlers,
+  calls: TaskCall[],
+): (input: Json) => Promise<Json> {
   if (LAMBDA_ARN.test(resource) || resource === LAMBDA_INVOKE) {
     // Direct function ARN (payloadResponseOnly): the state's input is the payload, the result the
     // function's answer. The optimized integration wraps both: { FunctionName, Payload } → { Payload, StatusCode }.
@@ -214,7 +230,10 @@ function taskHandler(name: string, resource: string, handlers: TaskHandlers, cal
       const call: TaskCall = { state: name, kind: 'putEvents', payload: entries };
       calls.push(call);
       await handlers.putEvents?.(entries);
-      const result = { Entries: entries.map((_, i) => ({ EventId: `local-event-${calls.length}-${i}` })), FailedEntryCount: 0 };
+      const result = {
+        Entries: entries.map((_, i) => ({ EventId: `local-event-${calls.length}-${i}` })),
+        FailedEntryCount: 0,
+      };
       call.result = result;
       return result;
     };
