@@ -68,7 +68,7 @@ export function decideRetry(attempt: FailedAttempt, policy: RetryPolicy, random:
     if (attempt.retryAfterMs !== undefined && attempt.remainingMs === undefined && attempt.retryAfterMs > policy.maxRetryAfterMs) {
       return {
         action: 'fail',
-        reason: `ConnectWise asked to wait ${Math.ceil(attempt.retryAfterMs / 1000)} s, more than the ${Math.round(policy.maxRetryAfterMs / 60_000)}-minute limit`,
+        reason: `ConnectWise asked to wait ${Math.ceil(attempt.retryAfterMs / 1000)} s, more than the ${duration(policy.maxRetryAfterMs)} a run without a deadline waits`,
       };
     }
     const delayMs =
@@ -96,6 +96,11 @@ export function decideRetry(attempt: FailedAttempt, policy: RetryPolicy, random:
 function withinDeadline(decision: { action: 'retry' | 'pause-site'; delayMs: number }, attempt: FailedAttempt): RetryDecision {
   if (attempt.remainingMs !== undefined && decision.delayMs >= attempt.remainingMs) return { action: 'deadline', delayMs: decision.delayMs };
   return decision;
+}
+
+function duration(ms: number): string {
+  const minutes = ms / 60_000;
+  return Number.isInteger(minutes) && minutes > 0 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(ms / 1000)} s`;
 }
 
 function backoff(attempt: number, policy: RetryPolicy, random: () => number): number {

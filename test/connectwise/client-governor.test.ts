@@ -191,7 +191,7 @@ describe('ConnectWiseClient with the site governor', () => {
       expect(error).toBeInstanceOf(ConnectWiseHttpError);
       expect(error.status).toBe(429);
       expect(error.message).toBe(
-        'ConnectWise GET system/info failed: 429 ConnectWiseAPI: Too many requests. Please try again in 5 seconds.; ConnectWise asked to wait 5 s, more than the 0-minute limit',
+        'ConnectWise GET system/info failed: 429 ConnectWiseAPI: Too many requests. Please try again in 5 seconds.; ConnectWise asked to wait 5 s, more than the 1 s a run without a deadline waits',
       );
       expect(site.hits).toHaveLength(1);
     });

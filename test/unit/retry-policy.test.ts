@@ -43,12 +43,15 @@ describe('decideRetry', () => {
 
     it('without a deadline, fails a single Retry-After above the cap with a reason', () => {
       const decision = decideRetry(get({ statusCode: 429, retryAfterMs: 61_000 }), policy);
-      expect(decision).toEqual({ action: 'fail', reason: 'ConnectWise asked to wait 61 s, more than the 1-minute limit' });
+      expect(decision).toEqual({ action: 'fail', reason: 'ConnectWise asked to wait 61 s, more than the 1 minute a run without a deadline waits' });
     });
 
     it('the default cap is 15 minutes', () => {
       expect(decideRetry(get({ statusCode: 429, retryAfterMs: 15 * 60_000 }), DEFAULT_RETRY_POLICY, () => 0).action).toBe('pause-site');
-      expect(decideRetry(get({ statusCode: 429, retryAfterMs: 15 * 60_000 + 1000 }), DEFAULT_RETRY_POLICY).action).toBe('fail');
+      expect(decideRetry(get({ statusCode: 429, retryAfterMs: 15 * 60_000 + 1000 }), DEFAULT_RETRY_POLICY)).toEqual({
+        action: 'fail',
+        reason: 'ConnectWise asked to wait 901 s, more than the 15 minutes a run without a deadline waits',
+      });
     });
   });
 
