@@ -152,7 +152,7 @@ class Transport {
           throw failure;
         case 'deadline': {
           // The site still asked everyone to wait: other work on it must not send meanwhile.
-          if (status === 429) this.governor.pauseFor(decision.delayMs);
+          if (status === 429) this.pauseSite(decision.delayMs, upper, path);
           throw new RunDeadlineError(
             `ConnectWise ${upper} ${path}: waiting ${Math.ceil(decision.delayMs / 1000)} s (${status === 429 ? 'rate limited' : 'before retrying'}) would pass the run's deadline`,
             { cause: failure },
@@ -161,11 +161,7 @@ class Transport {
         case 'pause-site': {
           throttles++;
           this.stats.retries++;
-          this.governor.pauseFor(decision.delayMs);
-          this.options.logger?.warn(
-            { site: new URL(this.origin).host, seconds: Math.ceil(decision.delayMs / 1000), method: upper, path },
-            'ConnectWise rate limit (429): pausing every request to this site',
-          );
+          this.pauseSite(decision.delayMs, upper, path);
           break;
         }
         case 'retry': {
@@ -180,6 +176,15 @@ class Transport {
         }
       }
     }
+  }
+
+  /** Pauses every request to the site and says so in one line (host, seconds, path; nothing the server said). */
+  private pauseSite(delayMs: number, method: string, path: string): void {
+    this.governor.pauseFor(delayMs);
+    this.options.logger?.warn(
+      { site: new URL(this.origin).host, seconds: Math.ceil(delayMs / 1000), method, path },
+      'ConnectWise rate limit (429): pausing every request to this site',
+    );
   }
 
   /** One HTTP attempt; never throws (the loop decides what a failure means). */
