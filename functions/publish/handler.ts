@@ -50,8 +50,9 @@ export function createHandler(handlerContext: HandlerContext): (event: unknown, 
         case 'run':
           return await runPublish({ ...task.run, deadlineAt }, deps);
         case 'plan': {
-          const { selected: _selected, ...planned } = await planRun(task.run, deps);
-          return planned;
+          // Invalid account items are published too: their own invocation reports them (event, run record).
+          const { selected: _selected, invalid, ...planned } = await planRun(task.run, deps);
+          return { ...planned, accounts: [...planned.accounts, ...invalid.filter((s) => s.accountId !== '').map((s) => ({ accountId: s.accountId }))] };
         }
         case 'publishAccount': {
           const outcome = await runAccountStep(task.step, deps, { deadlineAt, continues: true });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { PUBLISH_BUNDLING, PUBLISH_ENTRY } from '../../infra/bundling.js';
 import type { RunSummary } from '../../lib/publisher/ports.js';
+import { loadPublishStateMachine } from '../support/local-state-machine.js';
 import { Harness, type TestAccount } from './harness.js';
 
 /**
@@ -58,5 +59,43 @@ describe('the bundled Lambda (index.mjs) end to end', () => {
     const logs = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['publish run started', 'account done']));
     expect(stdout).not.toContain(a.sim.credentials.privateKey);
+  });
+
+  it('serves the synthesized state machine: every enabled account of a scheduled run, each in its own invocation', async () => {
+    // Prepare: two more accounts on their own sites; the state machine as synthesized.
+    const others = [await harness.account(), await harness.account()];
+    for (const [i, other] of others.entries()) {
+      other.company(`Co-${i}`, `M-${i}`);
+      await other.mapping(`x-${i}`, `M-${i}`);
+      await other.usage(`x-${i}`, '2026-10', 10 + i);
+    }
+    const machine = loadPublishStateMachine({ maxParallelAccounts: '2' });
+    const invoke = async (payload: unknown): Promise<unknown> => {
+      // One fresh Node.js process per invocation, loading the bundle as Lambda does, with a Lambda context.
+      const script = `const { handler } = await import(${JSON.stringify(`file://${join(dir, 'index.mjs')}`)});
+        const answer = await handler(${JSON.stringify(payload)}, { awsRequestId: 'r-1', getRemainingTimeInMillis: () => 600000 });
+        process.stderr.write(JSON.stringify(answer));`;
+      const { stderr } = await promisify(execFile)(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH, ...harness.aws.env, LOG_LEVEL: 'silent', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      return JSON.parse(stderr) as unknown;
+    };
+
+    // Act
+    const outcome = await machine.run({ scheduledTime: '2026-11-01T06:00:00Z' }, { invokeFunction: invoke });
+
+    // Assess
+    try {
+      expect(outcome.status).toBe('SUCCEEDED');
+      const published = outcome.calls.filter((c) => c.state === 'PublishAccount').map((c) => (c.payload as { accountId: string }).accountId);
+      expect(published.sort()).toEqual([a.accountId, ...others.map((o) => o.accountId)].sort());
+      for (const [i, other] of others.entries()) {
+        expect(other.configurations(`x-${i}`)).toHaveLength(1);
+        expect(other.configurations(`x-${i}`)[0]).toMatchObject({ backupBillableSpaceGb: 10 + i, backupMonth: 10 });
+        expect(harness.eventsFor(other.accountId).map((e) => e.DetailType)).toEqual(['Usage Published']);
+      }
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
   });
 });
