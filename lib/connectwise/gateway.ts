@@ -127,9 +127,13 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
     return this.client.list('company/management');
   }
 
-  executeManagedItSync(managementId: number): Promise<SyncResult> {
+  async executeManagedItSync(managementId: number): Promise<SyncResult> {
     // Re-running a sync is harmless, so a sync whose answer was lost may be retried.
-    return this.client.request('POST', `company/management/${managementId}/executeManagedItSync`, { idempotent: true });
+    const answer = await this.client.request<SyncResult | undefined>('POST', `company/management/${managementId}/executeManagedItSync`, {
+      idempotent: true,
+    });
+    // Its `message` is server text that reaches the summary and the events: scrubbed like error text.
+    return typeof answer?.message === 'string' ? { ...answer, message: this.client.redact(answer.message) } : (answer as SyncResult);
   }
 
   systemInfo(): Promise<SystemInfo> {

@@ -212,6 +212,8 @@ export class ConnectWiseClient {
   readonly baseUrl: string;
   readonly origin: string;
   readonly stats: ClientStats;
+  /** Scrubs this connection's credentials out of server text (for text kept from successful answers). */
+  readonly redact: Redactor;
 
   private constructor(
     private readonly transport: Transport,
@@ -220,6 +222,7 @@ export class ConnectWiseClient {
     this.origin = transport.origin;
     this.baseUrl = apiBaseUrl(transport.origin, codebase);
     this.stats = transport.stats;
+    this.redact = transport.redact;
   }
 
   /** Creates a client, looking the codebase up via `login/companyinfo` when the secret pins none. */
