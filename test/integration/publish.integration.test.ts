@@ -200,6 +200,27 @@ describe('publish through the real Lambda handler (dynalite + ConnectWise simula
     expect(a.sim.requests.filter((r) => r.method === 'GET' && r.path === 'company/configurations' && /company\/id=/.test(r.query.conditions ?? ''))).toHaveLength(2);
   });
 
+  it('pauses the whole site after a 429 while other requests are in flight, and no client fails for it', async () => {
+    // Prepare: 12 companies, so the Management tab reads run several at a time when the 429 comes.
+    const a = await newAccount();
+    for (let i = 1; i <= 12; i++) {
+      a.company(`Co-${i}`, `M-${i}`);
+      await a.mapping(`c-${i}`, `M-${i}`);
+      await a.usage(`c-${i}`, P, i);
+    }
+    a.sim.setLatency(15);
+    a.sim.faults.rateLimit({ method: 'GET', path: /managementSummaryReports/, times: 1, retryAfterSeconds: 1 });
+    a.sim.faults.rateLimit({ method: 'POST', path: 'company/configurations', times: 1, retryAfterSeconds: 1 });
+
+    // Act
+    const summary = await harness.handler()({ accountId: a.accountId, period: P });
+
+    // Assess: every request after each 429 waited out its Retry-After (the simulator counts violations).
+    expect(summary.accounts[0]).toMatchObject({ published: 12, failed: 0, sync: 'triggered' });
+    expect(a.sim.requests.filter((r) => r.status === 429)).toHaveLength(2);
+    expect(a.sim.violations).toEqual([]);
+  });
+
   it('changes nothing on a dry run: no ConnectWise writes, no sync, no ledger rows, no events', async () => {
     const a = await newAccount();
     const { company } = a.company('Contoso', 'M-1');
