@@ -11,7 +11,7 @@ import type { ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets'
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DETAIL_TYPES } from '../lib/contract.js';
+import { DETAIL_TYPES, ENVIRONMENT } from '../lib/contract.js';
 import { acknowledgeOnPolicy } from './publish-function.js';
 import type { PublisherConfig } from './publisher-config.js';
 import { publishWorkflow } from './publish-workflow.js';
@@ -20,7 +20,7 @@ import { publishWorkflow } from './publish-workflow.js';
  * The variable that gives the function the state machine it starts for the schedule.
  * (Not in lib/contract.ts's ENVIRONMENT: it is the deployment's, not an operator's, setting.)
  */
-export const STATE_MACHINE_ARN_VARIABLE = 'STATE_MACHINE_ARN';
+export const STATE_MACHINE_ARN_VARIABLE = ENVIRONMENT.stateMachineArn;
 
 /** The schedule's payload: the function starts the execution itself, named after the month. */
 export const SCHEDULED_START_TASK = 'startScheduled';

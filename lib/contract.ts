@@ -80,6 +80,8 @@ export const ENVIRONMENT = {
   ledgerTable: 'LEDGER_TABLE',
   eventBusName: 'EVENT_BUS_NAME',
   logLevel: 'LOG_LEVEL',
+  /** Deployment only: the state machine the monthly schedule starts (not part of the CLI's settings). */
+  stateMachineArn: 'STATE_MACHINE_ARN',
 } as const;
 
 /** pino's levels (LOG_LEVEL). */
