@@ -3,8 +3,14 @@ import tseslint from 'typescript-eslint';
 
 /** Adapters the pure core must not import (it is written against ports; the handler and CLI wire adapters). */
 const ADAPTERS = [
-  { group: ['**/aws/*', '**/runtime.js', '**/cli/*', '**/ops/*'], message: 'lib/publisher is the pure core: depend on a port in ports.ts, not an adapter.' },
-  { group: ['**/connectwise/http-client.js'], message: 'lib/publisher talks to ConnectWise through the ConnectWisePort only.' },
+  {
+    group: ['**/aws/*', '**/runtime.js', '**/cli/*', '**/ops/*'],
+    message: 'lib/publisher is the pure core: depend on a port in ports.ts, not an adapter.',
+  },
+  {
+    group: ['**/connectwise/http-client.js'],
+    message: 'lib/publisher talks to ConnectWise through the ConnectWisePort only.',
+  },
   { group: ['@aws-sdk/*', 'got'], message: 'lib/publisher must not reach AWS or HTTP directly.' },
 ];
 
@@ -13,7 +19,16 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -24,7 +39,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'Runtime code must not load the CDK app.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+              message: 'Runtime code must not load the CDK app.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -37,8 +59,15 @@ export default tseslint.config(
         {
           patterns: [
             ...ADAPTERS,
-            { group: ['**/connectwise/gateway.js'], allowTypeImports: true, message: 'Import the ConnectWisePort type, not the gateway class.' },
-            { group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'Runtime code must not load the CDK app.' },
+            {
+              group: ['**/connectwise/gateway.js'],
+              allowTypeImports: true,
+              message: 'Import the ConnectWisePort type, not the gateway class.',
+            },
+            {
+              group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+              message: 'Runtime code must not load the CDK app.',
+            },
           ],
         },
       ],

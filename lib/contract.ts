@@ -28,8 +28,22 @@ export type OutgoingDetailType = (typeof DETAIL_TYPES)['published' | 'failed'];
  */
 export const CLIENT_STATUSES = {
   published: { billed: true, failure: false, inEvent: false, eventOrder: 9, triggersSync: true, words: 'published' },
-  unchanged: { billed: true, failure: false, inEvent: false, eventOrder: 9, triggersSync: true, words: 'already up to date' },
-  retired: { billed: false, failure: false, inEvent: true, eventOrder: 1, triggersSync: true, words: 'billing stopped (retired)' },
+  unchanged: {
+    billed: true,
+    failure: false,
+    inEvent: false,
+    eventOrder: 9,
+    triggersSync: true,
+    words: 'already up to date',
+  },
+  retired: {
+    billed: false,
+    failure: false,
+    inEvent: true,
+    eventOrder: 1,
+    triggersSync: true,
+    words: 'billing stopped (retired)',
+  },
   skipped: { billed: false, failure: false, inEvent: true, eventOrder: 2, triggersSync: false, words: 'skipped' },
   failed: { billed: false, failure: true, inEvent: true, eventOrder: 0, triggersSync: false, words: 'FAILED' },
   planned: { billed: false, failure: false, inEvent: false, eventOrder: 9, triggersSync: false, words: 'would change' },

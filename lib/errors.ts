@@ -87,7 +87,12 @@ export class ConnectWiseHttpError extends ConnectWiseError {
       cause?: unknown;
     },
   ) {
-    super(message, { method: options.method, path: options.path, code: `HTTP_${options.status}`, cause: options.cause });
+    super(message, {
+      method: options.method,
+      path: options.path,
+      code: `HTTP_${options.status}`,
+      cause: options.cause,
+    });
     this.name = 'ConnectWiseHttpError';
     this.status = options.status;
     this.cwCode = options.cwCode;
@@ -163,11 +168,23 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   if (!(error instanceof Error)) return { message: String(error) };
   const out: Record<string, unknown> = { name: error.name, message: describeError(error) };
   const record = error as unknown as Record<string, unknown>;
-  for (const key of ['code', 'status', 'method', 'path', 'field', 'where', 'cwCode', 'networkCode', 'table', 'heldBy']) {
+  for (const key of [
+    'code',
+    'status',
+    'method',
+    'path',
+    'field',
+    'where',
+    'cwCode',
+    'networkCode',
+    'table',
+    'heldBy',
+  ]) {
     const value = record[key];
     if (typeof value === 'string' || typeof value === 'number') out[key] = value;
   }
-  if (error.cause !== undefined && depth < 3 && !(error instanceof ConnectWiseError)) out.cause = serializeError(error.cause, depth + 1);
+  if (error.cause !== undefined && depth < 3 && !(error instanceof ConnectWiseError))
+    out.cause = serializeError(error.cause, depth + 1);
   return out;
 }
 

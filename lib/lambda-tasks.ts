@@ -40,7 +40,10 @@ const stepSchema = z
   .strict();
 
 export function parseLambdaTask(event: unknown): LambdaTask {
-  const task = typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as Record<string, unknown>).task : undefined;
+  const task =
+    typeof event === 'object' && event !== null && !Array.isArray(event)
+      ? (event as Record<string, unknown>).task
+      : undefined;
   if (task === undefined) return { kind: 'run', run: parsePublishInput(event) };
   const record = event as Record<string, unknown>;
   switch (task) {
@@ -55,6 +58,9 @@ export function parseLambdaTask(event: unknown): LambdaTask {
       return { kind: 'startScheduled', scheduledTime: run.referenceTime! };
     }
     default:
-      throw new InputValidationError(`unknown task ${JSON.stringify(task)} (expected plan, publishAccount or startScheduled)`, { field: 'task' });
+      throw new InputValidationError(
+        `unknown task ${JSON.stringify(task)} (expected plan, publishAccount or startScheduled)`,
+        { field: 'task' },
+      );
   }
 }

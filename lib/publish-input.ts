@@ -24,9 +24,12 @@ export function parsePublishInput(event: unknown): PublishRun {
 
   if (detailType === 'Scheduled Event') {
     if (record.source !== 'aws.events') {
-      throw new InputValidationError(`a Scheduled Event must come from source aws.events (got ${JSON.stringify(record.source)})`, {
-        field: 'source',
-      });
+      throw new InputValidationError(
+        `a Scheduled Event must come from source aws.events (got ${JSON.stringify(record.source)})`,
+        {
+          field: 'source',
+        },
+      );
     }
     return { referenceTime: parseTime(record.time, 'time') };
   }
@@ -34,7 +37,9 @@ export function parsePublishInput(event: unknown): PublishRun {
     const detail = record.detail ?? {};
     return toRun(parseOrThrow(publishRequestSchema, detail, 'Republish Requested detail'));
   }
-  throw new InputValidationError(`unsupported event detail-type ${JSON.stringify(detailType)}`, { field: 'detail-type' });
+  throw new InputValidationError(`unsupported event detail-type ${JSON.stringify(detailType)}`, {
+    field: 'detail-type',
+  });
 }
 
 function toRun(request: PublishRequest): PublishRun {

@@ -5,7 +5,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { RUN_LOCK_LEASE_MS } from './contract.js';
 import { createDocumentClient } from './aws/dynamo-client.js';
-import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from './aws/dynamodb-repositories.js';
+import {
+  DynamoAccountsRepository,
+  DynamoMappingsRepository,
+  DynamoUsageRepository,
+} from './aws/dynamodb-repositories.js';
 import { EventBridgeSink } from './aws/events.js';
 import { DynamoLedgerRepository } from './aws/ledger-repository.js';
 import { DynamoOwnershipRepository, DynamoResolutionCache, DynamoRunLock } from './aws/ownership-repository.js';
@@ -31,8 +35,15 @@ export interface AwsClientOptions {
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   // No endpoint overrides: the SDK honours AWS_ENDPOINT_URL[_SERVICE] by itself.
-  const config = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
-  return { dynamodb: new DynamoDBClient(config), secrets: new SecretsManagerClient(config), events: new EventBridgeClient(config) };
+  const config = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
+  return {
+    dynamodb: new DynamoDBClient(config),
+    secrets: new SecretsManagerClient(config),
+    events: new EventBridgeClient(config),
+  };
 }
 
 export interface Repositories {
@@ -45,7 +56,11 @@ export interface Repositories {
   readonly runLock: DynamoRunLock;
 }
 
-export function createRepositories(config: RuntimeConfig, clients: AwsClients, clock: () => Date = () => new Date()): Repositories {
+export function createRepositories(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  clock: () => Date = () => new Date(),
+): Repositories {
   const db = createDocumentClient(clients.dynamodb);
   return {
     accounts: new DynamoAccountsRepository(db, config.accountsTable),

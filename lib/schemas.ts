@@ -110,7 +110,8 @@ export function describeIssue(issue: z.core.$ZodIssue): { field: string; problem
             : `must be ≥ ${issue.minimum}`;
       break;
     case 'too_big':
-      problem = issue.origin === 'string' ? `must be at most ${issue.maximum} characters` : `must be ≤ ${issue.maximum}`;
+      problem =
+        issue.origin === 'string' ? `must be at most ${issue.maximum} characters` : `must be ≤ ${issue.maximum}`;
       break;
     case 'unrecognized_keys':
       return { field: issue.keys.join(', '), problem: 'is not a known field' };

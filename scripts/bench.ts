@@ -11,7 +11,11 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { pino } from 'pino';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
-import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
+import {
+  DynamoAccountsRepository,
+  DynamoMappingsRepository,
+  DynamoUsageRepository,
+} from '../lib/aws/dynamodb-repositories.js';
 import { readConfig } from '../lib/config.js';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
 import { makePeriod, type Period } from '../lib/period.js';
@@ -57,13 +61,24 @@ async function seedAccount(
   aws: LocalAws,
   db: ReturnType<typeof createDocumentClient>,
   accountId: string,
-  options: { clients: number; companies: number; noise: number; latency: number; requestsPerMinute: number; periods: Period[] },
+  options: {
+    clients: number;
+    companies: number;
+    noise: number;
+    latency: number;
+    requestsPerMinute: number;
+    periods: Period[];
+  },
 ): Promise<Simulator> {
   const sim = await startSimulator({ latencyMs: options.latency });
   const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
-  for (let c = 0; c < options.companies; c++) sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
+  for (let c = 0; c < options.companies; c++)
+    sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
   if (options.noise > 0) sim.seed.noiseCompanies(options.noise);
-  aws.standIns.secrets.set(`cwpub/${accountId}`, JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }));
+  aws.standIns.secrets.set(
+    `cwpub/${accountId}`,
+    JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }),
+  );
   await new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE).put({
     accountId,
     secretId: `cwpub/${accountId}`,
@@ -79,7 +94,13 @@ async function seedAccount(
   );
   for (const period of options.periods) {
     await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(
-      ids.map((clientId, i) => ({ accountId, usageKey: `${period.key}#${clientId}`, period: period.key, clientId, billableSpaceGb: 10 + ((i * 7 + period.month) % 97) })),
+      ids.map((clientId, i) => ({
+        accountId,
+        usageKey: `${period.key}#${clientId}`,
+        period: period.key,
+        clientId,
+        billableSpaceGb: 10 + ((i * 7 + period.month) % 97),
+      })),
     );
   }
   return sim;
@@ -94,37 +115,71 @@ async function main(): Promise<void> {
   const deps = () => createPublisherDeps(config, createAwsClients(), pino({ level: 'silent' }));
   const sims: Simulator[] = [];
   try {
-    console.log(`Benchmark: ${LATENCY} ms simulated ConnectWise latency; default budget ${ACCOUNT_DEFAULTS.requestsPerMinute} requests/min per site\n`);
+    console.log(
+      `Benchmark: ${LATENCY} ms simulated ConnectWise latency; default budget ${ACCOUNT_DEFAULTS.requestsPerMinute} requests/min per site\n`,
+    );
 
     // 1. A big site.
     const big = await seedAccount(aws, db, 'big', {
-      clients: CLIENTS, companies: COMPANIES, noise: NOISE, latency: LATENCY, requestsPerMinute: UNTHROTTLED, periods: [SEPTEMBER, OCTOBER],
+      clients: CLIENTS,
+      companies: COMPANIES,
+      noise: NOISE,
+      latency: LATENCY,
+      requestsPerMinute: UNTHROTTLED,
+      periods: [SEPTEMBER, OCTOBER],
     });
     sims.push(big);
     const label = `${CLIENTS} clients, ${COMPANIES} + ${NOISE} companies`;
-    for (const [name, period] of [['first month (full scan)', SEPTEMBER], ['next month (known companies)', OCTOBER]] as const) {
+    for (const [name, period] of [
+      ['first month (full scan)', SEPTEMBER],
+      ['next month (known companies)', OCTOBER],
+    ] as const) {
       big.resetRequests();
       const run = await timed(() => runPublish({ accountId: 'big', period: period.key }, deps()));
       const a = run.value.accounts[0]!;
       const requests = big.requests.length;
-      rows.push([`${label}: ${name}`, run.s, String(requests), (requests / CLIENTS).toFixed(2), atBudget(requests), `${a.published} published, ${a.failed} failed, ${big.managementTabsRead().length} tabs read`]);
+      rows.push([
+        `${label}: ${name}`,
+        run.s,
+        String(requests),
+        (requests / CLIENTS).toFixed(2),
+        atBudget(requests),
+        `${a.published} published, ${a.failed} failed, ${big.managementTabsRead().length} tabs read`,
+      ]);
     }
     big.resetRequests();
     const rerun = await timed(() => runPublish({ accountId: 'big', period: OCTOBER.key }, deps()));
-    rows.push([`${label}: unchanged re-run`, rerun.s, String(big.requests.length), (big.requests.length / CLIENTS).toFixed(2), atBudget(big.requests.length), `${rerun.value.accounts[0]!.unchanged} unchanged`]);
+    rows.push([
+      `${label}: unchanged re-run`,
+      rerun.s,
+      String(big.requests.length),
+      (big.requests.length / CLIENTS).toFixed(2),
+      atBudget(big.requests.length),
+      `${rerun.value.accounts[0]!.unchanged} unchanged`,
+    ]);
     const notOne = [...new Set(big.state.configurations.all().map((c) => c.deviceIdentifier))].filter(
-      (d) => big.state.configurations.all().filter((c) => c.deviceIdentifier === d && c.activeFlag !== false).length !== 1,
+      (d) =>
+        big.state.configurations.all().filter((c) => c.deviceIdentifier === d && c.activeFlag !== false).length !== 1,
     ).length;
 
     // 2. The governor at the default budget.
     const paced = await seedAccount(aws, db, 'paced', {
-      clients: GOVERNOR_CLIENTS, companies: 30, noise: 0, latency: LATENCY, requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute, periods: [SEPTEMBER],
+      clients: GOVERNOR_CLIENTS,
+      companies: 30,
+      noise: 0,
+      latency: LATENCY,
+      requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
+      periods: [SEPTEMBER],
     });
     sims.push(paced);
     const governed = await timed(() => runPublish({ accountId: 'paced', period: SEPTEMBER.key }, deps()));
     const pacedRequests = paced.requests.length;
     rows.push([
-      `${GOVERNOR_CLIENTS} clients at ${ACCOUNT_DEFAULTS.requestsPerMinute}/min`, governed.s, String(pacedRequests), (pacedRequests / GOVERNOR_CLIENTS).toFixed(2), atBudget(pacedRequests),
+      `${GOVERNOR_CLIENTS} clients at ${ACCOUNT_DEFAULTS.requestsPerMinute}/min`,
+      governed.s,
+      String(pacedRequests),
+      (pacedRequests / GOVERNOR_CLIENTS).toFixed(2),
+      atBudget(pacedRequests),
       `max ${paced.maxRequestsInAnyWindow(60_000)} requests in any 60 s; ${governed.value.accounts[0]!.published} published`,
     ]);
 
@@ -134,7 +189,16 @@ async function main(): Promise<void> {
     await accountsRepo.setEnabled('paced', false);
     const many: Simulator[] = [];
     for (let i = 0; i < ACCOUNTS; i++) {
-      many.push(await seedAccount(aws, db, `msp-${i}`, { clients: 100, companies: 20, noise: 50, latency: LATENCY, requestsPerMinute: UNTHROTTLED, periods: [SEPTEMBER, OCTOBER] }));
+      many.push(
+        await seedAccount(aws, db, `msp-${i}`, {
+          clients: 100,
+          companies: 20,
+          noise: 50,
+          latency: LATENCY,
+          requestsPerMinute: UNTHROTTLED,
+          periods: [SEPTEMBER, OCTOBER],
+        }),
+      );
     }
     sims.push(...many);
     for (const parallel of [1, 4]) {
@@ -144,14 +208,24 @@ async function main(): Promise<void> {
       const run = await timed(() => runPublish({ period, maxParallelAccounts: parallel, rescan: true }, deps()));
       const requests = many.reduce((n, s) => n + s.requests.length, 0);
       const done = run.value.accounts;
-      rows.push([`${ACCOUNTS} accounts × 100 clients, ${parallel} at a time`, run.s, String(requests), (requests / (ACCOUNTS * 100)).toFixed(2), `${atBudget(requests / ACCOUNTS)} per site`,
-        `${done.reduce((n, a) => n + a.published + a.unchanged, 0)} published or unchanged`]);
+      rows.push([
+        `${ACCOUNTS} accounts × 100 clients, ${parallel} at a time`,
+        run.s,
+        String(requests),
+        (requests / (ACCOUNTS * 100)).toFixed(2),
+        `${atBudget(requests / ACCOUNTS)} per site`,
+        `${done.reduce((n, a) => n + a.published + a.unchanged, 0)} published or unchanged`,
+      ]);
     }
 
     const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
     for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-    console.log(`\nBig site: clients without exactly one active configuration: ${notOne}; syncs: ${big.state.syncRuns.length}`);
-    console.log(`Peak RSS of the whole process (publisher + simulators + dynalite): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+    console.log(
+      `\nBig site: clients without exactly one active configuration: ${notOne}; syncs: ${big.state.syncRuns.length}`,
+    );
+    console.log(
+      `Peak RSS of the whole process (publisher + simulators + dynalite): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+    );
   } finally {
     clearInterval(sampler);
     db.destroy();

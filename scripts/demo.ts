@@ -8,7 +8,11 @@ import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
 import type { RunSummary } from '../lib/publisher/ports.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
-import { DynamoAccountsRepository, DynamoMappingsRepository, DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
+import {
+  DynamoAccountsRepository,
+  DynamoMappingsRepository,
+  DynamoUsageRepository,
+} from '../lib/aws/dynamodb-repositories.js';
 import { readConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { previousPeriod } from '../lib/period.js';
@@ -52,7 +56,12 @@ const SAMPLE: SampleAccount[] = [
           { clientId: 'bc-1002', clientName: 'Contoso SQL', gb: 148 },
         ],
       },
-      { identifier: 'Fabrikam', name: 'Fabrikam Inc', managedId: 'FABRIKAM-BKP', clients: [{ clientId: 'bc-1003', clientName: 'Fabrikam NAS', gb: 1024 }] },
+      {
+        identifier: 'Fabrikam',
+        name: 'Fabrikam Inc',
+        managedId: 'FABRIKAM-BKP',
+        clients: [{ clientId: 'bc-1003', clientName: 'Fabrikam NAS', gb: 1024 }],
+      },
       {
         identifier: 'Northwind',
         name: 'Northwind Traders',
@@ -62,7 +71,12 @@ const SAMPLE: SampleAccount[] = [
           { clientId: 'bc-1005', clientName: 'Northwind old server (retired)', gb: 12, enabled: false },
         ],
       },
-      { identifier: 'Tailspin', name: 'Tailspin Toys', managedId: 'TAILSPIN-BKP', clients: [{ clientId: 'bc-1006', clientName: 'Tailspin (new, no usage yet)', gb: undefined }] },
+      {
+        identifier: 'Tailspin',
+        name: 'Tailspin Toys',
+        managedId: 'TAILSPIN-BKP',
+        clients: [{ clientId: 'bc-1006', clientName: 'Tailspin (new, no usage yet)', gb: undefined }],
+      },
     ],
   },
   {
@@ -79,7 +93,12 @@ const SAMPLE: SampleAccount[] = [
           { clientId: 'w-02', clientName: 'AW warehouse', gb: 75.75 },
         ],
       },
-      { identifier: 'WideWorld', name: 'Wide World Importers', managedId: 'WWI-001', clients: [{ clientId: 'w-03', clientName: 'WWI servers', gb: 2048 }] },
+      {
+        identifier: 'WideWorld',
+        name: 'Wide World Importers',
+        managedId: 'WWI-001',
+        clients: [{ clientId: 'w-03', clientName: 'WWI servers', gb: 2048 }],
+      },
     ],
   },
 ];
@@ -103,9 +122,16 @@ async function main(): Promise<void> {
     for (const account of SAMPLE) {
       const sim = await startSimulator({ companyId: account.accountId.replace('-', '') });
       sims.set(account.accountId, sim);
-      const setup = sim.seed.backupBillingSetup({ solutionName: account.managementItName, billingLevel: account.billingLevel });
+      const setup = sim.seed.backupBillingSetup({
+        solutionName: account.managementItName,
+        billingLevel: account.billingLevel,
+      });
       for (const company of account.companies) {
-        const client = sim.seed.backupClient(setup, { identifier: company.identifier, name: company.name, managedId: company.managedId });
+        const client = sim.seed.backupClient(setup, {
+          identifier: company.identifier,
+          name: company.name,
+          managedId: company.managedId,
+        });
         if (company.identifier === 'Contoso') {
           // Last month's figure is already there: this run updates it in place.
           sim.seed.configuration({
@@ -122,21 +148,54 @@ async function main(): Promise<void> {
       const secretId = `cwpub/${account.accountId}`;
       // The secret's site is the simulator on loopback (http:// is allowed for loopback only).
       aws.standIns.secrets.set(secretId, JSON.stringify({ site: sim.url, ...sim.credentials }));
-      await accountsRepo.put({ accountId: account.accountId, secretId, managementItName: account.managementItName, enabled: true, configurationTypeName: 'Backup Stats', maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb, requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute });
+      await accountsRepo.put({
+        accountId: account.accountId,
+        secretId,
+        managementItName: account.managementItName,
+        enabled: true,
+        configurationTypeName: 'Backup Stats',
+        maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb,
+        requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
+      });
       const clients = account.companies.flatMap((c) => c.clients.map((cl) => ({ ...cl, managedId: c.managedId })));
       await mappingsRepo.putMany(
-        clients.map((c) => ({ accountId: account.accountId, clientId: c.clientId, managedId: c.managedId, clientName: c.clientName, enabled: c.enabled ?? true })),
+        clients.map((c) => ({
+          accountId: account.accountId,
+          clientId: c.clientId,
+          managedId: c.managedId,
+          clientName: c.clientName,
+          enabled: c.enabled ?? true,
+        })),
       );
       await usageRepo.putMany(
         clients
           .filter((c) => c.gb !== undefined)
-          .map((c) => ({ accountId: account.accountId, usageKey: `${period.key}#${c.clientId}`, period: period.key, clientId: c.clientId, billableSpaceGb: c.gb! })),
+          .map((c) => ({
+            accountId: account.accountId,
+            usageKey: `${period.key}#${c.clientId}`,
+            period: period.key,
+            clientId: c.clientId,
+            billableSpaceGb: c.gb!,
+          })),
       );
     }
 
     const config = readConfig(process.env);
-    const handler = createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, process.stderr as never) });
-    const event = { version: '0', id: 'demo', source: 'aws.events', 'detail-type': 'Scheduled Event', time: now.toISOString(), region: 'us-east-1', resources: [], detail: {} };
+    const handler = createHandler({
+      config,
+      clients: createAwsClients(),
+      logger: createLogger(config.logLevel, process.stderr as never),
+    });
+    const event = {
+      version: '0',
+      id: 'demo',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: now.toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
+    };
     const lastMonth = previousPeriod(new Date(Date.UTC(period.year, period.month - 1, 1)));
     console.log(`connectwise-usage-publisher demo — scheduled run at ${now.toISOString()}, publishing ${period.key}`);
     console.log(
@@ -155,7 +214,14 @@ async function main(): Promise<void> {
       console.log(
         renderTable(
           ['Client', 'Managed ID', 'Company', 'GB', 'Outcome', 'Reason'],
-          account.results.map((r) => [r.clientId, r.managedId, r.companyIdentifier ?? '', formatGb(r.billableSpaceGb), r.status, r.reason]),
+          account.results.map((r) => [
+            r.clientId,
+            r.managedId,
+            r.companyIdentifier ?? '',
+            formatGb(r.billableSpaceGb),
+            r.status,
+            r.reason,
+          ]),
         ),
       );
       const companyName = (id: number) => sim.state.companies.get(id)?.identifier ?? String(id);
@@ -163,22 +229,42 @@ async function main(): Promise<void> {
       console.log(
         renderTable(
           ['Config #', 'Company', 'Name', 'Device ID', 'Billable Space GB', 'Year', 'Month'],
-          sim.state.configurations.all().map((c) => [c.id, companyName(c.company.id), c.name, c.deviceIdentifier ?? '', formatGb(c.backupBillableSpaceGb ?? undefined), c.backupYear ?? '', c.backupMonth ?? '']),
+          sim.state.configurations
+            .all()
+            .map((c) => [
+              c.id,
+              companyName(c.company.id),
+              c.name,
+              c.deviceIdentifier ?? '',
+              formatGb(c.backupBillableSpaceGb ?? undefined),
+              c.backupYear ?? '',
+              c.backupMonth ?? '',
+            ]),
         ),
       );
-      console.log(`\nAgreement additions after the Management sync (billing level ${SAMPLE.find((s) => s.accountId === account.accountId)!.billingLevel}):`);
+      console.log(
+        `\nAgreement additions after the Management sync (billing level ${SAMPLE.find((s) => s.accountId === account.accountId)!.billingLevel}):`,
+      );
       console.log(
         renderTable(
           ['Agreement', 'Company', 'Product', 'Quantity', 'Description'],
           sim.state.additions.all().map((x) => {
             const agreement = sim.state.agreements.get(x.agreementId);
-            return [agreement?.name ?? x.agreementId, agreement ? companyName(agreement.company.id) : '', x.product.identifier ?? x.product.id, formatGb(x.quantity), x.description ?? ''];
+            return [
+              agreement?.name ?? x.agreementId,
+              agreement ? companyName(agreement.company.id) : '',
+              x.product.identifier ?? x.product.id,
+              formatGb(x.quantity),
+              x.description ?? '',
+            ];
           }),
         ),
       );
       console.log('');
     }
-    const events = aws.standIns.events.map((e) => `${e.DetailType} (${(JSON.parse(e.Detail) as { accountId: string }).accountId})`);
+    const events = aws.standIns.events.map(
+      (e) => `${e.DetailType} (${(JSON.parse(e.Detail) as { accountId: string }).accountId})`,
+    );
     console.log(`EventBridge events sent: ${events.join(', ')}`);
     console.log('Re-run it with: npx cwpub publish --dry-run   (against your own tables; see README)');
   } finally {

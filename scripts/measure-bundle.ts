@@ -37,7 +37,8 @@ function parseArgs(argv: readonly string[]): Options {
   const index = argv.indexOf('--runs');
   if (index >= 0) {
     runs = Number(argv[index + 1]);
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number (got "${argv[index + 1]}")`);
+    if (!Number.isInteger(runs) || runs < 1)
+      throw new Error(`--runs must be a positive whole number (got "${argv[index + 1]}")`);
   }
   return { runs, json: argv.includes('--json'), compare: !argv.includes('--no-compare') };
 }
@@ -55,7 +56,9 @@ const FUNCTION_ENV: Record<string, string> = {
 
 /** Synthesizes the stack as cdk.json configures it and returns the function's staged asset directory. */
 function synthesizedAssetDir(outdir: string): string {
-  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   const app = new App({ outdir, context: cdkJson.context });
   const settings = settingsFromContext(app.node);
   const stack = new PublisherStack(app, settings.stackName, { publisher: settings.publisher });
@@ -96,9 +99,15 @@ interface Timing {
 function summarize(times: readonly number[]): Timing {
   const sorted = [...times].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  const median =
+    sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return { medianMs: round(median), minMs: round(sorted[0] as number), maxMs: round(sorted[sorted.length - 1] as number), runs: sorted.length };
+  return {
+    medianMs: round(median),
+    minMs: round(sorted[0] as number),
+    maxMs: round(sorted[sorted.length - 1] as number),
+    runs: sorted.length,
+  };
 }
 
 interface Size {
@@ -166,8 +175,7 @@ async function main(): Promise<void> {
     }
     const b = result.bundle as { code: Size; sourceMap: Size };
     const init = result.init as { deployed: Timing; withoutSourceMaps: Timing };
-    const line = (label: string, t: Timing) =>
-      `| ${label} | ${t.medianMs} ms | ${t.minMs}–${t.maxMs} ms | ${t.runs} |`;
+    const line = (label: string, t: Timing) => `| ${label} | ${t.medianMs} ms | ${t.minMs}–${t.maxMs} ms | ${t.runs} |`;
     const lines = [
       `Publish function bundle (Node.js ${process.version}, ${process.platform}/${process.arch})`,
       '',

@@ -39,7 +39,9 @@ export function deadlineFrom(context: InvocationContext | undefined, now: number
  *   (counts only: the results travel in the Ledger and the event, not through Step Functions);
  * - `startScheduled` → starts the state machine named for the month.
  */
-export function createHandler(handlerContext: HandlerContext): (event: unknown, context?: InvocationContext) => Promise<unknown> {
+export function createHandler(
+  handlerContext: HandlerContext,
+): (event: unknown, context?: InvocationContext) => Promise<unknown> {
   return async (event, context) => {
     const logger = handlerContext.logger.child(context?.awsRequestId ? { awsRequestId: context.awsRequestId } : {});
     const deps = createPublisherDeps(handlerContext.config, handlerContext.clients, logger, handlerContext.overrides);
@@ -52,18 +54,35 @@ export function createHandler(handlerContext: HandlerContext): (event: unknown, 
         case 'plan': {
           // Invalid account items are published too: their own invocation reports them (event, run record).
           const { selected: _selected, invalid, ...planned } = await planRun(task.run, deps);
-          return { ...planned, accounts: [...planned.accounts, ...invalid.filter((s) => s.accountId !== '').map((s) => ({ accountId: s.accountId }))] };
+          return {
+            ...planned,
+            accounts: [
+              ...planned.accounts,
+              ...invalid.filter((s) => s.accountId !== '').map((s) => ({ accountId: s.accountId })),
+            ],
+          };
         }
         case 'publishAccount': {
           const outcome = await runAccountStep(task.step, deps, { deadlineAt, continues: true });
           const { results: _results, ...counts } = outcome.summary;
-          return { ...counts, done: outcome.done, invocation: task.step.invocation, ...(outcome.next ? { next: { task: 'publishAccount', ...outcome.next } } : {}) };
+          return {
+            ...counts,
+            done: outcome.done,
+            invocation: task.step.invocation,
+            ...(outcome.next ? { next: { task: 'publishAccount', ...outcome.next } } : {}),
+          };
         }
         case 'startScheduled': {
-          if (!handlerContext.starter) throw new Error('STATE_MACHINE_ARN is not set: the schedule cannot start the publish state machine');
+          if (!handlerContext.starter)
+            throw new Error('STATE_MACHINE_ARN is not set: the schedule cannot start the publish state machine');
           const period = previousPeriod(task.scheduledTime).key;
-          const started = await handlerContext.starter.start(scheduledExecutionName(period), { scheduledTime: task.scheduledTime.toISOString() });
-          logger.info({ period, started }, started === 'started' ? 'scheduled run started' : 'scheduled run already started');
+          const started = await handlerContext.starter.start(scheduledExecutionName(period), {
+            scheduledTime: task.scheduledTime.toISOString(),
+          });
+          logger.info(
+            { period, started },
+            started === 'started' ? 'scheduled run started' : 'scheduled run already started',
+          );
           return { period, started };
         }
       }

@@ -74,7 +74,9 @@ export class DynamoAccountsRepository implements AccountsRepository {
   ) {}
 
   async get(accountId: string): Promise<Account | InvalidItem | undefined> {
-    const out = await guarded(this.table, 'GetItem', () => this.db.send(new GetCommand({ TableName: this.table, Key: { accountId } })));
+    const out = await guarded(this.table, 'GetItem', () =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { accountId } })),
+    );
     return out.Item ? toAccount(out.Item) : undefined;
   }
 
@@ -82,7 +84,8 @@ export class DynamoAccountsRepository implements AccountsRepository {
   async list(): Promise<Validated<Account>> {
     const items = await guarded(this.table, 'Scan', async () => {
       const all: Item[] = [];
-      for await (const page of paginateScan({ client: this.db }, { TableName: this.table })) all.push(...((page.Items ?? []) as Item[]));
+      for await (const page of paginateScan({ client: this.db }, { TableName: this.table }))
+        all.push(...((page.Items ?? []) as Item[]));
       return all;
     });
     const parsed = items.map(toAccount);
@@ -91,7 +94,9 @@ export class DynamoAccountsRepository implements AccountsRepository {
   }
 
   async put(account: Account): Promise<void> {
-    await guarded(this.table, 'PutItem', () => this.db.send(new PutCommand({ TableName: this.table, Item: { ...account } })));
+    await guarded(this.table, 'PutItem', () =>
+      this.db.send(new PutCommand({ TableName: this.table, Item: { ...account } })),
+    );
   }
 
   async setEnabled(accountId: string, enabled: boolean): Promise<boolean> {
@@ -123,7 +128,13 @@ function toMapping(item: Item): Mapping | InvalidItem {
     return { key, problems: result.problems };
   }
   const v = result.value;
-  return { accountId: v.accountId, clientId: v.clientId, managedId: v.managedId, clientName: v.clientName, enabled: v.enabled ?? true };
+  return {
+    accountId: v.accountId,
+    clientId: v.clientId,
+    managedId: v.managedId,
+    clientName: v.clientName,
+    enabled: v.enabled ?? true,
+  };
 }
 
 export class DynamoMappingsRepository implements MappingsRepository {
@@ -158,12 +169,18 @@ export class DynamoMappingsRepository implements MappingsRepository {
   }
 
   async put(mapping: Mapping): Promise<void> {
-    await guarded(this.table, 'PutItem', () => this.db.send(new PutCommand({ TableName: this.table, Item: { ...mapping } })));
+    await guarded(this.table, 'PutItem', () =>
+      this.db.send(new PutCommand({ TableName: this.table, Item: { ...mapping } })),
+    );
   }
 
   /** Writes many mappings in batches of 25, retrying unprocessed items. */
   async putMany(mappings: readonly Mapping[]): Promise<void> {
-    await batchPut(this.db, this.table, mappings.map((m) => ({ ...m })));
+    await batchPut(
+      this.db,
+      this.table,
+      mappings.map((m) => ({ ...m })),
+    );
   }
 
   async remove(accountId: string, clientId: string): Promise<boolean> {
@@ -225,7 +242,12 @@ export class DynamoUsageRepository implements UsageRepository {
       if (v.period !== period.key || v.usageKey !== usageKey(v.period, v.clientId)) {
         invalid.push({
           key,
-          problems: [{ field: 'usageKey', problem: `must equal "<period>#<clientId>" (period ${v.period}, clientId ${v.clientId})` }],
+          problems: [
+            {
+              field: 'usageKey',
+              problem: `must equal "<period>#<clientId>" (period ${v.period}, clientId ${v.clientId})`,
+            },
+          ],
         });
         continue;
       }
@@ -235,7 +257,11 @@ export class DynamoUsageRepository implements UsageRepository {
   }
 
   async putMany(items: readonly UsageItem[]): Promise<void> {
-    await batchPut(this.db, this.table, items.map((u) => ({ ...u })));
+    await batchPut(
+      this.db,
+      this.table,
+      items.map((u) => ({ ...u })),
+    );
   }
 }
 
@@ -252,4 +278,3 @@ async function batchPut(db: DynamoDBDocumentClient, table: string, items: readon
     }
   });
 }
-

@@ -1,4 +1,4 @@
-import type { EventBridgeClient} from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type OutgoingDetailType } from '../contract.js';
 import { PublisherError } from '../errors.js';
@@ -16,14 +16,19 @@ export class EventBridgeSink implements EventSink {
   async publish(detailType: OutgoingDetailType, detail: Record<string, unknown>): Promise<void> {
     const out = await this.client.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+        Entries: [
+          { EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) },
+        ],
       }),
     );
     if (out.FailedEntryCount) {
       const entry = out.Entries?.[0];
-      throw new PublisherError(`EventBridge rejected the event: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(), {
-        code: 'EVENT_REJECTED',
-      });
+      throw new PublisherError(
+        `EventBridge rejected the event: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(),
+        {
+          code: 'EVENT_REJECTED',
+        },
+      );
     }
   }
 }

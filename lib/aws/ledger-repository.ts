@@ -1,7 +1,13 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import * as z from 'zod';
-import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, LEDGER_TTL_ATTRIBUTE, TABLE_KEYS, type ClientStatus } from '../contract.js';
+import {
+  CLIENT_STATUSES,
+  CLIENT_STATUS_NAMES,
+  LEDGER_TTL_ATTRIBUTE,
+  TABLE_KEYS,
+  type ClientStatus,
+} from '../contract.js';
 import type { LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
@@ -103,7 +109,10 @@ export class DynamoLedgerRepository implements LedgerRepository {
     // What ConnectWise holds for the period is kept across later failed runs.
     if (billed && row.billableSpaceGb !== undefined) {
       // publishedAt: when the values were last written; a re-run that finds them unchanged keeps it.
-      set.push('publishedGb = :gb', row.status === 'published' ? 'publishedAt = :at' : 'publishedAt = if_not_exists(publishedAt, :at)');
+      set.push(
+        'publishedGb = :gb',
+        row.status === 'published' ? 'publishedAt = :at' : 'publishedAt = if_not_exists(publishedAt, :at)',
+      );
       if (row.companyId !== undefined) {
         set.push('companyId = :companyId');
         values[':companyId'] = row.companyId;
@@ -158,7 +167,9 @@ export class DynamoLedgerRepository implements LedgerRepository {
           Key: { [PK]: LEDGER_KEYS.runs(run.accountId), [SK]: LEDGER_KEYS.runSort(run.startedAt, run.runId) },
           UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
           ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
-          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, (item as Record<string, unknown>)[n]])),
+          ExpressionAttributeValues: Object.fromEntries(
+            names.map((n, i) => [`:v${i}`, (item as Record<string, unknown>)[n]]),
+          ),
         }),
       ),
     );

@@ -120,7 +120,11 @@ export class DynamoResolutionCache implements ResolutionCache {
         [...found].map(([managedId, companyIds]) =>
           limit(() =>
             this.db.send(
-              updateAll(this.table, { [PK]: LEDGER_KEYS.resolved(accountId), [SK]: managedId }, { companyIds: [...companyIds], updatedAt: at }),
+              updateAll(
+                this.table,
+                { [PK]: LEDGER_KEYS.resolved(accountId), [SK]: managedId },
+                { companyIds: [...companyIds], updatedAt: at },
+              ),
             ),
           ),
         ),
@@ -164,7 +168,9 @@ export class DynamoRunLock implements RunLock {
       if ((error as Error).name !== 'ConditionalCheckFailedException') {
         return guarded(this.table, 'UpdateItem', () => Promise.reject(error));
       }
-      const out = await guarded(this.table, 'GetItem', () => this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })));
+      const out = await guarded(this.table, 'GetItem', () =>
+        this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
+      );
       const heldBy = typeof out.Item?.runId === 'string' ? out.Item.runId : 'unknown';
       const since = typeof out.Item?.since === 'string' ? out.Item.since : 'unknown';
       return { heldBy, since };

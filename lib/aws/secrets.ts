@@ -41,7 +41,9 @@ export class SecretsManagerSecrets implements SecretsPort {
 
 export function parseSecret(text: string | undefined, secretId: string): ConnectWiseSecret {
   if (text === undefined || text.trim() === '') {
-    throw new SecretError(`secret "${secretId}" has no SecretString (store the ConnectWise JSON as a string)`, { secretId });
+    throw new SecretError(`secret "${secretId}" has no SecretString (store the ConnectWise JSON as a string)`, {
+      secretId,
+    });
   }
   let json: unknown;
   try {
@@ -54,7 +56,9 @@ export function parseSecret(text: string | undefined, secretId: string): Connect
   }
   const result = validate(secretSchema, json);
   if (!result.ok) {
-    const fields = result.problems.map((p) => `${p.field} ${p.problem.startsWith('must be a string') ? 'must be a non-empty string' : p.problem}`);
+    const fields = result.problems.map(
+      (p) => `${p.field} ${p.problem.startsWith('must be a string') ? 'must be a non-empty string' : p.problem}`,
+    );
     throw new SecretError(`secret "${secretId}": ${fields.join('; ')}`, { secretId });
   }
   try {

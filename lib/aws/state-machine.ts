@@ -14,11 +14,14 @@ export class StepFunctionsStarter implements ExecutionStarter {
 
   async start(name: string, input: Record<string, unknown>): Promise<'started' | 'already-started'> {
     try {
-      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
       return 'started';
     } catch (error) {
       // Same name (the same month's schedule delivered twice): that execution runs, or ran, already.
-      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return 'already-started';
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')
+        return 'already-started';
       throw error;
     }
   }

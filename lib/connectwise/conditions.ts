@@ -7,7 +7,9 @@ import { InputValidationError } from '../errors.js';
  */
 export function quoteConditionValue(value: string, field: string): string {
   if (/["\\]/.test(value)) {
-    throw new InputValidationError(`${field} must not contain " or \\ (it is used in a ConnectWise condition)`, { field });
+    throw new InputValidationError(`${field} must not contain " or \\ (it is used in a ConnectWise condition)`, {
+      field,
+    });
   }
   return `"${value}"`;
 }

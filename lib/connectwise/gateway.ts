@@ -88,14 +88,20 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
 
   async listCompaniesByIds(ids: readonly number[]): Promise<Company[]> {
     for (const id of ids) {
-      if (!Number.isSafeInteger(id) || id < 1) throw new InputValidationError(`company id must be a positive integer (got ${id})`, { field: 'companyId' });
+      if (!Number.isSafeInteger(id) || id < 1)
+        throw new InputValidationError(`company id must be a positive integer (got ${id})`, { field: 'companyId' });
     }
     const unique = [...new Set(ids)].sort((a, b) => a - b);
     const companies: Company[] = [];
     for (let i = 0; i < unique.length; i += COMPANY_IDS_PER_REQUEST) {
       const chunk = unique.slice(i, i + COMPANY_IDS_PER_REQUEST);
       // Integers only (checked above), so the list is safe in a condition.
-      companies.push(...(await this.client.list<Company>('company/companies', { conditions: `id in (${chunk.join(',')})`, fields: COMPANY_FIELDS })));
+      companies.push(
+        ...(await this.client.list<Company>('company/companies', {
+          conditions: `id in (${chunk.join(',')})`,
+          fields: COMPANY_FIELDS,
+        })),
+      );
     }
     return companies;
   }
@@ -129,11 +135,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
 
   async executeManagedItSync(managementId: number): Promise<SyncResult> {
     // Re-running a sync is harmless, so a sync whose answer was lost may be retried.
-    const answer = await this.client.request<SyncResult | undefined>('POST', `company/management/${managementId}/executeManagedItSync`, {
-      idempotent: true,
-    });
+    const answer = await this.client.request<SyncResult | undefined>(
+      'POST',
+      `company/management/${managementId}/executeManagedItSync`,
+      {
+        idempotent: true,
+      },
+    );
     // Its `message` is server text that reaches the summary and the events: scrubbed like error text.
-    return typeof answer?.message === 'string' ? { ...answer, message: this.client.redact(answer.message) } : (answer as SyncResult);
+    return typeof answer?.message === 'string'
+      ? { ...answer, message: this.client.redact(answer.message) }
+      : (answer as SyncResult);
   }
 
   systemInfo(): Promise<SystemInfo> {

@@ -168,7 +168,13 @@ class Transport {
           transientRetries++;
           this.stats.retries++;
           this.options.logger?.warn(
-            { method: upper, path, status, code: failure instanceof ConnectWiseNetworkError ? failure.networkCode : undefined, retryCount: transientRetries },
+            {
+              method: upper,
+              path,
+              status,
+              code: failure instanceof ConnectWiseNetworkError ? failure.networkCode : undefined,
+              retryCount: transientRetries,
+            },
             'retrying ConnectWise request',
           );
           await sleep(decision.delayMs);
@@ -188,7 +194,11 @@ class Transport {
   }
 
   /** One HTTP attempt; never throws (the loop decides what a failure means). */
-  private async attempt(method: string, url: URL, options: CallOptions): Promise<{ response: Response<string> } | { error: unknown }> {
+  private async attempt(
+    method: string,
+    url: URL,
+    options: CallOptions,
+  ): Promise<{ response: Response<string> } | { error: unknown }> {
     this.stats.requests++;
     try {
       const response = await this.http(url, {
@@ -226,7 +236,10 @@ export class ConnectWiseClient {
   }
 
   /** Creates a client, looking the codebase up via `login/companyinfo` when the secret pins none. */
-  static async connect(credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions = {}): Promise<ConnectWiseClient> {
+  static async connect(
+    credentials: ConnectWiseCredentials,
+    options: ConnectWiseClientOptions = {},
+  ): Promise<ConnectWiseClient> {
     const origin = siteOrigin(credentials.site);
     const governor = (options.governors ?? siteGovernors).acquire(origin, credentials.companyId, {
       requestsPerMinute: options.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
@@ -234,14 +247,17 @@ export class ConnectWiseClient {
       ...(options.rateWindowMs === undefined ? {} : { windowMs: options.rateWindowMs }),
     });
     const transport = new Transport(origin, credentials, governor, options);
-    const codebase = credentials.codebase ? normalizeCodebase(credentials.codebase) : await lookupCodebase(transport, credentials.companyId);
+    const codebase = credentials.codebase
+      ? normalizeCodebase(credentials.codebase)
+      : await lookupCodebase(transport, credentials.companyId);
     return new ConnectWiseClient(transport, codebase);
   }
 
   /** One call, relative to the API base (e.g. `company/configurations/12`). */
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(path, this.baseUrl);
-    if (options.searchParams) for (const [k, v] of Object.entries(options.searchParams)) url.searchParams.set(k, String(v));
+    if (options.searchParams)
+      for (const [k, v] of Object.entries(options.searchParams)) url.searchParams.set(k, String(v));
     return this.send<T>(method, url, path, options).then((r) => r.body);
   }
 
@@ -258,7 +274,8 @@ export class ConnectWiseClient {
     const all: T[] = [];
     let next: URL | undefined = url;
     for (let page = 1; next; page++) {
-      if (page > 10_000) throw new ConnectWiseResponseError('pagination did not end after 10000 pages', { method: 'GET', path });
+      if (page > 10_000)
+        throw new ConnectWiseResponseError('pagination did not end after 10000 pages', { method: 'GET', path });
       const response: { body: unknown; link: string | undefined } = await this.send<unknown>('GET', next, path, {});
       if (!Array.isArray(response.body)) {
         throw new ConnectWiseResponseError(`expected a JSON array from ${path}`, { method: 'GET', path });
@@ -290,13 +307,21 @@ export class ConnectWiseClient {
     return following;
   }
 
-  private async send<T>(method: Method, url: URL, path: string, options: RequestOptions): Promise<{ body: T; link: string | undefined }> {
+  private async send<T>(
+    method: Method,
+    url: URL,
+    path: string,
+    options: RequestOptions,
+  ): Promise<{ body: T; link: string | undefined }> {
     const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
     const response = await this.transport.call(method, url, path, {
       idempotent,
       ...(options.json === undefined ? {} : { json: options.json }),
     });
-    return { body: parseJsonBody<T>(response.body, method.toUpperCase(), path), link: headerValue(response.headers.link) };
+    return {
+      body: parseJsonBody<T>(response.body, method.toUpperCase(), path),
+      link: headerValue(response.headers.link),
+    };
   }
 }
 
@@ -309,12 +334,17 @@ function parseJsonBody<T>(raw: string, method: string, path: string): T {
   try {
     return JSON.parse(raw) as T;
   } catch {
-    throw new ConnectWiseResponseError(`ConnectWise answered ${method} ${path} with a body that is not JSON`, { method, path });
+    throw new ConnectWiseResponseError(`ConnectWise answered ${method} ${path} with a body that is not JSON`, {
+      method,
+      path,
+    });
   }
 }
 
 function buildGot(credentials: ConnectWiseCredentials, options: ConnectWiseClientOptions): Got {
-  const token = Buffer.from(`${credentials.companyId}+${credentials.publicKey}:${credentials.privateKey}`).toString('base64');
+  const token = Buffer.from(`${credentials.companyId}+${credentials.publicKey}:${credentials.privateKey}`).toString(
+    'base64',
+  );
   const sockets = options.concurrency ?? DEFAULT_CONCURRENCY;
   return got.extend({
     headers: {
@@ -382,10 +412,13 @@ export function httpStatusError(
   const body = safeJson(text);
   const cwCode = clean(pickString(body, 'code') ?? pickString(body, 'error'), redact);
   // A body that is not JSON is a proxy's or gateway's page: its words are the message.
-  const cwMessage = body === undefined ? clean(text, redact, { html: true }) : clean(pickString(body, 'message'), redact);
+  const cwMessage =
+    body === undefined ? clean(text, redact, { html: true }) : clean(pickString(body, 'message'), redact);
   const rawDetails = (body as { errors?: unknown } | undefined)?.errors;
   const details: ErrorDetail[] = Array.isArray(rawDetails)
-    ? rawDetails.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null).map((e) => pickDetail(e, redact))
+    ? rawDetails
+        .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+        .map((e) => pickDetail(e, redact))
     : [];
   const hint =
     status === 401
@@ -393,29 +426,45 @@ export function httpStatusError(
       : status === 404 && !/\/\d+(\/|$)/.test(path)
         ? ' (a 404 on a collection usually means a wrong site or codebase)'
         : '';
-  return new ConnectWiseHttpError(`ConnectWise ${upper} ${path} failed: ${status}${cwCode ? ` ${cwCode}` : ''}${cwMessage ? `: ${cwMessage}` : ''}${hint}`, {
-    method: upper,
-    path,
-    status,
-    ...(cwCode ? { cwCode } : {}),
-    details,
-  });
+  return new ConnectWiseHttpError(
+    `ConnectWise ${upper} ${path} failed: ${status}${cwCode ? ` ${cwCode}` : ''}${cwMessage ? `: ${cwMessage}` : ''}${hint}`,
+    {
+      method: upper,
+      path,
+      status,
+      ...(cwCode ? { cwCode } : {}),
+      details,
+    },
+  );
 }
 
 /** Maps a thrown error (got's network errors, anything unexpected) to ours; never with request headers. */
-export function toConnectWiseError(error: unknown, method: string, path: string, redact: Redactor = (t) => t): ConnectWiseError {
+export function toConnectWiseError(
+  error: unknown,
+  method: string,
+  path: string,
+  redact: Redactor = (t) => t,
+): ConnectWiseError {
   if (error instanceof ConnectWiseError) return error;
   const upper = method.toUpperCase();
-  if (error instanceof HTTPError) return httpStatusError(error.response as Response<string>, upper, path, new URL(error.response.url), redact);
+  if (error instanceof HTTPError)
+    return httpStatusError(error.response as Response<string>, upper, path, new URL(error.response.url), redact);
   if (error instanceof RequestError) {
     const code = error.code || 'ERR_NETWORK';
     const what = code === 'ETIMEDOUT' ? 'timed out' : `failed (${code})`;
-    return new ConnectWiseNetworkError(`ConnectWise ${upper} ${path} ${what}`, { method: upper, path, networkCode: code });
+    return new ConnectWiseNetworkError(`ConnectWise ${upper} ${path} ${what}`, {
+      method: upper,
+      path,
+      networkCode: code,
+    });
   }
-  return new ConnectWiseResponseError(`ConnectWise ${upper} ${path} failed: ${redact(error instanceof Error ? error.message : String(error))}`, {
-    method: upper,
-    path,
-  });
+  return new ConnectWiseResponseError(
+    `ConnectWise ${upper} ${path} failed: ${redact(error instanceof Error ? error.message : String(error))}`,
+    {
+      method: upper,
+      path,
+    },
+  );
 }
 
 function withReason(error: ConnectWiseHttpError, reason: string): ConnectWiseHttpError {
@@ -441,7 +490,12 @@ function redirectTarget(location: string | undefined, requestUrl: URL, redact: R
  * Server text kept in an error: redacted first, then reduced (tags of a proxy's HTML page dropped,
  * whitespace collapsed) and cut, so neither step can leave part of a secret behind.
  */
-function clean(text: string | undefined, redact: Redactor, options: { html?: boolean } = {}, max = 500): string | undefined {
+function clean(
+  text: string | undefined,
+  redact: Redactor,
+  options: { html?: boolean } = {},
+  max = 500,
+): string | undefined {
   if (text === undefined) return undefined;
   let out = redact(text);
   if (options.html) out = out.replace(/<[^>]*>/g, ' ');

@@ -28,7 +28,12 @@ export function basicToken(credentials: RedactableCredentials): string {
  */
 export function createRedactor(credentials: RedactableCredentials): Redactor {
   const token = basicToken(credentials);
-  const values = [token, `${credentials.companyId}+${credentials.publicKey}`, credentials.privateKey, credentials.publicKey]
+  const values = [
+    token,
+    `${credentials.companyId}+${credentials.publicKey}`,
+    credentials.privateKey,
+    credentials.publicKey,
+  ]
     .flatMap((value) => [value, encodeURIComponent(value)])
     .filter((value) => value.length > 0);
   // Longest first, so a key inside the user name never leaves the rest of the user name behind.

@@ -62,10 +62,18 @@ const UNSENT_NETWORK_ERRORS = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH
  *   already have been saved (the caller reconciles those itself); at most `limit` times.
  * Backoff is exponential with full jitter: random in [d/2, d] where d = min(max, base·2^(n-1)).
  */
-export function decideRetry(attempt: FailedAttempt, policy: RetryPolicy, random: () => number = Math.random): RetryDecision {
+export function decideRetry(
+  attempt: FailedAttempt,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): RetryDecision {
   const { statusCode, errorCode } = attempt;
   if (statusCode === 429) {
-    if (attempt.retryAfterMs !== undefined && attempt.remainingMs === undefined && attempt.retryAfterMs > policy.maxRetryAfterMs) {
+    if (
+      attempt.retryAfterMs !== undefined &&
+      attempt.remainingMs === undefined &&
+      attempt.retryAfterMs > policy.maxRetryAfterMs
+    ) {
       return {
         action: 'fail',
         reason: `ConnectWise asked to wait ${Math.ceil(attempt.retryAfterMs / 1000)} s, more than the ${duration(policy.maxRetryAfterMs)} a run without a deadline waits`,
@@ -87,20 +95,29 @@ export function decideRetry(attempt: FailedAttempt, policy: RetryPolicy, random:
         : backoff(next, policy, random);
     return withinDeadline({ action: 'retry', delayMs }, attempt);
   }
-  if (errorCode !== undefined && (UNSENT_NETWORK_ERRORS.has(errorCode) || (AMBIGUOUS_NETWORK_ERRORS.has(errorCode) && attempt.idempotent))) {
+  if (
+    errorCode !== undefined &&
+    (UNSENT_NETWORK_ERRORS.has(errorCode) || (AMBIGUOUS_NETWORK_ERRORS.has(errorCode) && attempt.idempotent))
+  ) {
     return withinDeadline({ action: 'retry', delayMs: backoff(next, policy, random) }, attempt);
   }
   return { action: 'fail' };
 }
 
-function withinDeadline(decision: { action: 'retry' | 'pause-site'; delayMs: number }, attempt: FailedAttempt): RetryDecision {
-  if (attempt.remainingMs !== undefined && decision.delayMs >= attempt.remainingMs) return { action: 'deadline', delayMs: decision.delayMs };
+function withinDeadline(
+  decision: { action: 'retry' | 'pause-site'; delayMs: number },
+  attempt: FailedAttempt,
+): RetryDecision {
+  if (attempt.remainingMs !== undefined && decision.delayMs >= attempt.remainingMs)
+    return { action: 'deadline', delayMs: decision.delayMs };
   return decision;
 }
 
 function duration(ms: number): string {
   const minutes = ms / 60_000;
-  return Number.isInteger(minutes) && minutes > 0 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(ms / 1000)} s`;
+  return Number.isInteger(minutes) && minutes > 0
+    ? `${minutes} minute${minutes === 1 ? '' : 's'}`
+    : `${Math.ceil(ms / 1000)} s`;
 }
 
 function backoff(attempt: number, policy: RetryPolicy, random: () => number): number {

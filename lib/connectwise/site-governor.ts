@@ -118,7 +118,8 @@ export class SiteGovernor {
     // With nobody waiting, a pause must not keep the process (the CLI) alive by itself.
     if (this.waiting.size === 0) this.resumeTimer.unref();
     for (const waiter of [...this.waiting]) {
-      if (waiter.deadlineAt !== undefined && waiter.deadlineAt < until) this.fail(waiter, this.deadlineError(waiter.deadlineAt));
+      if (waiter.deadlineAt !== undefined && waiter.deadlineAt < until)
+        this.fail(waiter, this.deadlineError(waiter.deadlineAt));
     }
     return until;
   }
@@ -145,7 +146,8 @@ export class SiteGovernor {
     for (let i = 0; i < inFlight; i++) void this.queue.add(() => held, { priority: TOP_PRIORITY });
     // Starts in the current window count against the new budget (as starts now: on the safe side).
     this.trimStarts(Date.now());
-    for (let i = inFlight; i < Math.min(rate, this.recentStarts.length); i++) void this.queue.add(async () => undefined, { priority: TOP_PRIORITY });
+    for (let i = inFlight; i < Math.min(rate, this.recentStarts.length); i++)
+      void this.queue.add(async () => undefined, { priority: TOP_PRIORITY });
     previous.pause();
     for (const waiter of this.waiting) {
       waiter.withdraw.abort();
@@ -225,6 +227,7 @@ export class SiteGovernorRegistry {
 export const siteGovernors = new SiteGovernorRegistry();
 
 function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1 (got ${value})`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a whole number of at least 1 (got ${value})`);
   return value;
 }

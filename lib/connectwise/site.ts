@@ -25,9 +25,12 @@ export function siteOrigin(site: string): string {
     throw new InputValidationError('site is not a valid URL', { field: 'site' });
   }
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new InputValidationError('site must be a bare origin (scheme, host, optional port) with no path or credentials', {
-      field: 'site',
-    });
+    throw new InputValidationError(
+      'site must be a bare origin (scheme, host, optional port) with no path or credentials',
+      {
+        field: 'site',
+      },
+    );
   }
   if (url.protocol === 'https:') return url.origin;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url.origin;

@@ -64,7 +64,11 @@ export interface NewConfiguration {
 
 /** The JSON Patch operations the product sends: the usage values, `activeFlag`, and `status` (by id). */
 export type PatchOperation =
-  | { readonly op: 'replace'; readonly path: 'backupBillableSpaceGb' | 'backupYear' | 'backupMonth'; readonly value: number }
+  | {
+      readonly op: 'replace';
+      readonly path: 'backupBillableSpaceGb' | 'backupYear' | 'backupMonth';
+      readonly value: number;
+    }
   | { readonly op: 'replace'; readonly path: 'activeFlag'; readonly value: boolean }
   | { readonly op: 'replace'; readonly path: 'status'; readonly value: { readonly id: number } };
 

@@ -55,17 +55,23 @@ export function textNames(text: string | null | undefined, label: string | null 
 
 /** True when one of the addition's texts names `label` (see `textNames`). */
 export function additionNames(addition: Addition, label: string | null | undefined): boolean {
-  return [addition.description, addition.invoiceDescription, addition.serialNumber].some((text) => textNames(text, label));
+  return [addition.description, addition.invoiceDescription, addition.serialNumber].some((text) =>
+    textNames(text, label),
+  );
 }
 
-export function pairAdditions(configurations: readonly BillableConfiguration[], additions: readonly Addition[]): Pairing {
+export function pairAdditions(
+  configurations: readonly BillableConfiguration[],
+  additions: readonly Addition[],
+): Pairing {
   const byConfiguration = new Map<number, Addition[]>(configurations.map((c) => [c.configuration.id, []]));
   let unpaired: Addition[] = [];
 
   // 1. By name: deviceIdentifier first, then name.
   for (const addition of additions) {
     const byId = configurations.filter((c) => additionNames(addition, c.configuration.deviceIdentifier));
-    const candidates = byId.length > 0 ? byId : configurations.filter((c) => additionNames(addition, c.configuration.name));
+    const candidates =
+      byId.length > 0 ? byId : configurations.filter((c) => additionNames(addition, c.configuration.name));
     if (candidates.length === 1) byConfiguration.get(candidates[0]!.configuration.id)!.push(addition);
     else unpaired.push(addition);
   }

@@ -1,4 +1,9 @@
-import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, InputValidationError } from '../errors.js';
+import {
+  ConnectWiseHttpError,
+  ConnectWiseNetworkError,
+  ConnectWiseResponseError,
+  InputValidationError,
+} from '../errors.js';
 
 /**
  * Turns a ConnectWise failure into what an operator should do about it. Messages come from our own

@@ -23,7 +23,7 @@ export async function runDoctor(
   const facts = accountId === undefined ? {} : { selectedId: accountId };
   const ctx: DoctorContext = { deps, requestedAccountId: accountId, period: previousPeriod(deps.now), facts };
   const checks = await runRules(pack, ctx, {
-    fixFor: (error, c) => connectWiseFix(error, c.facts.account?.secretId ?? '(the account\'s secret)'),
+    fixFor: (error, c) => connectWiseFix(error, c.facts.account?.secretId ?? "(the account's secret)"),
     isFatal: (error) => error instanceof AccountError && error.code === 'ACCOUNT_AMBIGUOUS',
   });
   return { accountId: ctx.facts.selectedId ?? '', ready: checks.every((c) => c.status !== 'failed'), checks };

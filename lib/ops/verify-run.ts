@@ -46,14 +46,20 @@ export async function runVerify(account: Account, period: Period, deps: VerifyDe
   // The publisher's own look-up; verify reads an inactive type too (it still bills what it holds).
   const { solution, type } = await findSetupCandidates(cw, account);
   if (!solution) {
-    throw new ConnectWiseSetupError(`Management IT solution "${account.managementItName}" not found in ConnectWise; run cwpub doctor`, {
-      code: 'SOLUTION_NOT_FOUND',
-    });
+    throw new ConnectWiseSetupError(
+      `Management IT solution "${account.managementItName}" not found in ConnectWise; run cwpub doctor`,
+      {
+        code: 'SOLUTION_NOT_FOUND',
+      },
+    );
   }
   if (!type) {
-    throw new ConnectWiseSetupError(`configuration type "${account.configurationTypeName}" not found in ConnectWise; run cwpub doctor`, {
-      code: 'CONFIGURATION_TYPE_NOT_FOUND',
-    });
+    throw new ConnectWiseSetupError(
+      `configuration type "${account.configurationTypeName}" not found in ConnectWise; run cwpub doctor`,
+      {
+        code: 'CONFIGURATION_TYPE_NOT_FOUND',
+      },
+    );
   }
   // Verify always looks everywhere: a moved Managed ID or a stray configuration can be on any company.
   const tab = await loadManagementTab(cw, deps.progress);
@@ -63,7 +69,22 @@ export async function runVerify(account: Account, period: Period, deps: VerifyDe
     cw.listManagementBackups(),
     cw.listManagementSetups(),
   ]);
-  const input = { account, period, now: deps.now, mappings, usage, ledger, owned, solution, type, management: primaryManagementSetup(setups), tab, configurations, agreements, backups };
+  const input = {
+    account,
+    period,
+    now: deps.now,
+    mappings,
+    usage,
+    ledger,
+    owned,
+    solution,
+    type,
+    management: primaryManagementSetup(setups),
+    tab,
+    configurations,
+    agreements,
+    backups,
+  };
   const wanted = agreementsToRead(input);
   const additions = new Map<number, Addition[]>();
   deps.progress.start(wanted.length, 'Reading agreement additions');

@@ -7,7 +7,16 @@ import { agreementsOfCompany, retiredOwned } from './verify/retired.js';
 import type { VerifyInput, VerifyReport } from './verify/types.js';
 import { buildView, type ViewInput } from './verify/view.js';
 
-export type { ClientCheck, Finding, Mismatch, MismatchKind, Note, NoteKind, VerifyInput, VerifyReport } from './verify/types.js';
+export type {
+  ClientCheck,
+  Finding,
+  Mismatch,
+  MismatchKind,
+  Note,
+  NoteKind,
+  VerifyInput,
+  VerifyReport,
+} from './verify/types.js';
 
 /**
  * `cwpub verify`: reads ConnectWise back and reconciles it with the usage table, the ledger and the

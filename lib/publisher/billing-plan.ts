@@ -111,7 +111,12 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     const base = { clientId: r.clientId, managedId: r.managedId };
     if (targets.length === 0) {
       // A removed client that bills nothing is history: no result. The others are reported as skipped.
-      if (r.why !== 'removed') settled.push({ ...base, status: 'skipped', reason: `${RETIRE_REASONS[r.why]}; nothing of it is billed in ConnectWise` });
+      if (r.why !== 'removed')
+        settled.push({
+          ...base,
+          status: 'skipped',
+          reason: `${RETIRE_REASONS[r.why]}; nothing of it is billed in ConnectWise`,
+        });
       continue;
     }
     const later = targets.map((c) => laterPeriodHeld(c, input.period)).find((p) => p !== undefined);
@@ -123,7 +128,11 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
       kind: 'retire',
       ...base,
       why: r.why,
-      retire: targets.map((configuration) => ({ configuration, why: r.why, patch: retirePatch(configuration, input.statuses) })),
+      retire: targets.map((configuration) => ({
+        configuration,
+        why: r.why,
+        patch: retirePatch(configuration, input.statuses),
+      })),
     };
     if (r.why === 'noUsage') noUsage.push(action);
     else actions.push(action);
@@ -152,7 +161,13 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     const now = listed.get(o.configurationId);
     const billed = now !== undefined && isActive(now);
     if (billed === o.active) return [];
-    return [{ ...o, active: billed, retiredReason: billed ? undefined : (o.retiredReason ?? 'no longer active in ConnectWise') }];
+    return [
+      {
+        ...o,
+        active: billed,
+        retiredReason: billed ? undefined : (o.retiredReason ?? 'no longer active in ConnectWise'),
+      },
+    ];
   });
   return { actions, settled, stale };
 }
@@ -163,7 +178,11 @@ function planPublish(
   ownedIds: ReadonlyMap<number, OwnedConfiguration>,
   input: BillingPlanInput,
 ): PublishAction | ClientResult {
-  const base = { clientId: candidate.clientId, managedId: candidate.managedId, billableSpaceGb: candidate.billableSpaceGb };
+  const base = {
+    clientId: candidate.clientId,
+    managedId: candidate.managedId,
+    billableSpaceGb: candidate.billableSpaceGb,
+  };
   const matches = input.companies.get(candidate.managedId) ?? [];
   if (matches.length === 0) {
     return {
@@ -191,13 +210,19 @@ function planPublish(
     adopt = keep !== undefined;
   }
   const retire: Retirement[] = [
-    ...ownedHere.slice(1).filter(isActive).map((configuration) => ({ configuration, why: 'duplicate' as const })),
-    ...owned.filter((c) => c.company.id !== company.id && isActive(c)).map((configuration) => ({ configuration, why: 'moved' as const })),
+    ...ownedHere
+      .slice(1)
+      .filter(isActive)
+      .map((configuration) => ({ configuration, why: 'duplicate' as const })),
+    ...owned
+      .filter((c) => c.company.id !== company.id && isActive(c))
+      .map((configuration) => ({ configuration, why: 'moved' as const })),
   ].map((r) => ({ ...r, patch: retirePatch(r.configuration, input.statuses) }));
 
   for (const touched of [keep, ...retire.map((r) => r.configuration)]) {
     const later = touched && laterPeriodHeld(touched, input.period);
-    if (later && !input.allowOlderPeriod) return { ...base, ...where, status: 'failed', reason: olderPeriodReason(later, input.period) };
+    if (later && !input.allowOlderPeriod)
+      return { ...base, ...where, status: 'failed', reason: olderPeriodReason(later, input.period) };
   }
   const desired = { billableSpaceGb: candidate.billableSpaceGb, year: input.period.year, month: input.period.month };
   return {
@@ -240,15 +265,28 @@ export function dryRunResult(action: ClientAction): ClientResult {
     companyIdentifier: company.identifier,
     ...(keep ? { configurationId: keep.id } : {}),
     ...(retired.length ? { retiredConfigurationIds: retired } : {}),
-    ...(publishWrites(action) ? { status: 'planned' as const, action: 'publish' as const } : { status: 'unchanged' as const }),
-    ...(action.retire.length ? { reason: action.retire.map((r) => `would stop billing configuration ${r.configuration.id}: ${retirementReason(r.why)}`).join('; ') } : {}),
+    ...(publishWrites(action)
+      ? { status: 'planned' as const, action: 'publish' as const }
+      : { status: 'unchanged' as const }),
+    ...(action.retire.length
+      ? {
+          reason: action.retire
+            .map((r) => `would stop billing configuration ${r.configuration.id}: ${retirementReason(r.why)}`)
+            .join('; '),
+        }
+      : {}),
   };
 }
 
 /** The result of an action that ConnectWise refused: that client fails, with the cause. */
 export function failedResult(action: ClientAction, reason: string): ClientResult {
   if (action.kind === 'retire') {
-    return { clientId: action.clientId, managedId: action.managedId, status: 'failed', reason: `could not stop billing (${RETIRE_REASONS[action.why]}): ${reason}` };
+    return {
+      clientId: action.clientId,
+      managedId: action.managedId,
+      status: 'failed',
+      reason: `could not stop billing (${RETIRE_REASONS[action.why]}): ${reason}`,
+    };
   }
   const { candidate, company } = action;
   return {

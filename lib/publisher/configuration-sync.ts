@@ -42,7 +42,11 @@ export function laterPeriodHeld(configuration: Configuration, period: Period): P
 }
 
 /** The JSON Patch that brings `existing` to `desired` and makes it billed; empty when nothing differs. */
-export function patchFor(existing: Configuration, desired: DesiredBackupStats, statuses: ManagedStatuses = {}): PatchOperation[] {
+export function patchFor(
+  existing: Configuration,
+  desired: DesiredBackupStats,
+  statuses: ManagedStatuses = {},
+): PatchOperation[] {
   const ops: PatchOperation[] = [];
   if (!sameGb(existing.backupBillableSpaceGb, desired.billableSpaceGb)) {
     ops.push({ op: 'replace', path: 'backupBillableSpaceGb', value: desired.billableSpaceGb });
@@ -103,7 +107,12 @@ export async function createConfiguration(
       // Give a slow write time to land before looking for it, so a late save is not posted twice.
       await sleep(250 * 2 ** (attempt - 1));
       const found = (await connectWise.listConfigurations(request.typeName, create.company.id))
-        .filter((c) => c.type.id === create.type.id && c.deviceIdentifier === create.deviceIdentifier && !request.knownIds.has(c.id))
+        .filter(
+          (c) =>
+            c.type.id === create.type.id &&
+            c.deviceIdentifier === create.deviceIdentifier &&
+            !request.knownIds.has(c.id),
+        )
         .sort((a, b) => a.id - b.id);
       if (found[0]) return found[0];
     }

@@ -4,7 +4,13 @@ import { RETIRE_REASONS } from '../contract.js';
 import type { Period } from '../period.js';
 import { describeError, IncompleteActionError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
-import { retirementReason, type ClientAction, type PublishAction, type RetireAction, type Retirement } from './billing-plan.js';
+import {
+  retirementReason,
+  type ClientAction,
+  type PublishAction,
+  type RetireAction,
+  type Retirement,
+} from './billing-plan.js';
 import { createConfiguration } from './configuration-sync.js';
 import type { AccountSetup } from './setup.js';
 import type { Account, ClientResult, OwnedConfiguration } from './ports.js';
@@ -73,7 +79,9 @@ async function retireAll(
     } catch (error) {
       throw new IncompleteActionError(describeError(error), { done: [...doneBefore, ...records], cause: error });
     }
-    records.push(record(ctx, clientId, managedId, r.configuration, { active: false, retiredReason: retirementReason(r.why) }));
+    records.push(
+      record(ctx, clientId, managedId, r.configuration, { active: false, retiredReason: retirementReason(r.why) }),
+    );
   }
   return records;
 }
@@ -109,11 +117,17 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
     configuration = await ctx.connectWise.patchConfiguration(action.keep.id, action.patch);
     wrote = true;
   } else configuration = action.keep;
-  const kept = record(ctx, candidate.clientId, candidate.managedId, { id: configuration.id, company: { id: company.id } }, {
-    active: true,
-    period: period.key,
-    ...(origin ? { origin } : {}),
-  });
+  const kept = record(
+    ctx,
+    candidate.clientId,
+    candidate.managedId,
+    { id: configuration.id, company: { id: company.id } },
+    {
+      active: true,
+      period: period.key,
+      ...(origin ? { origin } : {}),
+    },
+  );
   // Retire what the client no longer needs only once its new configuration bills: never a gap.
   const retired = await retireAll(ctx, candidate.clientId, candidate.managedId, action.retire, [kept]);
   if (action.retire.some((r) => r.patch.length > 0)) wrote = true;
@@ -130,7 +144,12 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
       ...(retiredIds.length
         ? {
             retiredConfigurationIds: retiredIds,
-            reason: action.retire.map((r) => `configuration ${r.configuration.id} on company ${r.configuration.company.id} retired: ${retirementReason(r.why)}`).join('; '),
+            reason: action.retire
+              .map(
+                (r) =>
+                  `configuration ${r.configuration.id} on company ${r.configuration.company.id} retired: ${retirementReason(r.why)}`,
+              )
+              .join('; '),
           }
         : {}),
     },

@@ -86,7 +86,12 @@ export function planClients(input: PlanInput): ClientPlan {
     const clientId = bad.key.clientId ?? '';
     known.add(clientId);
     if (!include(clientId)) continue;
-    settled.push({ clientId, managedId: bad.key.managedId ?? '', status: 'failed', reason: invalidItemReason('mapping', bad) });
+    settled.push({
+      clientId,
+      managedId: bad.key.managedId ?? '',
+      status: 'failed',
+      reason: invalidItemReason('mapping', bad),
+    });
   }
   for (const mapping of input.mappings.items) {
     known.add(mapping.clientId);
@@ -129,7 +134,12 @@ export function planClients(input: PlanInput): ClientPlan {
   if (input.reportUnknownClients) {
     for (const clientId of wanted ?? []) {
       if (!known.has(clientId) && !input.done?.has(clientId)) {
-        settled.push({ clientId, managedId: '', status: 'failed', reason: 'no mapping for this client in the account' });
+        settled.push({
+          clientId,
+          managedId: '',
+          status: 'failed',
+          reason: 'no mapping for this client in the account',
+        });
       }
     }
   }

@@ -171,7 +171,11 @@ export interface ConnectionOptions {
   /** Epoch ms after which the connection stops waiting and throws RunDeadlineError. Absent: no deadline. */
   readonly deadlineAt?: number | undefined;
 }
-export type ConnectWiseFactory = (secret: ConnectWiseSecret, account: Account, options?: ConnectionOptions) => Promise<ConnectWisePort>;
+export type ConnectWiseFactory = (
+  secret: ConnectWiseSecret,
+  account: Account,
+  options?: ConnectionOptions,
+) => Promise<ConnectWisePort>;
 /** The same connection with the read-only extras `cwpub doctor` and `cwpub verify` need. */
 export type InspectionFactory = (
   secret: ConnectWiseSecret,

@@ -49,7 +49,18 @@ export interface AccountRunOutcome {
 
 type Deps = Pick<
   PublisherDeps,
-  'mappings' | 'usage' | 'ledger' | 'ownership' | 'resolutionCache' | 'runLock' | 'secrets' | 'connectWise' | 'logger' | 'progress' | 'clock' | 'sleep'
+  | 'mappings'
+  | 'usage'
+  | 'ledger'
+  | 'ownership'
+  | 'resolutionCache'
+  | 'runLock'
+  | 'secrets'
+  | 'connectWise'
+  | 'logger'
+  | 'progress'
+  | 'clock'
+  | 'sleep'
 >;
 
 /** Time kept back at the end of an invocation to record outcomes and answer. */
@@ -64,7 +75,11 @@ const LOCK_RENEW_MS = 60_000;
  * another run holds it). Each client ends with exactly one outcome, recorded in the Ledger as soon as
  * it is known, so a crash or a continuation loses and duplicates nothing.
  */
-export async function publishAccount(account: Account, deps: Deps, options: AccountRunOptions): Promise<AccountRunOutcome> {
+export async function publishAccount(
+  account: Account,
+  deps: Deps,
+  options: AccountRunOptions,
+): Promise<AccountRunOutcome> {
   const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
   if (!options.dryRun) {
     const busy = await deps.runLock.acquire(account.accountId, options.runId);
@@ -73,7 +88,12 @@ export async function publishAccount(account: Account, deps: Deps, options: Acco
         `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; nothing was written. ` +
         'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
       log.warn({ heldBy: busy.heldBy }, 'account busy');
-      return { summary: summarize(account.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0, busy: true };
+      return {
+        summary: summarize(account.accountId, [], 'not-needed', 0, { error }),
+        done: true,
+        ownedActiveAtStart: 0,
+        busy: true,
+      };
     }
   }
   const run = new AccountRun(account, deps, options, log);
@@ -97,7 +117,8 @@ export async function publishAccount(account: Account, deps: Deps, options: Acco
   } finally {
     if (renew) clearInterval(renew);
     // A continuation keeps the lock (its lease runs out if the next invocation never comes).
-    if (!options.dryRun && (done || !options.continues)) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
+    if (!options.dryRun && (done || !options.continues))
+      await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
   }
 }
 
@@ -133,7 +154,9 @@ class AccountRun {
 
   private timeLeft(): boolean {
     if (this.stopped !== undefined) return false;
-    return this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS;
+    return (
+      this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS
+    );
   }
 
   /** Records outcomes at once (not on a dry run): the Ledger is the run's journal. */
@@ -144,7 +167,9 @@ class AccountRun {
     await Promise.all([
       ownership.length ? this.deps.ownership.put(ownership) : undefined,
       results.length
-        ? this.deps.ledger.record(results.map((r) => ledgerRow(this.account.accountId, this.options.period.key, this.options.runId, at, r)))
+        ? this.deps.ledger.record(
+            results.map((r) => ledgerRow(this.account.accountId, this.options.period.key, this.options.runId, at, r)),
+          )
         : undefined,
     ]);
   }
@@ -177,7 +202,11 @@ class AccountRun {
       done: new Set(fromEarlier.map((r) => r.clientId)),
     });
     await this.settle(plan.settled);
-    const outcome = (done: boolean, sync: SyncOutcome = 'not-needed', extra: { syncReason?: string; error?: string } = {}) => ({
+    const outcome = (
+      done: boolean,
+      sync: SyncOutcome = 'not-needed',
+      extra: { syncReason?: string; error?: string } = {},
+    ) => ({
       summary: summarize(account.accountId, this.results, sync, this.requests, extra),
       done,
       ownedActiveAtStart,
@@ -198,9 +227,15 @@ class AccountRun {
           const billing = new Set(configurations.filter(isActive).map((c) => c.id));
           ownedActiveAtStart = owned.filter((o) => billing.has(o.configurationId)).length;
         }
-        const resolved = await resolveManagedIds(cw, setup.solution, new Set(plan.candidates.map((c) => c.managedId)), cache, {
-          rescan: options.rescan,
-        });
+        const resolved = await resolveManagedIds(
+          cw,
+          setup.solution,
+          new Set(plan.candidates.map((c) => c.managedId)),
+          cache,
+          {
+            rescan: options.rescan,
+          },
+        );
         if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
         const management = primaryManagementSetup(managementSetups);
         const billing = planBilling({
@@ -210,7 +245,10 @@ class AccountRun {
           configurations,
           owned,
           companies: resolved.index,
-          statuses: { added: management?.addedConfigurationStatus?.id, deleted: management?.deletedConfigurationStatus?.id },
+          statuses: {
+            added: management?.addedConfigurationStatus?.id,
+            deleted: management?.deletedConfigurationStatus?.id,
+          },
           managementItName: account.managementItName,
           allowOlderPeriod: options.allowOlderPeriod === true,
           allowMassRetire: options.allowMassRetire === true,
@@ -224,10 +262,20 @@ class AccountRun {
         }
         const retiring = actions.filter((a) => a.kind === 'retire').map(dryRunResult);
         if (retiring.length > 0 && options.confirmRetirements) {
-          const yes = await options.confirmRetirements({ accountId: account.accountId, period: options.period.key, retirements: retiring });
+          const yes = await options.confirmRetirements({
+            accountId: account.accountId,
+            period: options.period.key,
+            retirements: retiring,
+          });
           if (!yes) {
             const error = `${retiring.length} retirement(s) not confirmed: nothing was written for this account`;
-            this.results.push(...actions.map((a) => ({ ...dryRunResult(a), status: 'skipped' as const, reason: 'not confirmed: nothing written' })));
+            this.results.push(
+              ...actions.map((a) => ({
+                ...dryRunResult(a),
+                status: 'skipped' as const,
+                reason: 'not confirmed: nothing written',
+              })),
+            );
             return outcome(true, 'not-needed', { error });
           }
         }
@@ -238,7 +286,9 @@ class AccountRun {
       if (error instanceof RunDeadlineError) return await this.unfinished(outcome);
       const reason = describeError(error);
       this.log.error({ err: serializeError(error) }, 'account publish stopped');
-      const pending = [...plan.candidates, ...plan.retirements].filter((c) => !this.results.some((r) => r.clientId === c.clientId));
+      const pending = [...plan.candidates, ...plan.retirements].filter(
+        (c) => !this.results.some((r) => r.clientId === c.clientId),
+      );
       await this.settle(
         pending.map((c) => ({
           clientId: c.clientId,
@@ -273,14 +323,24 @@ class AccountRun {
     if (!needsSync(this.results)) return outcome(false, 'not-needed', error ? { error } : {});
     try {
       const sync = await this.triggerSync();
-      return outcome(false, sync.sync, { ...(sync.reason ? { syncReason: sync.reason } : {}), ...(error ? { error } : {}) });
+      return outcome(false, sync.sync, {
+        ...(sync.reason ? { syncReason: sync.reason } : {}),
+        ...(error ? { error } : {}),
+      });
     } catch {
-      return outcome(false, 'failed', { syncReason: 'the run ran out of time before the Management sync', ...(error ? { error } : {}) });
+      return outcome(false, 'failed', {
+        syncReason: 'the run ran out of time before the Management sync',
+        ...(error ? { error } : {}),
+      });
     }
   }
 
   /** Runs the actions, bounded; returns false when the deadline stopped it before the end. */
-  private async execute(actions: readonly ClientAction[], setup: AccountSetup, owned: readonly OwnedConfiguration[]): Promise<boolean> {
+  private async execute(
+    actions: readonly ClientAction[],
+    setup: AccountSetup,
+    owned: readonly OwnedConfiguration[],
+  ): Promise<boolean> {
     const { account, deps, options } = this;
     const cw = await this.connect();
     const ownedNow = new Map(owned.map((o) => [o.configurationId, o]));
@@ -334,7 +394,10 @@ class AccountRun {
       const cw = await this.connect();
       const setup = primaryManagementSetup(await cw.listManagementSetups());
       if (!setup) {
-        return { sync: 'failed', reason: 'no Management record in ConnectWise (System > Setup Tables > Management): nothing to sync' };
+        return {
+          sync: 'failed',
+          reason: 'no Management record in ConnectWise (System > Setup Tables > Management): nothing to sync',
+        };
       }
       const answer = await cw.executeManagedItSync(setup.id);
       if (answer && answer.success === false) {

@@ -44,7 +44,11 @@ export interface Resolution {
 }
 
 /** How a Managed ID resolves against the Management tabs, exactly as the publisher matches. */
-export function resolveManagedId(tab: ManagementTab, solution: ManagementItSolution | undefined, managedId: string): Resolution {
+export function resolveManagedId(
+  tab: ManagementTab,
+  solution: ManagementItSolution | undefined,
+  managedId: string,
+): Resolution {
   const matches = new Map<number, { company: Company; entry: ManagementEntry }>();
   const otherSolution: { company: Company; entry: ManagementEntry }[] = [];
   const otherCase: { company: Company; entry: ManagementEntry }[] = [];
@@ -80,10 +84,17 @@ export function indexByManagedId(tab: ManagementTab, solution: ManagementItSolut
 }
 
 /** The Management tabs of the given companies only (the ones known to carry the account's Managed IDs). */
-export async function loadManagementTabOf(connectWise: ConnectWisePort, companyIds: readonly number[]): Promise<ManagementTab> {
-  const companies = (await connectWise.listCompaniesByIds([...new Set(companyIds)])).filter((c) => c.deletedFlag !== true);
+export async function loadManagementTabOf(
+  connectWise: ConnectWisePort,
+  companyIds: readonly number[],
+): Promise<ManagementTab> {
+  const companies = (await connectWise.listCompaniesByIds([...new Set(companyIds)])).filter(
+    (c) => c.deletedFlag !== true,
+  );
   const lists = await Promise.all(
-    companies.map(async (company) => (await connectWise.listManagementEntries(company.id)).map((entry) => ({ company, entry }))),
+    companies.map(async (company) =>
+      (await connectWise.listManagementEntries(company.id)).map((entry) => ({ company, entry })),
+    ),
   );
   return { companies, entries: lists.flat() };
 }
@@ -126,6 +137,10 @@ const SILENT: Progress = { start: () => undefined, increment: () => undefined, s
 
 function foundOf(index: CompanyIndex, wanted: ReadonlySet<string>): Map<string, number[]> {
   const found = new Map<string, number[]>();
-  for (const managedId of wanted) found.set(managedId, (index.get(managedId) ?? []).map((c) => c.id));
+  for (const managedId of wanted)
+    found.set(
+      managedId,
+      (index.get(managedId) ?? []).map((c) => c.id),
+    );
   return found;
 }

@@ -51,7 +51,10 @@ export interface PlannedRun {
 }
 
 /** Fixes the run: its id, its period and its accounts. Throws on invalid input or an unknown/disabled account. */
-export async function planRun(run: PublishRun, deps: Pick<PublisherDeps, 'accounts' | 'clock' | 'newRunId'>): Promise<PlannedRun & { selected: Account[] }> {
+export async function planRun(
+  run: PublishRun,
+  deps: Pick<PublisherDeps, 'accounts' | 'clock' | 'newRunId'>,
+): Promise<PlannedRun & { selected: Account[] }> {
   const now = deps.clock();
   const period: Period =
     run.period !== undefined
@@ -61,7 +64,11 @@ export async function planRun(run: PublishRun, deps: Pick<PublisherDeps, 'accoun
   const selected = accounts.filter((a): a is Account => 'secretId' in a);
   const invalid = accounts
     .filter((a): a is InvalidItem => !('secretId' in a))
-    .map((a) => summarize(a.key.accountId ?? '', [], 'not-needed', 0, { error: `account item (accountId=${a.key.accountId}) is invalid: ${formatProblems(a.problems)}` }));
+    .map((a) =>
+      summarize(a.key.accountId ?? '', [], 'not-needed', 0, {
+        error: `account item (accountId=${a.key.accountId}) is invalid: ${formatProblems(a.problems)}`,
+      }),
+    );
   return {
     runId: deps.newRunId(),
     period: period.key,
@@ -79,10 +86,14 @@ export async function planRun(run: PublishRun, deps: Pick<PublisherDeps, 'accoun
   };
 }
 
-async function selectAccounts(accountId: string | undefined, deps: Pick<PublisherDeps, 'accounts'>): Promise<(Account | InvalidItem)[]> {
+async function selectAccounts(
+  accountId: string | undefined,
+  deps: Pick<PublisherDeps, 'accounts'>,
+): Promise<(Account | InvalidItem)[]> {
   if (accountId !== undefined) {
     const account = await deps.accounts.get(accountId);
-    if (!account) throw new AccountError(`account "${accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
+    if (!account)
+      throw new AccountError(`account "${accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
     if ('secretId' in account && !account.enabled) {
       throw new AccountError(`account "${accountId}" is disabled`, { code: 'ACCOUNT_DISABLED' });
     }
@@ -112,10 +123,17 @@ export interface AccountStep {
 export async function runAccountStep(
   step: AccountStep,
   deps: PublisherDeps,
-  extra: { deadlineAt?: number | undefined; confirmRetirements?: ConfirmRetirements | undefined; continues?: boolean | undefined } = {},
+  extra: {
+    deadlineAt?: number | undefined;
+    confirmRetirements?: ConfirmRetirements | undefined;
+    continues?: boolean | undefined;
+  } = {},
 ): Promise<AccountRunOutcome & { next?: AccountStep }> {
   const account = await deps.accounts.get(step.accountId);
-  if (!account) throw new AccountError(`account "${step.accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
+  if (!account)
+    throw new AccountError(`account "${step.accountId}" not found in the accounts table`, {
+      code: 'ACCOUNT_NOT_FOUND',
+    });
   const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
   const startedAt = step.startedAt ?? deps.clock().toISOString();
   let outcome: AccountRunOutcome;
@@ -157,12 +175,20 @@ export async function runAccountStep(
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
   if (!outcome.done && extra.continues) {
-    return { ...outcome, next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt } };
+    return {
+      ...outcome,
+      next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt },
+    };
   }
   // Done — or out of time with nobody to continue: the run ends here either way, and says so.
   const final = outcome.done ? outcome : { ...outcome, summary: outOfTime(summary) };
   if (!step.request.dryRun) {
-    await finishAccount(final.summary, { runId: step.runId, period: step.period, startedAt, invocations: step.invocation, busy: outcome.busy }, deps, log);
+    await finishAccount(
+      final.summary,
+      { runId: step.runId, period: step.period, startedAt, invocations: step.invocation, busy: outcome.busy },
+      deps,
+      log,
+    );
   }
   return final;
 }
@@ -197,7 +223,10 @@ async function finishAccount(
   }
   if (!deps.events) return;
   try {
-    await deps.events.publish(accountFailed(summary) ? DETAIL_TYPES.failed : DETAIL_TYPES.published, eventDetail(summary, run));
+    await deps.events.publish(
+      accountFailed(summary) ? DETAIL_TYPES.failed : DETAIL_TYPES.published,
+      eventDetail(summary, run),
+    );
   } catch (error) {
     // The publish itself is done and recorded; a lost notification must not turn it into a failure.
     log.error({ err: serializeError(error) }, 'could not send the run event');
@@ -217,17 +246,32 @@ export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<
   const summaries = await Promise.all(
     planned.selected.map((account) =>
       limit(async () => {
-        const step: AccountStep = { runId: planned.runId, period: planned.period, request: planned.request, accountId: account.accountId, invocation: 1 };
-        const outcome = await runAccountStep(step, deps, { deadlineAt: run.deadlineAt, confirmRetirements: run.confirmRetirements });
+        const step: AccountStep = {
+          runId: planned.runId,
+          period: planned.period,
+          request: planned.request,
+          accountId: account.accountId,
+          invocation: 1,
+        };
+        const outcome = await runAccountStep(step, deps, {
+          deadlineAt: run.deadlineAt,
+          confirmRetirements: run.confirmRetirements,
+        });
         return outcome.summary;
       }),
     ),
   );
-  return { runId: planned.runId, period: planned.period, dryRun: planned.request.dryRun, accounts: [...summaries, ...planned.invalid] };
+  return {
+    runId: planned.runId,
+    period: planned.period,
+    dryRun: planned.request.dryRun,
+    accounts: [...summaries, ...planned.invalid],
+  };
 }
 
 /** An account this run could not finish: it says so, and publishing again finishes it. */
 function outOfTime(summary: AccountSummary): AccountSummary {
-  const why = 'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)';
+  const why =
+    'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)';
   return { ...summary, error: summary.error ? `${summary.error}; ${why}` : why };
 }

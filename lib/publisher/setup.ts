@@ -23,7 +23,12 @@ export interface AccountSetup {
 export async function findSetupCandidates(
   connectWise: Pick<ConnectWisePort, 'findManagementItSolutions' | 'findConfigurationTypes'>,
   names: { readonly managementItName: string; readonly configurationTypeName: string },
-): Promise<{ solution?: ManagementItSolution; type?: ConfigurationType; solutions: ManagementItSolution[]; types: ConfigurationType[] }> {
+): Promise<{
+  solution?: ManagementItSolution;
+  type?: ConfigurationType;
+  solutions: ManagementItSolution[];
+  types: ConfigurationType[];
+}> {
   const [solutions, types] = await Promise.all([
     connectWise.findManagementItSolutions(names.managementItName),
     connectWise.findConfigurationTypes(names.configurationTypeName),

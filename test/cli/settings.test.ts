@@ -156,11 +156,9 @@ describe('--stack NAME: settings from the stack outputs', () => {
     await expect(readStackSettings('Nope', new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(
       '--stack Nope: no such CloudFormation stack in this account and region (check --region / --profile)',
     );
-    cfn
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
-      });
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
+    });
     await expect(readStackSettings('Other', new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(
       /no outputs AccountsTableName, MappingsTableName, UsageTableName, LedgerTableName; is it the publisher's stack/,
     );

@@ -12,7 +12,8 @@ function captureLogger() {
   const waiters: { count: number; resolve: () => void }[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       for (const w of waiters.filter((w) => pauses() >= w.count)) w.resolve();
       done();
     },
@@ -22,12 +23,18 @@ function captureLogger() {
     logger: pino({ level: 'warn' }, stream),
     lines,
     /** Resolves once the client has logged `count` 429 pauses (it has then paused the site). */
-    pausesLogged: (count: number) => new Promise<void>((resolve) => (pauses() >= count ? resolve() : waiters.push({ count, resolve }))),
+    pausesLogged: (count: number) =>
+      new Promise<void>((resolve) => (pauses() >= count ? resolve() : waiters.push({ count, resolve }))),
   };
 }
 
 const tooMany = (res: ServerResponse, seconds: string) =>
-  json(res, 429, { error: 'ConnectWiseAPI', message: `Too many requests. Please try again in ${seconds} seconds.` }, { 'retry-after': seconds });
+  json(
+    res,
+    429,
+    { error: 'ConnectWiseAPI', message: `Too many requests. Please try again in ${seconds} seconds.` },
+    { 'retry-after': seconds },
+  );
 
 /**
  * The client and the site governor against a real loopback server: what the server receives, in what
@@ -152,10 +159,14 @@ describe('ConnectWiseClient with the site governor', () => {
     });
 
     it('a 429 on the codebase look-up is waited out and retried', async () => {
-      site.handler = (_req, res, _hit, index) => (index === 1 ? tooMany(res, '0') : json(res, 200, { Codebase: 'v2031_1' }));
+      site.handler = (_req, res, _hit, index) =>
+        index === 1 ? tooMany(res, '0') : json(res, 200, { Codebase: 'v2031_1' });
       const client = await connect();
       expect(client.baseUrl).toBe(`${site.origin}/v2025_1/apis/3.0/`);
-      const looked = await ConnectWiseClient.connect(credentials({ codebase: undefined }), { governors: new SiteGovernorRegistry(), random: () => 0 });
+      const looked = await ConnectWiseClient.connect(credentials({ codebase: undefined }), {
+        governors: new SiteGovernorRegistry(),
+        random: () => 0,
+      });
       expect(looked.baseUrl).toBe(`${site.origin}/v2031_1/apis/3.0/`);
       expect(looked.stats).toEqual({ requests: 2, retries: 1 });
     });
@@ -165,7 +176,9 @@ describe('ConnectWiseClient with the site governor', () => {
     it('many 429s in a row do not fail the call while the deadline allows (they use no retry budget)', async () => {
       site.handler = (_req, res, _hit, index) => (index <= 12 ? tooMany(res, '0') : json(res, 201, { id: 7 }));
       const client = await connect({ deadlineAt: Date.now() + 60_000, random: () => 0 });
-      await expect(client.request('POST', 'company/configurations', { json: {}, idempotent: false })).resolves.toEqual({ id: 7 });
+      await expect(client.request('POST', 'company/configurations', { json: {}, idempotent: false })).resolves.toEqual({
+        id: 7,
+      });
       expect(site.hits).toHaveLength(13);
       expect(client.stats).toEqual({ requests: 13, retries: 12 });
     });
@@ -177,7 +190,9 @@ describe('ConnectWiseClient with the site governor', () => {
       const queued = client.request('GET', 'system/members').catch((e: unknown) => e);
       const error = (await first) as RunDeadlineError;
       expect(error).toBeInstanceOf(RunDeadlineError);
-      expect(error.message).toBe("ConnectWise GET system/info: waiting 31 s (rate limited) would pass the run's deadline");
+      expect(error.message).toBe(
+        "ConnectWise GET system/info: waiting 31 s (rate limited) would pass the run's deadline",
+      );
       expect(await queued).toBeInstanceOf(RunDeadlineError);
       // Later work on the same connection fails at once too, while the pause lasts.
       await expect(client.request('GET', 'system/other')).rejects.toBeInstanceOf(RunDeadlineError);
@@ -198,8 +213,13 @@ describe('ConnectWiseClient with the site governor', () => {
 
     it('a backoff that would pass the deadline throws RunDeadlineError instead of sleeping', async () => {
       site.handler = (_req, res) => json(res, 503, { code: 'Unavailable' });
-      const client = await connect({ deadlineAt: Date.now() + 1_000, retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 } });
-      await expect(client.request('GET', 'system/info')).rejects.toThrow(/waiting \d+ s \(before retrying\) would pass the run's deadline/);
+      const client = await connect({
+        deadlineAt: Date.now() + 1_000,
+        retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 },
+      });
+      await expect(client.request('GET', 'system/info')).rejects.toThrow(
+        /waiting \d+ s \(before retrying\) would pass the run's deadline/,
+      );
       expect(site.hits).toHaveLength(1);
     });
   });
@@ -215,7 +235,8 @@ describe('ConnectWiseClient with the site governor', () => {
     });
 
     it('429s between the 5xx do not count against those 5 retries', async () => {
-      site.handler = (_req, res, _hit, index) => (index % 2 === 1 ? tooMany(res, '0') : json(res, 500, { code: 'ServerError' }));
+      site.handler = (_req, res, _hit, index) =>
+        index % 2 === 1 ? tooMany(res, '0') : json(res, 500, { code: 'ServerError' });
       const client = await connect({ random: () => 0 });
       await expect(client.request('GET', 'system/info')).rejects.toMatchObject({ status: 500 });
       // 6 × 429 (each waited out) and 6 × 500 (the first plus 5 retries).
@@ -235,21 +256,26 @@ describe('ConnectWiseClient with the site governor', () => {
       [302, 'GET'],
       [301, 'POST'],
       [307, 'PATCH'],
-    ] as const)('a %i to another listener is not followed, not retried, and names only the host', async (status, method) => {
-      site.handler = (_req, res) => {
-        res.writeHead(status, { location: `${elsewhere.origin}/v2025_1/apis/3.0/company/configurations?token=abc` });
-        res.end();
-      };
-      const client = await connect();
-      const error = (await client.request(method, 'company/configurations', method === 'GET' ? {} : { json: {}, idempotent: true }).catch((e: unknown) => e)) as ConnectWiseHttpError;
-      expect(error).toBeInstanceOf(ConnectWiseHttpError);
-      expect(error.status).toBe(status);
-      expect(error.message).toBe(
-        `ConnectWise answered ${status} (redirect to ${new URL(elsewhere.origin).host}); redirects are not followed: check the site in the secret`,
-      );
-      expect(site.hits).toHaveLength(1);
-      expect(elsewhere.hits).toHaveLength(0);
-    });
+    ] as const)(
+      'a %i to another listener is not followed, not retried, and names only the host',
+      async (status, method) => {
+        site.handler = (_req, res) => {
+          res.writeHead(status, { location: `${elsewhere.origin}/v2025_1/apis/3.0/company/configurations?token=abc` });
+          res.end();
+        };
+        const client = await connect();
+        const error = (await client
+          .request(method, 'company/configurations', method === 'GET' ? {} : { json: {}, idempotent: true })
+          .catch((e: unknown) => e)) as ConnectWiseHttpError;
+        expect(error).toBeInstanceOf(ConnectWiseHttpError);
+        expect(error.status).toBe(status);
+        expect(error.message).toBe(
+          `ConnectWise answered ${status} (redirect to ${new URL(elsewhere.origin).host}); redirects are not followed: check the site in the secret`,
+        );
+        expect(site.hits).toHaveLength(1);
+        expect(elsewhere.hits).toHaveLength(0);
+      },
+    );
 
     it('a redirect on the codebase look-up is not followed either', async () => {
       site.handler = (_req, res) => {

@@ -20,7 +20,12 @@ describe('Class: ConnectWiseGateway (simulator)', () => {
     new ConnectWiseGateway(
       await ConnectWiseClient.connect(
         { site: sim.url, ...sim.credentials, codebase: sim.codebase },
-        { governors: new SiteGovernorRegistry(), retry: { baseDelayMs: 1, maxDelayMs: 5 }, random: () => 0, ...options },
+        {
+          governors: new SiteGovernorRegistry(),
+          retry: { baseDelayMs: 1, maxDelayMs: 5 },
+          random: () => 0,
+          ...options,
+        },
       ),
     );
 
@@ -92,18 +97,25 @@ describe('Class: ConnectWiseGateway (simulator)', () => {
         { op: 'replace', path: 'activeFlag', value: false },
         { op: 'replace', path: 'status', value: { id: deletedStatus.id } },
       ]);
-      const [listed] = (await cw.listConfigurations(setup.configurationType.name, client.company.id)).filter((c) => c.id === created.id);
+      const [listed] = (await cw.listConfigurations(setup.configurationType.name, client.company.id)).filter(
+        (c) => c.id === created.id,
+      );
       expect(listed).toMatchObject({ activeFlag: false, status: { id: deletedStatus.id } });
     });
   });
 
-  describe('the simulator\'s faults', () => {
+  describe("the simulator's faults", () => {
     it('a 429 on one request holds the queued ones: the slot it frees is not used before the Retry-After', async () => {
       sim.seed.company({ identifier: 'X', name: 'X' });
       sim.faults.rateLimit({ path: 'company/companies', retryAfterSeconds: 1 });
       // One in flight, so the other three are queued (not in flight) when the 429 arrives.
       const cw = await gateway({ concurrency: 1 });
-      await Promise.all([cw.listCompanies(), cw.listManagementSetups(), cw.findConfigurationTypes('Backup Stats'), cw.listCompanies()]);
+      await Promise.all([
+        cw.listCompanies(),
+        cw.listManagementSetups(),
+        cw.findConfigurationTypes('Backup Stats'),
+        cw.listCompanies(),
+      ]);
       expect(sim.requestsMatching({ status: 429 })).toHaveLength(1);
       expect(sim.violations).toEqual([]);
     });
@@ -125,7 +137,9 @@ describe('Class: ConnectWiseGateway (simulator)', () => {
     it('a redirect is not followed', async () => {
       sim.faults.redirect({ path: 'company/companies' });
       const cw = await gateway();
-      await expect(cw.listCompanies()).rejects.toThrow(/ConnectWise answered 302 \(redirect to 127\.0\.0\.1:\d+\); redirects are not followed/);
+      await expect(cw.listCompanies()).rejects.toThrow(
+        /ConnectWise answered 302 \(redirect to 127\.0\.0\.1:\d+\); redirects are not followed/,
+      );
       expect(sim.redirectsFollowed).toEqual([]);
     });
 

@@ -26,9 +26,20 @@ describe('Class: ConnectWiseClient', () => {
     hits = [];
   });
 
-  const credentials = () => ({ site: origin, companyId: 'acme', publicKey: 'PUB', privateKey: 'PRIV-SECRET', clientId: 'cid-1', codebase: 'v2025_1' });
+  const credentials = () => ({
+    site: origin,
+    companyId: 'acme',
+    publicKey: 'PUB',
+    privateKey: 'PRIV-SECRET',
+    clientId: 'cid-1',
+    codebase: 'v2025_1',
+  });
   const connect = (extra: Parameters<typeof ConnectWiseClient.connect>[1] = {}) =>
-    ConnectWiseClient.connect(credentials(), { retry: { baseDelayMs: 5, maxDelayMs: 20 }, random: () => 0.5, ...extra });
+    ConnectWiseClient.connect(credentials(), {
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
+      random: () => 0.5,
+      ...extra,
+    });
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -48,7 +59,9 @@ describe('Class: ConnectWiseClient', () => {
 
     it('looks the codebase up via login/companyinfo when the secret has none', async () => {
       handler = (req, res) =>
-        req.url?.startsWith('/login/companyinfo/acme') ? json(res, 200, { Codebase: 'v2099_9/', CompanyID: 'acme' }) : json(res, 200, {});
+        req.url?.startsWith('/login/companyinfo/acme')
+          ? json(res, 200, { Codebase: 'v2099_9/', CompanyID: 'acme' })
+          : json(res, 200, {});
       const client = await ConnectWiseClient.connect({ ...credentials(), codebase: undefined });
       expect(client.baseUrl).toBe(`${origin}/v2099_9/apis/3.0/`);
       expect(hits[0]!.headers.authorization).toBeUndefined();
@@ -56,17 +69,26 @@ describe('Class: ConnectWiseClient', () => {
 
     it('explains an unknown company at companyinfo', async () => {
       handler = (_req, res) => json(res, 200, null);
-      await expect(ConnectWiseClient.connect({ ...credentials(), codebase: undefined })).rejects.toThrow(/does not know the secret's companyId/);
+      await expect(ConnectWiseClient.connect({ ...credentials(), codebase: undefined })).rejects.toThrow(
+        /does not know the secret's companyId/,
+      );
     });
 
     it('waits for Retry-After on a 429 and then succeeds, even for a POST', async () => {
       handler = (_req, res, hit) =>
         hit === 1
-          ? json(res, 429, { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 1 seconds.' }, { 'retry-after': '1' })
+          ? json(
+              res,
+              429,
+              { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 1 seconds.' },
+              { 'retry-after': '1' },
+            )
           : json(res, 201, { id: 5 });
       const client = await connect();
       const started = Date.now();
-      await expect(client.request('POST', 'company/configurations', { json: {}, idempotent: false })).resolves.toEqual({ id: 5 });
+      await expect(client.request('POST', 'company/configurations', { json: {}, idempotent: false })).resolves.toEqual({
+        id: 5,
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       expect(client.stats).toEqual({ requests: 2, retries: 1 });
     });
@@ -85,14 +107,23 @@ describe('Class: ConnectWiseClient', () => {
     it('never retries a POST whose answer was lost (it may have been saved)', async () => {
       handler = (req) => req.socket.destroy();
       const client = await connect();
-      await expect(client.request('POST', 'company/configurations', { json: {}, idempotent: false })).rejects.toBeInstanceOf(ConnectWiseNetworkError);
+      await expect(
+        client.request('POST', 'company/configurations', { json: {}, idempotent: false }),
+      ).rejects.toBeInstanceOf(ConnectWiseNetworkError);
       expect(hits).toHaveLength(1);
     });
 
-    it.each([400, 401, 403, 404])('does not retry a %i and types the error with ConnectWise\'s code', async (status) => {
-      handler = (_req, res) => json(res, status, { code: 'InvalidObject', message: 'nope', errors: [{ code: 'ObjectExists', field: 'name', message: 'taken' }] });
+    it.each([400, 401, 403, 404])("does not retry a %i and types the error with ConnectWise's code", async (status) => {
+      handler = (_req, res) =>
+        json(res, status, {
+          code: 'InvalidObject',
+          message: 'nope',
+          errors: [{ code: 'ObjectExists', field: 'name', message: 'taken' }],
+        });
       const client = await connect();
-      const error = (await client.request('GET', 'company/configurations/9').catch((e: unknown) => e)) as ConnectWiseHttpError;
+      const error = (await client
+        .request('GET', 'company/configurations/9')
+        .catch((e: unknown) => e)) as ConnectWiseHttpError;
       expect(error).toBeInstanceOf(ConnectWiseHttpError);
       expect(error).toMatchObject({ status, cwCode: 'InvalidObject', method: 'GET', path: 'company/configurations/9' });
       expect(error.details).toEqual([{ code: 'ObjectExists', field: 'name', message: 'taken' }]);
@@ -104,7 +135,9 @@ describe('Class: ConnectWiseClient', () => {
       const client = await connect();
       const error = (await client.request('GET', 'system/info').catch((e: unknown) => e)) as Error;
       const everything = JSON.stringify({ ...error, message: error.message }) + String(error.stack);
-      expect(error.message).toMatch(/401 Unauthorized: bad key \(check publicKey, privateKey, companyId and clientId in the secret\)/);
+      expect(error.message).toMatch(
+        /401 Unauthorized: bad key \(check publicKey, privateKey, companyId and clientId in the secret\)/,
+      );
       expect(everything).not.toMatch(/PRIV-SECRET|PUB:|acme\+PUB/);
       expect(everything).not.toContain(Buffer.from('acme+PUB:PRIV-SECRET').toString('base64'));
     });
@@ -133,10 +166,20 @@ describe('Class: ConnectWiseClient', () => {
         const page = Number(url.searchParams.get('page'));
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
-        json(res, 200, [{ id: page }], page < 3 ? { link: `<${next.href}>; rel="next", <${origin}/x>; rel="last"` } : { link: `<${origin}/x>; rel="first"` });
+        json(
+          res,
+          200,
+          [{ id: page }],
+          page < 3
+            ? { link: `<${next.href}>; rel="next", <${origin}/x>; rel="last"` }
+            : { link: `<${origin}/x>; rel="first"` },
+        );
       };
       const client = await connect();
-      const rows = await client.list<{ id: number }>('company/companies', { conditions: 'deletedFlag=False', fields: ['id', 'name'] });
+      const rows = await client.list<{ id: number }>('company/companies', {
+        conditions: 'deletedFlag=False',
+        fields: ['id', 'name'],
+      });
       expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
       const first = new URL(hits[0]!.url, origin);
       expect(first.searchParams.get('pageSize')).toBe('1000');
@@ -159,7 +202,16 @@ describe('Class: ConnectWiseClient', () => {
     it('never follows a next link to another host: it asks its own site for the next page', async () => {
       handler = (req, res) => {
         const page = Number(new URL(req.url ?? '', origin).searchParams.get('page'));
-        json(res, 200, [{ id: page }], page === 1 ? { link: '<https://other-host.example.com/v2025_1/apis/3.0/company/companies?page=2&pageSize=1000>; rel="next"' } : {});
+        json(
+          res,
+          200,
+          [{ id: page }],
+          page === 1
+            ? {
+                link: '<https://other-host.example.com/v2025_1/apis/3.0/company/companies?page=2&pageSize=1000>; rel="next"',
+              }
+            : {},
+        );
       };
       const client = await connect();
       const rows = await client.list<{ id: number }>('company/companies');

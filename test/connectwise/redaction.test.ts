@@ -6,14 +6,24 @@ import { SiteGovernorRegistry } from '../../lib/connectwise/site-governor.js';
 import { ConnectWiseHttpError, describeError, RunDeadlineError, serializeError } from '../../lib/errors.js';
 import { json, Loopback, text } from './loopback.js';
 
-const CREDENTIALS = { companyId: 'acme', publicKey: 'aB3dE5fG7hJ9kL1m', privateKey: 'Zx8Cv6Bn4Mq2Wr0T', clientId: 'cid-1', codebase: 'v2025_1' };
+const CREDENTIALS = {
+  companyId: 'acme',
+  publicKey: 'aB3dE5fG7hJ9kL1m',
+  privateKey: 'Zx8Cv6Bn4Mq2Wr0T',
+  clientId: 'cid-1',
+  codebase: 'v2025_1',
+};
 const TOKEN = basicToken(CREDENTIALS);
 
 /** Every way the credentials could show up in text, for the negative assertions. */
 function leaks(textValue: string): string[] {
   const lower = textValue.toLowerCase();
-  const found = [CREDENTIALS.publicKey, CREDENTIALS.privateKey, TOKEN, `${CREDENTIALS.companyId}+${CREDENTIALS.publicKey}`]
-    .filter((secret) => lower.includes(secret.toLowerCase()));
+  const found = [
+    CREDENTIALS.publicKey,
+    CREDENTIALS.privateKey,
+    TOKEN,
+    `${CREDENTIALS.companyId}+${CREDENTIALS.publicKey}`,
+  ].filter((secret) => lower.includes(secret.toLowerCase()));
   if (/Basic\s+[A-Za-z0-9+/=]{8,}/i.test(textValue)) found.push('Basic <token>');
   return found;
 }
@@ -24,7 +34,9 @@ function everythingAbout(error: unknown): string {
     describeError(error),
     JSON.stringify(error),
     JSON.stringify(serializeError(error)),
-    error instanceof Error && error.cause !== undefined ? JSON.stringify(serializeError(error.cause)) + describeError(error.cause) : '',
+    error instanceof Error && error.cause !== undefined
+      ? JSON.stringify(serializeError(error.cause)) + describeError(error.cause)
+      : '',
   ].join('\n');
 }
 
@@ -83,7 +95,13 @@ describe('server text in errors (echoing server)', () => {
   const connect = (extra: Parameters<typeof ConnectWiseClient.connect>[1] = {}) =>
     ConnectWiseClient.connect(
       { site: site.origin, ...CREDENTIALS },
-      { governors: new SiteGovernorRegistry(), logger, retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1000 }, random: () => 0, ...extra },
+      {
+        governors: new SiteGovernorRegistry(),
+        logger,
+        retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1000 },
+        random: () => 0,
+        ...extra,
+      },
     );
 
   /** What the server saw: the Authorization header and the decoded credentials. */
@@ -95,25 +113,35 @@ describe('server text in errors (echoing server)', () => {
     return `auth=${authorization} token=${token} user=${user} public=${publicKey.toUpperCase()} private=${privateKey} encoded=${encodeURIComponent(user)}`;
   };
 
-  it.each([400, 401, 404, 500])('JSON %i: message, code and errors[] are scrubbed; unknown detail fields are dropped', async (status) => {
-    site.handler = (req, res) => {
-      const said = echo(req.headers.authorization);
-      json(res, status, {
-        code: `Invalid ${said}`,
-        message: `You sent ${said}`,
-        errors: [{ code: 'Echo', message: said, field: said, resource: said, value: said, headers: req.headers }],
-      });
-    };
-    const client = await connect();
-    const error = (await client.request('GET', 'company/configurations').catch((e: unknown) => e)) as ConnectWiseHttpError;
-    expect(error).toBeInstanceOf(ConnectWiseHttpError);
-    expect(error.message).toContain('You sent auth=Basic [redacted] token=[redacted] user=[redacted]');
-    expect(Object.keys(error.details[0]!).sort()).toEqual(['code', 'field', 'message', 'resource']);
-    expect(leaks(everythingAbout(error))).toEqual([]);
-  });
+  it.each([400, 401, 404, 500])(
+    'JSON %i: message, code and errors[] are scrubbed; unknown detail fields are dropped',
+    async (status) => {
+      site.handler = (req, res) => {
+        const said = echo(req.headers.authorization);
+        json(res, status, {
+          code: `Invalid ${said}`,
+          message: `You sent ${said}`,
+          errors: [{ code: 'Echo', message: said, field: said, resource: said, value: said, headers: req.headers }],
+        });
+      };
+      const client = await connect();
+      const error = (await client
+        .request('GET', 'company/configurations')
+        .catch((e: unknown) => e)) as ConnectWiseHttpError;
+      expect(error).toBeInstanceOf(ConnectWiseHttpError);
+      expect(error.message).toContain('You sent auth=Basic [redacted] token=[redacted] user=[redacted]');
+      expect(Object.keys(error.details[0]!).sort()).toEqual(['code', 'field', 'message', 'resource']);
+      expect(leaks(everythingAbout(error))).toEqual([]);
+    },
+  );
 
   it.each([401, 502, 503])('plain-text %i from a proxy: its words become the message, scrubbed', async (status) => {
-    site.handler = (req, res) => text(res, status, `<html><body><h1>Gateway error</h1><pre>${echo(req.headers.authorization)}</pre></body></html>`);
+    site.handler = (req, res) =>
+      text(
+        res,
+        status,
+        `<html><body><h1>Gateway error</h1><pre>${echo(req.headers.authorization)}</pre></body></html>`,
+      );
     const client = await connect();
     const error = (await client.request('GET', 'system/info').catch((e: unknown) => e)) as ConnectWiseHttpError;
     expect(error.message).toMatch(new RegExp(`failed: ${status}: Gateway error auth=Basic \\[redacted\\]`));
@@ -121,7 +149,13 @@ describe('server text in errors (echoing server)', () => {
   });
 
   it('a 429 message over the cap (no deadline) is scrubbed', async () => {
-    site.handler = (req, res) => json(res, 429, { error: 'ConnectWiseAPI', message: `Slow down ${echo(req.headers.authorization)}` }, { 'retry-after': '5' });
+    site.handler = (req, res) =>
+      json(
+        res,
+        429,
+        { error: 'ConnectWiseAPI', message: `Slow down ${echo(req.headers.authorization)}` },
+        { 'retry-after': '5' },
+      );
     const client = await connect();
     const error = await client.request('GET', 'system/info').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectWiseHttpError);
@@ -129,7 +163,13 @@ describe('server text in errors (echoing server)', () => {
   });
 
   it('a 429 past the deadline: the RunDeadlineError and its cause are scrubbed', async () => {
-    site.handler = (req, res) => json(res, 429, { error: 'ConnectWiseAPI', message: `Slow down ${echo(req.headers.authorization)}` }, { 'retry-after': '60' });
+    site.handler = (req, res) =>
+      json(
+        res,
+        429,
+        { error: 'ConnectWiseAPI', message: `Slow down ${echo(req.headers.authorization)}` },
+        { 'retry-after': '60' },
+      );
     const client = await connect({ deadlineAt: Date.now() + 5_000 });
     const error = await client.request('GET', 'system/info').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunDeadlineError);
@@ -151,7 +191,9 @@ describe('server text in errors (echoing server)', () => {
 
   it('a redirect whose Location carries the token names only a scrubbed host', async () => {
     site.handler = (req, res) => {
-      res.writeHead(302, { location: `https://${CREDENTIALS.privateKey}.example.com/?auth=${encodeURIComponent(req.headers.authorization ?? '')}` });
+      res.writeHead(302, {
+        location: `https://${CREDENTIALS.privateKey}.example.com/?auth=${encodeURIComponent(req.headers.authorization ?? '')}`,
+      });
       res.end();
     };
     const client = await connect();

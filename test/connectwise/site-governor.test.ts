@@ -87,12 +87,18 @@ describe('Class: SiteGovernor', () => {
 
     it('a lower budget from a second connection applies to work already queued, counting what the window already used', async () => {
       const registry = new SiteGovernorRegistry();
-      const governor = registry.acquire('http://127.0.0.1:1', 'acme', { requestsPerMinute: 20, concurrency: 4, windowMs: 1000 });
+      const governor = registry.acquire('http://127.0.0.1:1', 'acme', {
+        requestsPerMinute: 20,
+        concurrency: 4,
+        windowMs: 1000,
+      });
       const starts: number[] = [];
       const all = send(governor, 30, starts);
       while (starts.length < 20) await new Promise((resolve) => setTimeout(resolve, 5));
       const switchedAt = Date.now();
-      expect(registry.acquire('http://127.0.0.1:1', 'ACME', { requestsPerMinute: 5, concurrency: 2, windowMs: 1000 })).toBe(governor);
+      expect(
+        registry.acquire('http://127.0.0.1:1', 'ACME', { requestsPerMinute: 5, concurrency: 2, windowMs: 1000 }),
+      ).toBe(governor);
       expect(governor.budget).toEqual({ requestsPerMinute: 5, concurrency: 2 });
       await all;
       expect(received).toBe(30);
@@ -123,7 +129,9 @@ describe('Class: SiteGovernor', () => {
     });
 
     it('refuses a budget that is not a positive whole number', () => {
-      expect(() => new SiteGovernor('h', { requestsPerMinute: 0, concurrency: 4 })).toThrow(/requestsPerMinute must be a whole number/);
+      expect(() => new SiteGovernor('h', { requestsPerMinute: 0, concurrency: 4 })).toThrow(
+        /requestsPerMinute must be a whole number/,
+      );
       expect(() => new SiteGovernor('h', { requestsPerMinute: 10, concurrency: 1.5 })).toThrow(/concurrency/);
     });
   });

@@ -19,19 +19,17 @@ function findings(scope: IConstruct): string[] {
 
 /** Every acknowledgement in the tree: rule id, where, and the reason given. */
 function acknowledgements(scope: IConstruct): Array<{ id: string; path: string; reason: string }> {
-  return scope.node
-    .findAll()
-    .flatMap((construct) =>
-      construct.node.metadata
-        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((entry) =>
-          Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-            id,
-            path: construct.node.path,
-            reason,
-          })),
-        ),
-    );
+  return scope.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          id,
+          path: construct.node.path,
+          reason,
+        })),
+      ),
+  );
 }
 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {

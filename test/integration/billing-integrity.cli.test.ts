@@ -54,7 +54,12 @@ describe('billing integrity through cwpub publish', () => {
     const result = json(done).accounts[0]!.results.find((r) => r.clientId === 'c-1');
     expect(result).toMatchObject({ status: 'retired', reason: 'billing stopped: its mapping is disabled' });
     expect(active(a, 'c-1')).toHaveLength(0);
-    expect(a.sim.billing().flatMap((b) => b.deviceIdentifiers).sort()).toEqual(['c-2', 'c-3']);
+    expect(
+      a.sim
+        .billing()
+        .flatMap((b) => b.deviceIdentifiers)
+        .sort(),
+    ).toEqual(['c-2', 'c-3']);
   });
 
   it('holds mass retirements (exit 1, says how to proceed) until --allow-mass-retire', async () => {

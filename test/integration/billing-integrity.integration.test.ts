@@ -24,7 +24,10 @@ describe('billing integrity through the Lambda handler', () => {
 
   /** An account with `n` clients c-1..c-n on companies Co-1..Co-n, billed for 2026-08. */
   const billedAccount = async (n: number, extra: Record<string, unknown> = {}) => {
-    const a = await harness.account({ setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' }, item: extra });
+    const a = await harness.account({
+      setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' },
+      item: extra,
+    });
     opened.push(a);
     for (let i = 1; i <= n; i++) {
       a.company(`Co-${i}`, `M-${i}`);
@@ -35,7 +38,8 @@ describe('billing integrity through the Lambda handler', () => {
     expect(first.accounts[0]).toMatchObject({ published: n, failed: 0 });
     return a;
   };
-  const publish = (a: TestAccount, payload: Record<string, unknown> = {}) => harness.handler()({ accountId: a.accountId, ...payload });
+  const publish = (a: TestAccount, payload: Record<string, unknown> = {}) =>
+    harness.handler()({ accountId: a.accountId, ...payload });
   /** deviceIdentifier → billed quantity, from the simulator's live (not cancelled) additions. */
   const billed = (a: TestAccount) =>
     Object.fromEntries(
@@ -44,19 +48,26 @@ describe('billing integrity through the Lambda handler', () => {
         .flatMap((b) => b.deviceIdentifiers.map((d) => [d, b.quantity] as const))
         .sort(([x], [y]) => x.localeCompare(y)),
     );
-  const activeConfigurations = (a: TestAccount, clientId: string) => a.configurations(clientId).filter((c) => c.activeFlag !== false);
+  const activeConfigurations = (a: TestAccount, clientId: string) =>
+    a.configurations(clientId).filter((c) => c.activeFlag !== false);
 
   it('stops billing clients that were disabled, removed or have no usage, without deleting anything', async () => {
     const a = await billedAccount(5);
     expect(Object.keys(billed(a))).toEqual(['c-1', 'c-2', 'c-3', 'c-4', 'c-5']);
     for (let i = 1; i <= 5; i++) if (i !== 3) await a.usage(`c-${i}`, '2026-09', 11 * i);
     await a.mapping('c-1', 'M-1', { enabled: false });
-    await harness.db.send(new DeleteCommand({ TableName: TABLES.MAPPINGS_TABLE, Key: { accountId: a.accountId, clientId: 'c-2' } }));
+    await harness.db.send(
+      new DeleteCommand({ TableName: TABLES.MAPPINGS_TABLE, Key: { accountId: a.accountId, clientId: 'c-2' } }),
+    );
 
     const summary = await publish(a, { period: '2026-09' });
     const r = results(summary);
     expect(r['c-1']).toMatchObject({ status: 'retired', reason: 'billing stopped: its mapping is disabled' });
-    expect(r['c-2']).toMatchObject({ status: 'retired', managedId: 'M-2', reason: 'billing stopped: its mapping was removed' });
+    expect(r['c-2']).toMatchObject({
+      status: 'retired',
+      managedId: 'M-2',
+      reason: 'billing stopped: its mapping was removed',
+    });
     expect(r['c-3']).toMatchObject({ status: 'retired', reason: 'billing stopped: it has no usage for the period' });
     expect(summary.accounts[0]).toMatchObject({ retired: 3, published: 2, sync: 'triggered' });
     expect(billed(a)).toEqual({ 'c-4': 44, 'c-5': 55 });
@@ -74,7 +85,11 @@ describe('billing integrity through the Lambda handler', () => {
     const back = await publish(a, { period: '2026-10', allowMassRetire: true });
     expect(results(back)['c-1']).toMatchObject({ status: 'published' });
     expect(a.configurations('c-1')).toHaveLength(1);
-    expect(a.configurations('c-1')[0]).toMatchObject({ activeFlag: true, status: { id: a.setup.addedStatus.id }, backupMonth: 10 });
+    expect(a.configurations('c-1')[0]).toMatchObject({
+      activeFlag: true,
+      status: { id: a.setup.addedStatus.id },
+      backupMonth: 10,
+    });
     expect(billed(a)['c-1']).toBe(5);
   });
 
@@ -87,16 +102,23 @@ describe('billing integrity through the Lambda handler', () => {
     await a.usage('c-2', '2026-09', 20);
 
     const r = results(await publish(a, { period: '2026-09', rescan: true }));
-    expect(r['c-1']).toMatchObject({ status: 'published', companyId: target.company.id, retiredConfigurationIds: [old.id] });
+    expect(r['c-1']).toMatchObject({
+      status: 'published',
+      companyId: target.company.id,
+      retiredConfigurationIds: [old.id],
+    });
     expect(activeConfigurations(a, 'c-1').map((c) => c.company.id)).toEqual([target.company.id]);
     const lines = a.sim.billing().filter((b) => b.deviceIdentifiers.includes('c-1'));
     expect(lines.map((b) => [b.companyId, b.quantity])).toEqual([[target.company.id, 7]]);
   });
 
-  it('leaves another vendor\'s configuration with one of our client ids byte-identical', async () => {
+  it("leaves another vendor's configuration with one of our client ids byte-identical", async () => {
     const a = await billedAccount(1);
     const company = a.configurations('c-1')[0]!.company.id;
-    const foreign = a.sim.seed.otherVendorConfiguration(company, { deviceIdentifier: 'c-1', fields: { backupBillableSpaceGb: 999, backupYear: 2026, backupMonth: 8 } });
+    const foreign = a.sim.seed.otherVendorConfiguration(company, {
+      deviceIdentifier: 'c-1',
+      fields: { backupBillableSpaceGb: 999, backupYear: 2026, backupMonth: 8 },
+    });
     const before = JSON.stringify(a.sim.state.configurations.get(foreign.configuration.id));
     await a.usage('c-1', '2026-09', 3);
     await a.mapping('c-1', 'M-1', { enabled: false });
@@ -174,11 +196,23 @@ describe('billing integrity through the Lambda handler', () => {
     const summary = await publish(a, { period: '2026-09' });
     expect(results(summary)['c-1']!.status).toBe('failed');
     const ledger = await harness.db.send(
-      new QueryCommand({ TableName: TABLES.LEDGER_TABLE, KeyConditionExpression: 'runKey = :k', ExpressionAttributeValues: { ':k': `${a.accountId}#2026-09` } }),
+      new QueryCommand({
+        TableName: TABLES.LEDGER_TABLE,
+        KeyConditionExpression: 'runKey = :k',
+        ExpressionAttributeValues: { ':k': `${a.accountId}#2026-09` },
+      }),
     );
-    const token = Buffer.from(`${a.sim.credentials.companyId}+${a.sim.credentials.publicKey}:${a.sim.credentials.privateKey}`).toString('base64');
-    const everything = [JSON.stringify(summary), JSON.stringify(harness.eventsFor(a.accountId)), JSON.stringify(ledger.Items), harness.logs.join('')].join('\n');
-    for (const secret of [a.sim.credentials.privateKey, a.sim.credentials.publicKey, token]) expect(everything).not.toContain(secret);
+    const token = Buffer.from(
+      `${a.sim.credentials.companyId}+${a.sim.credentials.publicKey}:${a.sim.credentials.privateKey}`,
+    ).toString('base64');
+    const everything = [
+      JSON.stringify(summary),
+      JSON.stringify(harness.eventsFor(a.accountId)),
+      JSON.stringify(ledger.Items),
+      harness.logs.join(''),
+    ].join('\n');
+    for (const secret of [a.sim.credentials.privateKey, a.sim.credentials.publicKey, token])
+      expect(everything).not.toContain(secret);
     expect(everything).not.toMatch(/Basic [A-Za-z0-9+/=]{8,}/);
   });
 
@@ -194,15 +228,25 @@ describe('billing integrity through the Lambda handler', () => {
   it('records published in the Ledger after a crash and re-run of the same period', async () => {
     const a = await billedAccount(2);
     const rows = await harness.db.send(
-      new QueryCommand({ TableName: TABLES.LEDGER_TABLE, KeyConditionExpression: 'runKey = :k', ExpressionAttributeValues: { ':k': `${a.accountId}#2026-08` } }),
+      new QueryCommand({
+        TableName: TABLES.LEDGER_TABLE,
+        KeyConditionExpression: 'runKey = :k',
+        ExpressionAttributeValues: { ':k': `${a.accountId}#2026-08` },
+      }),
     );
     for (const item of rows.Items ?? []) {
-      await harness.db.send(new DeleteCommand({ TableName: TABLES.LEDGER_TABLE, Key: { runKey: item.runKey, clientId: item.clientId } }));
+      await harness.db.send(
+        new DeleteCommand({ TableName: TABLES.LEDGER_TABLE, Key: { runKey: item.runKey, clientId: item.clientId } }),
+      );
     }
     const again = await publish(a, { period: '2026-08' });
     expect(again.accounts[0]).toMatchObject({ unchanged: 2 });
     const after = await harness.db.send(
-      new QueryCommand({ TableName: TABLES.LEDGER_TABLE, KeyConditionExpression: 'runKey = :k', ExpressionAttributeValues: { ':k': `${a.accountId}#2026-08` } }),
+      new QueryCommand({
+        TableName: TABLES.LEDGER_TABLE,
+        KeyConditionExpression: 'runKey = :k',
+        ExpressionAttributeValues: { ':k': `${a.accountId}#2026-08` },
+      }),
     );
     expect((after.Items ?? []).map((i) => [i.clientId, i.status, i.publishedGb])).toEqual([
       ['c-1', 'published', 10],

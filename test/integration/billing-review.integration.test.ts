@@ -23,16 +23,23 @@ describe('billing integrity review through the Lambda handler', () => {
   });
 
   const newAccount = async () => {
-    const a = await harness.account({ setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' } });
+    const a = await harness.account({
+      setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' },
+    });
     opened.push(a);
     return a;
   };
-  const publish = (a: TestAccount, payload: Record<string, unknown> = {}) => harness.handler()({ accountId: a.accountId, ...payload });
+  const publish = (a: TestAccount, payload: Record<string, unknown> = {}) =>
+    harness.handler()({ accountId: a.accountId, ...payload });
   const active = (a: TestAccount, clientId: string) => a.configurations(clientId).filter((c) => c.activeFlag !== false);
   const owned = async (a: TestAccount) =>
     (
       await harness.db.send(
-        new QueryCommand({ TableName: TABLES.LEDGER_TABLE, KeyConditionExpression: 'runKey = :k', ExpressionAttributeValues: { ':k': `#owned#${a.accountId}` } }),
+        new QueryCommand({
+          TableName: TABLES.LEDGER_TABLE,
+          KeyConditionExpression: 'runKey = :k',
+          ExpressionAttributeValues: { ':k': `#owned#${a.accountId}` },
+        }),
       )
     ).Items ?? [];
 
@@ -75,7 +82,13 @@ describe('billing integrity review through the Lambda handler', () => {
       harness.db.send(
         new PutCommand({
           TableName: TABLES.LEDGER_TABLE,
-          Item: { runKey: `#lock#${a.accountId}`, clientId: '#lock', runId: 'crashed-run', leaseUntil, since: '2026-09-01T06:00:00.000Z' },
+          Item: {
+            runKey: `#lock#${a.accountId}`,
+            clientId: '#lock',
+            runId: 'crashed-run',
+            leaseUntil,
+            since: '2026-09-01T06:00:00.000Z',
+          },
         }),
       );
 

@@ -47,7 +47,10 @@ export class Harness {
   ): Promise<TestAccount> {
     const accountId = `acct-${++this.counter}`;
     const sim = await startSimulator();
-    const setup = sim.seed.backupBillingSetup({ solutionName: options.managementItName ?? 'Backup Cloud', ...options.setup });
+    const setup = sim.seed.backupBillingSetup({
+      solutionName: options.managementItName ?? 'Backup Cloud',
+      ...options.setup,
+    });
     const secretId = `cwpub/${accountId}`;
     const secret = options.secret ?? { site: sim.url, ...sim.credentials, codebase: sim.codebase };
     this.aws.standIns.secrets.set(secretId, typeof secret === 'string' ? secret : JSON.stringify(secret));
@@ -81,7 +84,12 @@ export class Harness {
   taskHandler(overrides: Partial<PublisherDeps> = {}) {
     const config = readConfig(process.env);
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (this.logs.push(chunk.toString()), done()) });
-    return createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink), overrides });
+    return createHandler({
+      config,
+      clients: createAwsClients(),
+      logger: createLogger(config.logLevel, sink),
+      overrides,
+    });
   }
 
   /** The real CLI, in-process. */
@@ -125,11 +133,19 @@ export class TestAccount {
   }
 
   async usage(clientId: string, period: string, billableSpaceGb: unknown): Promise<void> {
-    await this.harness.put(TABLES.USAGE_TABLE, { accountId: this.accountId, usageKey: `${period}#${clientId}`, period, clientId, billableSpaceGb });
+    await this.harness.put(TABLES.USAGE_TABLE, {
+      accountId: this.accountId,
+      usageKey: `${period}#${clientId}`,
+      period,
+      clientId,
+      billableSpaceGb,
+    });
   }
 
   configurations(deviceIdentifier?: string) {
-    return this.sim.state.configurations.all().filter((c) => deviceIdentifier === undefined || c.deviceIdentifier === deviceIdentifier);
+    return this.sim.state.configurations
+      .all()
+      .filter((c) => deviceIdentifier === undefined || c.deviceIdentifier === deviceIdentifier);
   }
 
   writes() {

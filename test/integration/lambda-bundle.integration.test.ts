@@ -49,14 +49,26 @@ describe('the bundled Lambda (index.mjs) end to end', () => {
     const script = `const { handler } = await import(${JSON.stringify(`file://${join(dir, 'index.mjs')}`)});
       const summary = await handler({ accountId: ${JSON.stringify(a.accountId)}, period: '2026-10' });
       process.stderr.write(JSON.stringify(summary));`;
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, ...harness.aws.env, LOG_LEVEL: 'info', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--no-warnings', '--input-type=module', '-e', script],
+      {
+        env: {
+          PATH: process.env.PATH,
+          ...harness.aws.env,
+          LOG_LEVEL: 'info',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
     const summary = JSON.parse(stderr) as RunSummary;
     expect(summary.accounts[0]).toMatchObject({ accountId: a.accountId, published: 1, failed: 0, sync: 'triggered' });
     expect(a.configurations('c-1')[0]).toMatchObject({ backupBillableSpaceGb: 64, backupYear: 2026, backupMonth: 10 });
     expect(harness.eventsFor(a.accountId).map((e) => e.DetailType)).toEqual(['Usage Published']);
-    const logs = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    const logs = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['publish run started', 'account done']));
     expect(stdout).not.toContain(a.sim.credentials.privateKey);
   });
@@ -75,9 +87,18 @@ describe('the bundled Lambda (index.mjs) end to end', () => {
       const script = `const { handler } = await import(${JSON.stringify(`file://${join(dir, 'index.mjs')}`)});
         const answer = await handler(${JSON.stringify(payload)}, { awsRequestId: 'r-1', getRemainingTimeInMillis: () => 600000 });
         process.stderr.write(JSON.stringify(answer));`;
-      const { stderr } = await promisify(execFile)(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-        env: { PATH: process.env.PATH, ...harness.aws.env, LOG_LEVEL: 'silent', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      });
+      const { stderr } = await promisify(execFile)(
+        process.execPath,
+        ['--no-warnings', '--input-type=module', '-e', script],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ...harness.aws.env,
+            LOG_LEVEL: 'silent',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
+        },
+      );
       return JSON.parse(stderr) as unknown;
     };
 
@@ -87,7 +108,9 @@ describe('the bundled Lambda (index.mjs) end to end', () => {
     // Assess
     try {
       expect(outcome.status).toBe('SUCCEEDED');
-      const published = outcome.calls.filter((c) => c.state === 'PublishAccount').map((c) => (c.payload as { accountId: string }).accountId);
+      const published = outcome.calls
+        .filter((c) => c.state === 'PublishAccount')
+        .map((c) => (c.payload as { accountId: string }).accountId);
       expect(published.sort()).toEqual([a.accountId, ...others.map((o) => o.accountId)].sort());
       for (const [i, other] of others.entries()) {
         expect(other.configurations(`x-${i}`)).toHaveLength(1);

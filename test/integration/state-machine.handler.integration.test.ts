@@ -72,11 +72,18 @@ describe('State machine with the real handler (dynalite + simulator)', () => {
     );
 
     // Assess
-    if (outcome.status === 'FAILED') throw new Error(`${outcome.error}: ${outcome.cause}\n${JSON.stringify(outcome.calls.filter((c) => c.error).slice(0, 3))}`);
+    if (outcome.status === 'FAILED')
+      throw new Error(
+        `${outcome.error}: ${outcome.cause}\n${JSON.stringify(outcome.calls.filter((c) => c.error).slice(0, 3))}`,
+      );
     expect(invocations[disabled.accountId]).toBeUndefined();
     expect(invocations[small1.accountId]).toBe(1);
     expect(invocations[big.accountId]).toBeGreaterThan(1);
-    for (const [a, n] of [[small1, 3], [small2, 4], [big, 60]] as const) {
+    for (const [a, n] of [
+      [small1, 3],
+      [small2, 4],
+      [big, 60],
+    ] as const) {
       const configurations = a.configurations();
       expect(configurations).toHaveLength(n);
       expect(new Set(configurations.map((c) => c.deviceIdentifier)).size).toBe(n);
@@ -92,7 +99,13 @@ describe('State machine with the real handler (dynalite + simulator)', () => {
 
   it('reports an account another run holds: its event names that run, and the execution fails naming the account', async () => {
     const a = await account(2, '2026-10');
-    await harness.put(TABLES.LEDGER_TABLE, { runKey: `#lock#${a.accountId}`, clientId: '#lock', runId: 'other-run', leaseUntil: Date.now() + 600_000, since: new Date().toISOString() });
+    await harness.put(TABLES.LEDGER_TABLE, {
+      runKey: `#lock#${a.accountId}`,
+      clientId: '#lock',
+      runId: 'other-run',
+      leaseUntil: Date.now() + 600_000,
+      since: new Date().toISOString(),
+    });
     const handler = harness.taskHandler();
     const outcome = await machine.run(
       { accountId: a.accountId, period: '2026-10' },

@@ -1,11 +1,20 @@
-import { isActiveAddition, pairAdditions, textNames, type BillableConfiguration } from '../../lib/ops/additions-match.js';
+import {
+  isActiveAddition,
+  pairAdditions,
+  textNames,
+  type BillableConfiguration,
+} from '../../lib/ops/additions-match.js';
 import type { Addition, Configuration } from '../../lib/connectwise/types.js';
 
 const config = (id: number, deviceIdentifier: string, gb: number, name = `Config ${id}`): BillableConfiguration => ({
   configuration: { id, name, deviceIdentifier, type: { id: 31 }, company: { id: 1 } } as Configuration,
   expectedGb: gb,
 });
-const addition = (id: number, quantity: number, description?: string): Addition => ({ id, quantity, ...(description ? { description } : {}) });
+const addition = (id: number, quantity: number, description?: string): Addition => ({
+  id,
+  quantity,
+  ...(description ? { description } : {}),
+});
 
 describe('Function: textNames', () => {
   it('matches the whole text, a last part after ": " or " - ", or a part in parentheses', () => {
@@ -25,7 +34,10 @@ describe('Function: textNames', () => {
 
 describe('Function: pairAdditions', () => {
   it('pairs by the deviceIdentifier named in the description', () => {
-    const pairing = pairAdditions([config(1, 'c1', 10), config(2, 'c2', 20)], [addition(7, 20, 'Backup: c2'), addition(8, 11, 'Backup: c1')]);
+    const pairing = pairAdditions(
+      [config(1, 'c1', 10), config(2, 'c2', 20)],
+      [addition(7, 20, 'Backup: c2'), addition(8, 11, 'Backup: c1')],
+    );
     expect(pairing.byConfiguration.get(1)?.map((a) => a.id)).toEqual([8]);
     expect(pairing.byConfiguration.get(2)?.map((a) => a.id)).toEqual([7]);
     expect(pairing.unpaired).toEqual([]);
@@ -44,14 +56,20 @@ describe('Function: pairAdditions', () => {
   });
 
   it('gives a configuration every addition that names it (duplicates) and leaves unexplained ones unpaired', () => {
-    const pairing = pairAdditions([config(1, 'c1', 10), config(2, 'c2', 20)], [addition(7, 10, 'Backup: c1'), addition(8, 10, 'Backup: c1'), addition(9, 5, 'Backup: old')]);
+    const pairing = pairAdditions(
+      [config(1, 'c1', 10), config(2, 'c2', 20)],
+      [addition(7, 10, 'Backup: c1'), addition(8, 10, 'Backup: c1'), addition(9, 5, 'Backup: old')],
+    );
     expect(pairing.byConfiguration.get(1)?.map((a) => a.id)).toEqual([7, 8]);
     expect(pairing.byConfiguration.get(2)).toEqual([addition(9, 5, 'Backup: old')].map((a) => a));
     expect(pairing.unpaired).toEqual([]);
   });
 
   it('leaves additions unpaired when no configuration can explain them', () => {
-    const pairing = pairAdditions([config(1, 'c1', 10)], [addition(7, 10, 'Backup: c1'), addition(9, 5, 'Backup: old')]);
+    const pairing = pairAdditions(
+      [config(1, 'c1', 10)],
+      [addition(7, 10, 'Backup: c1'), addition(9, 5, 'Backup: old')],
+    );
     expect(pairing.unpaired.map((a) => a.id)).toEqual([9]);
   });
 });

@@ -8,7 +8,11 @@ interface Item {
 }
 
 /** An in-memory table whose putMany fails on the n-th call. */
-function fakeStore(initial: Item[], failOnCall?: number, failRollback = false): ImportStore<Item> & { rows: Map<string, number> } {
+function fakeStore(
+  initial: Item[],
+  failOnCall?: number,
+  failRollback = false,
+): ImportStore<Item> & { rows: Map<string, number> } {
   const rows = new Map(initial.map((i) => [i.key, i.value]));
   let calls = 0;
   return {
@@ -68,12 +72,16 @@ describe('Function: applyImport', () => {
     const run = applyImport(plan(60, before), store);
     // Assess
     await expect(run).rejects.toThrow(StoreError);
-    await expect(applyImport(plan(60, before), fakeStore(initial, 2))).rejects.toThrow(/rolled back, so the table is as it was/);
+    await expect(applyImport(plan(60, before), fakeStore(initial, 2))).rejects.toThrow(
+      /rolled back, so the table is as it was/,
+    );
     expect(store.rows).toEqual(before);
   });
 
   it('says the table may hold part of the file when the roll-back fails too', async () => {
     const store = fakeStore([], 2, true);
-    await expect(applyImport(plan(60, new Map()), store)).rejects.toThrow(/rolling them back failed too.*importing the same file again completes it/);
+    await expect(applyImport(plan(60, new Map()), store)).rejects.toThrow(
+      /rolling them back failed too.*importing the same file again completes it/,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { decodeCsvBytes, firstInvalidUtf8, formatCsvProblem, parseCsvTable, readCsv, type CsvSpec } from '../../lib/ops/csv-file.js';
+import {
+  decodeCsvBytes,
+  firstInvalidUtf8,
+  formatCsvProblem,
+  parseCsvTable,
+  readCsv,
+  type CsvSpec,
+} from '../../lib/ops/csv-file.js';
 
 const SPEC: CsvSpec = { required: ['clientId', 'managedId'], optional: ['clientName', 'enabled'] };
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -14,8 +21,14 @@ describe('Function: decodeCsvBytes', () => {
   });
 
   it('refuses an empty file', () => {
-    expect(decodeCsvBytes(new Uint8Array())).toEqual({ ok: false, problem: { problem: 'the file is empty (0 bytes)' } });
-    expect(decodeCsvBytes(bytes(' \n\n'))).toMatchObject({ ok: false, problem: { problem: 'the file is empty (no header row)' } });
+    expect(decodeCsvBytes(new Uint8Array())).toEqual({
+      ok: false,
+      problem: { problem: 'the file is empty (0 bytes)' },
+    });
+    expect(decodeCsvBytes(bytes(' \n\n'))).toMatchObject({
+      ok: false,
+      problem: { problem: 'the file is empty (no header row)' },
+    });
   });
 
   it.each([
@@ -42,7 +55,10 @@ describe('Function: decodeCsvBytes', () => {
     // Assess
     expect(decoded).toEqual({
       ok: false,
-      problem: { row: 3, problem: expect.stringMatching(/not valid UTF-8 \(byte 33 is not UTF-8\)/) as unknown as string },
+      problem: {
+        row: 3,
+        problem: expect.stringMatching(/not valid UTF-8 \(byte 33 is not UTF-8\)/) as unknown as string,
+      },
     });
   });
 });
@@ -61,7 +77,11 @@ describe('Function: parseCsvTable', () => {
     const parsed = parseCsvTable('ManagedID , clientid\n M-1 ,c1\n', SPEC);
     expect(parsed).toEqual({
       ok: true,
-      table: { columns: ['managedId', 'clientId'], rows: [{ row: 2, cells: { managedId: 'M-1', clientId: 'c1' } }], rowProblems: [] },
+      table: {
+        columns: ['managedId', 'clientId'],
+        rows: [{ row: 2, cells: { managedId: 'M-1', clientId: 'c1' } }],
+        rowProblems: [],
+      },
     });
   });
 
@@ -84,7 +104,9 @@ describe('Function: parseCsvTable', () => {
     const parsed = parseCsvTable('clientId,clientName\nc1,One\n', SPEC);
     expect(parsed).toEqual({
       ok: false,
-      problems: [{ row: 1, field: 'managedId', problem: 'required column is missing (the header has: clientId, clientName)' }],
+      problems: [
+        { row: 1, field: 'managedId', problem: 'required column is missing (the header has: clientId, clientName)' },
+      ],
     });
   });
 
@@ -93,7 +115,9 @@ describe('Function: parseCsvTable', () => {
     expect(parsed.ok).toBe(false);
     const messages = parsed.ok ? [] : parsed.problems.map(formatCsvProblem);
     expect(messages).toEqual([
-      expect.stringMatching(/^row 1, column site: unknown column \(expected clientId, managedId; optional clientName, enabled\)$/),
+      expect.stringMatching(
+        /^row 1, column site: unknown column \(expected clientId, managedId; optional clientName, enabled\)$/,
+      ),
       'row 1, column clientId: column appears twice (columns 1 and 4)',
       'row 1: column 5 of the header has no name',
     ]);
@@ -106,13 +130,19 @@ describe('Function: parseCsvTable', () => {
   });
 
   it('refuses a header without data rows', () => {
-    expect(parseCsvTable('clientId,managedId\n\n', SPEC)).toEqual({ ok: false, problems: [{ problem: 'the file has a header row but no data rows' }] });
+    expect(parseCsvTable('clientId,managedId\n\n', SPEC)).toEqual({
+      ok: false,
+      problems: [{ problem: 'the file has a header row but no data rows' }],
+    });
   });
 
   it('reports broken quoting with its line', () => {
     const parsed = parseCsvTable('clientId,managedId\nc1,"M-1\n', SPEC);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.problems[0]).toMatchObject({ problem: expect.stringMatching(/not valid CSV: Quote Not Closed/) as unknown as string });
+    if (!parsed.ok)
+      expect(parsed.problems[0]).toMatchObject({
+        problem: expect.stringMatching(/not valid CSV: Quote Not Closed/) as unknown as string,
+      });
   });
 });
 

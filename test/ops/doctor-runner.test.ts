@@ -12,24 +12,37 @@ const rule = (id: string, dependsOn: string[], run: Rule<Ctx>['run'], extra: Par
   ...extra,
 });
 const passes = (id: string, dependsOn: string[] = [], extra: Partial<Rule<Ctx>> = {}) =>
-  rule(id, dependsOn, async (ctx) => {
-    ctx.log.push(id);
-    return ok(`${id} fine`);
-  }, extra);
+  rule(
+    id,
+    dependsOn,
+    async (ctx) => {
+      ctx.log.push(id);
+      return ok(`${id} fine`);
+    },
+    extra,
+  );
 
 const options = { fixFor: () => 'default fix' };
-const run = (rules: Rule<Ctx>[], opts: Parameters<typeof runRules<Ctx>>[2] = options) => runRules(rules, { log: [] }, opts);
+const run = (rules: Rule<Ctx>[], opts: Parameters<typeof runRules<Ctx>>[2] = options) =>
+  runRules(rules, { log: [] }, opts);
 
 describe('Function: orderRules', () => {
   it('puts every rule after what it depends on, keeping pack order otherwise', () => {
-    const order = orderRules([passes('c', ['b']), passes('a'), passes('b', ['a']), passes('d', [], { after: ['c'] })]).map((r) => r.id);
+    const order = orderRules([
+      passes('c', ['b']),
+      passes('a'),
+      passes('b', ['a']),
+      passes('d', [], { after: ['c'] }),
+    ]).map((r) => r.id);
     expect(order).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('throws on an unknown dependency, a duplicate id and a cycle (mistakes in the pack)', () => {
     expect(() => orderRules([passes('a', ['nope'])])).toThrow('rule pack: "a" depends on unknown rule "nope"');
     expect(() => orderRules([passes('a'), passes('a')])).toThrow('rule pack: duplicate rule id "a"');
-    expect(() => orderRules([passes('a', ['b']), passes('b', ['a'])])).toThrow('rule pack: dependency cycle among a, b');
+    expect(() => orderRules([passes('a', ['b']), passes('b', ['a'])])).toThrow(
+      'rule pack: dependency cycle among a, b',
+    );
   });
 });
 
@@ -69,18 +82,30 @@ describe('Function: runRules', () => {
     expect(rows[2]?.detail).toBe('not checked: needs codebase (Check codebase), which was not checked');
   });
 
-  it('turns a throw into a failed check with the rule\'s fix, or the default fix, and skips its dependents', async () => {
+  it("turns a throw into a failed check with the rule's fix, or the default fix, and skips its dependents", async () => {
     const rows = await run([
-      rule('own', [], async () => {
-        throw new Error('table gone');
-      }, { fixFor: (error) => `own fix for ${(error as Error).message}` }),
+      rule(
+        'own',
+        [],
+        async () => {
+          throw new Error('table gone');
+        },
+        { fixFor: (error) => `own fix for ${(error as Error).message}` },
+      ),
       rule('plain', [], async () => {
         throw new Error('boom');
       }),
       passes('after-plain', ['plain']),
     ]);
     expect(rows).toEqual([
-      { id: 'own', check: 'Check own', ok: false, status: 'failed', detail: 'table gone', fix: 'own fix for table gone' },
+      {
+        id: 'own',
+        check: 'Check own',
+        ok: false,
+        status: 'failed',
+        detail: 'table gone',
+        fix: 'own fix for table gone',
+      },
       { id: 'plain', check: 'Check plain', ok: false, status: 'failed', detail: 'boom', fix: 'default fix' },
       expect.objectContaining({ id: 'after-plain', status: 'skipped', blockedBy: 'plain' }),
     ]);
@@ -89,7 +114,10 @@ describe('Function: runRules', () => {
   it('rethrows the errors the caller calls fatal (a bad command line is not a finding)', async () => {
     const fatal = new Error('choose one with --account');
     await expect(
-      run([rule('a', [], async () => Promise.reject(fatal)), passes('b', [], { after: ['a'] })], { ...options, isFatal: (e) => e === fatal }),
+      run([rule('a', [], async () => Promise.reject(fatal)), passes('b', [], { after: ['a'] })], {
+        ...options,
+        isFatal: (e) => e === fatal,
+      }),
     ).rejects.toBe(fatal);
   });
 
@@ -116,7 +144,10 @@ describe('Function: runRules', () => {
 
   it('reports item rows (their own ids) without letting them stop dependents, and nothing for "not applicable"', async () => {
     const rows = await run([
-      rule('managedIds', [], async () => [{ id: 'mapping:c1', check: 'Managed ID "M-1"', ...fail('on no company', 'add it') }, ok('1 of 2 fine')]),
+      rule('managedIds', [], async () => [
+        { id: 'mapping:c1', check: 'Managed ID "M-1"', ...fail('on no company', 'add it') },
+        ok('1 of 2 fine'),
+      ]),
       rule('none', [], async () => []),
       passes('backup', ['managedIds', 'none']),
     ]);

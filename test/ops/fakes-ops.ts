@@ -16,7 +16,15 @@ import type {
 import { ConnectWiseHttpError } from '../../lib/errors.js';
 import type { DoctorDeps } from '../../lib/ops/doctor.js';
 import { NO_PROGRESS } from '../../lib/ops/progress.js';
-import type { Account, InvalidItem, LedgerEntry, Mapping, OwnedConfiguration, OwnershipRepository, Validated } from '../../lib/publisher/ports.js';
+import type {
+  Account,
+  InvalidItem,
+  LedgerEntry,
+  Mapping,
+  OwnedConfiguration,
+  OwnershipRepository,
+  Validated,
+} from '../../lib/publisher/ports.js';
 import type { ConnectWiseSecret, UsageItem } from '../../lib/schemas.js';
 
 /**
@@ -29,8 +37,21 @@ export class FakeInspection implements ConnectWiseInspectionPort {
   companies: Company[] = [];
   entries = new Map<number, ManagementEntry[]>();
   configurations: Configuration[] = [];
-  setups: ManagementSetup[] = [{ id: 1, addedConfigurationStatus: { id: 1, name: 'Active' }, deletedConfigurationStatus: { id: 2, name: 'Inactive' } }];
-  backups: ManagementBackup[] = [{ id: 6, type: { id: 71, name: 'Managed Services' }, item: { id: 401, identifier: 'BACKUP-GB' }, billingLevel: 'Detail' }];
+  setups: ManagementSetup[] = [
+    {
+      id: 1,
+      addedConfigurationStatus: { id: 1, name: 'Active' },
+      deletedConfigurationStatus: { id: 2, name: 'Inactive' },
+    },
+  ];
+  backups: ManagementBackup[] = [
+    {
+      id: 6,
+      type: { id: 71, name: 'Managed Services' },
+      item: { id: 401, identifier: 'BACKUP-GB' },
+      billingLevel: 'Detail',
+    },
+  ];
   agreements: Agreement[] = [];
   additions = new Map<number, Addition[]>();
   info: SystemInfo = { version: 'v2025.1' };
@@ -42,10 +63,22 @@ export class FakeInspection implements ConnectWiseInspectionPort {
   addClient(n: number, managedId = `M-${n}`): Company {
     const company: Company = { id: 100 + n, identifier: `Client${n}`, name: `Client ${n}` };
     this.companies.push(company);
-    const agreement: Agreement = { id: 2000 + n, name: `Agreement ${n}`, type: { id: 71, name: 'Managed Services' }, company: { id: company.id }, agreementStatus: 'Active' };
+    const agreement: Agreement = {
+      id: 2000 + n,
+      name: `Agreement ${n}`,
+      type: { id: 71, name: 'Managed Services' },
+      company: { id: company.id },
+      agreementStatus: 'Active',
+    };
     this.agreements.push(agreement);
     this.entries.set(company.id, [
-      { id: 500 + n, groupIdentifier: managedId, managementSolution: { id: 11, name: 'Backup Cloud' }, deviceType: 'BackupStats', agreement: { id: agreement.id, name: agreement.name } },
+      {
+        id: 500 + n,
+        groupIdentifier: managedId,
+        managementSolution: { id: 11, name: 'Backup Cloud' },
+        deviceType: 'BackupStats',
+        agreement: { id: agreement.id, name: agreement.name },
+      },
     ]);
     return company;
   }
@@ -58,16 +91,25 @@ export class FakeInspection implements ConnectWiseInspectionPort {
     return this.calls.length;
   }
   findManagementItSolutions(name: string) {
-    return this.log('GET solutions', this.solutions.filter((s) => s.name.toLowerCase() === name.toLowerCase()));
+    return this.log(
+      'GET solutions',
+      this.solutions.filter((s) => s.name.toLowerCase() === name.toLowerCase()),
+    );
   }
   findConfigurationTypes(name: string) {
-    return this.log('GET types', this.types.filter((t) => t.name.toLowerCase() === name.toLowerCase()));
+    return this.log(
+      'GET types',
+      this.types.filter((t) => t.name.toLowerCase() === name.toLowerCase()),
+    );
   }
   listCompanies() {
     return this.log('GET companies', [...this.companies]);
   }
   listCompaniesByIds(ids: readonly number[]) {
-    return this.log('GET companies by id', this.companies.filter((c) => ids.includes(c.id)));
+    return this.log(
+      'GET companies by id',
+      this.companies.filter((c) => ids.includes(c.id)),
+    );
   }
   listManagementEntries(companyId: number) {
     return this.log(`GET entries ${companyId}`, this.entries.get(companyId) ?? []);
@@ -75,7 +117,9 @@ export class FakeInspection implements ConnectWiseInspectionPort {
   listConfigurations(typeName: string, companyId?: number) {
     return this.log(
       'GET configurations',
-      this.configurations.filter((c) => c.type.name === typeName && (companyId === undefined || c.company.id === companyId)),
+      this.configurations.filter(
+        (c) => c.type.name === typeName && (companyId === undefined || c.company.id === companyId),
+      ),
     );
   }
   createConfiguration(_input: NewConfiguration): Promise<Configuration> {
@@ -106,7 +150,11 @@ export class FakeInspection implements ConnectWiseInspectionPort {
 }
 
 export const unauthorized = () =>
-  new ConnectWiseHttpError('ConnectWise answered 401 to GET system/info', { method: 'GET', path: 'system/info', status: 401 });
+  new ConnectWiseHttpError('ConnectWise answered 401 to GET system/info', {
+    method: 'GET',
+    path: 'system/info',
+    status: 401,
+  });
 
 export const ACCOUNT: Account = {
   accountId: 'acme',
@@ -118,21 +166,42 @@ export const ACCOUNT: Account = {
   requestsPerMinute: 600,
 };
 
-export const SECRET: ConnectWiseSecret = { site: 'https://cw.example.com', companyId: 'acme', publicKey: 'pk', privateKey: 'sk', clientId: 'cid' };
+export const SECRET: ConnectWiseSecret = {
+  site: 'https://cw.example.com',
+  companyId: 'acme',
+  publicKey: 'pk',
+  privateKey: 'sk',
+  clientId: 'cid',
+};
 
-export const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({ accountId: 'acme', clientId: `c${n}`, managedId: `M-${n}`, enabled: true, ...patch });
+export const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({
+  accountId: 'acme',
+  clientId: `c${n}`,
+  managedId: `M-${n}`,
+  enabled: true,
+  ...patch,
+});
 
 /** The doctor's dependencies over in-memory tables and `cw`; `patch` replaces any of them. */
-export function doctorDeps(cw: FakeInspection, data: { accounts?: (Account | InvalidItem)[]; mappings?: Mapping[] } = {}, patch: Partial<DoctorDeps> = {}): DoctorDeps {
+export function doctorDeps(
+  cw: FakeInspection,
+  data: { accounts?: (Account | InvalidItem)[]; mappings?: Mapping[] } = {},
+  patch: Partial<DoctorDeps> = {},
+): DoctorDeps {
   const accounts = data.accounts ?? [ACCOUNT];
   const valid = (a: Account | InvalidItem): a is Account => 'secretId' in a;
   const empty = <T>(): Validated<T> => ({ items: [], invalid: [] });
   return {
     accounts: {
       get: async (id) => accounts.find((a) => (valid(a) ? a.accountId : a.key.accountId) === id),
-      list: async () => ({ items: accounts.filter(valid), invalid: accounts.filter((a): a is InvalidItem => !valid(a)) }),
+      list: async () => ({
+        items: accounts.filter(valid),
+        invalid: accounts.filter((a): a is InvalidItem => !valid(a)),
+      }),
     },
-    mappings: { listByAccount: async (id) => ({ items: (data.mappings ?? []).filter((m) => m.accountId === id), invalid: [] }) },
+    mappings: {
+      listByAccount: async (id) => ({ items: (data.mappings ?? []).filter((m) => m.accountId === id), invalid: [] }),
+    },
     usage: { listByPeriod: async () => empty<UsageItem>() },
     ledger: {
       record: async () => undefined,

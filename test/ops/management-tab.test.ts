@@ -33,7 +33,12 @@ describe('Function: resolveManagedId', () => {
   });
 
   it('accepts an entry naming the solution by name only', () => {
-    const byName: ManagementTab = { companies: [company(1)], entries: [{ company: company(1), entry: { id: 1, groupIdentifier: 'X', managementSolution: { name: 'Backup Cloud' } } }] };
+    const byName: ManagementTab = {
+      companies: [company(1)],
+      entries: [
+        { company: company(1), entry: { id: 1, groupIdentifier: 'X', managementSolution: { name: 'Backup Cloud' } } },
+      ],
+    };
     expect(resolveManagedId(byName, SOLUTION, 'X').matches).toHaveLength(1);
   });
 });
@@ -42,7 +47,11 @@ describe('Function: loadManagementTab', () => {
   it('reads every company’s entries and ticks the progress once per company', async () => {
     // Prepare
     const ticks: string[] = [];
-    const progress: Progress = { start: (n, label) => ticks.push(`start ${n} ${label}`), increment: () => ticks.push('tick'), stop: () => ticks.push('stop') };
+    const progress: Progress = {
+      start: (n, label) => ticks.push(`start ${n} ${label}`),
+      increment: () => ticks.push('tick'),
+      stop: () => ticks.push('stop'),
+    };
     const cw = {
       listCompanies: async () => [company(1), company(2)],
       listManagementEntries: async (id: number) => [entry(500 + id, `M-${id}`)],

@@ -7,7 +7,10 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 describe('Function: parseMappingsCsv', () => {
   it('reads required and optional columns; empty cells mean "no name" and "enabled"', () => {
     // Act
-    const parsed = parseMappingsCsv(bytes('clientId,managedId,clientName,enabled\nc1,M-1,One,TRUE\nc2,M-2,,\nc3,M-3,Three,false\n'), 'acme');
+    const parsed = parseMappingsCsv(
+      bytes('clientId,managedId,clientName,enabled\nc1,M-1,One,TRUE\nc2,M-2,,\nc3,M-3,Three,false\n'),
+      'acme',
+    );
     // Assess
     expect(parsed).toEqual({
       ok: true,
@@ -21,12 +24,21 @@ describe('Function: parseMappingsCsv', () => {
 
   it('marks columns the file does not have as null (keep the current value)', () => {
     const parsed = parseMappingsCsv(bytes('managedId,clientId\nM-1,c1\n'), 'acme');
-    expect(parsed.ok && parsed.rows[0]).toEqual({ row: 2, clientId: 'c1', managedId: 'M-1', clientName: null, enabled: null });
+    expect(parsed.ok && parsed.rows[0]).toEqual({
+      row: 2,
+      clientId: 'c1',
+      managedId: 'M-1',
+      clientName: null,
+      enabled: null,
+    });
   });
 
   it('reports every bad row with its row number and field', () => {
     const long = 'x'.repeat(101);
-    const parsed = parseMappingsCsv(bytes(`clientId,managedId,enabled\nc1,M-1,yes\n,M-2,true\nc3,,false\nc4,${long},\n`), 'acme');
+    const parsed = parseMappingsCsv(
+      bytes(`clientId,managedId,enabled\nc1,M-1,yes\n,M-2,true\nc3,,false\nc4,${long},\n`),
+      'acme',
+    );
     expect(parsed).toEqual({
       ok: false,
       problems: [
@@ -63,7 +75,11 @@ describe('Function: planMappingsImport', () => {
     // Act
     const plan = planMappingsImport(
       'acme',
-      [row({ row: 2, clientId: 'c1', managedId: 'M-1' }), row({ row: 3, clientId: 'c2', managedId: 'M-22' }), row({ row: 4, clientId: 'c3', managedId: 'M-3' })],
+      [
+        row({ row: 2, clientId: 'c1', managedId: 'M-1' }),
+        row({ row: 3, clientId: 'c2', managedId: 'M-22' }),
+        row({ row: 4, clientId: 'c3', managedId: 'M-3' }),
+      ],
       { items: existing, invalid: [] },
     );
     // Assess
@@ -76,19 +92,29 @@ describe('Function: planMappingsImport', () => {
   });
 
   it('keeps the name and the enabled flag when the file has no such column, and a new mapping is enabled', () => {
-    const plan = planMappingsImport('acme', [row({ clientId: 'c2', managedId: 'M-2' }), row({ clientId: 'c9', managedId: 'M-9' })], {
-      items: existing,
-      invalid: [],
-    });
-    expect(itemsToWrite(plan)).toEqual([{ accountId: 'acme', clientId: 'c9', managedId: 'M-9', clientName: undefined, enabled: true }]);
+    const plan = planMappingsImport(
+      'acme',
+      [row({ clientId: 'c2', managedId: 'M-2' }), row({ clientId: 'c9', managedId: 'M-9' })],
+      {
+        items: existing,
+        invalid: [],
+      },
+    );
+    expect(itemsToWrite(plan)).toEqual([
+      { accountId: 'acme', clientId: 'c9', managedId: 'M-9', clientName: undefined, enabled: true },
+    ]);
     expect(plan.changes[0]).toMatchObject({ action: 'unchanged', item: { clientName: 'Two', enabled: false } });
   });
 
   it('applies the columns the file has: an empty name clears it, an empty enabled cell enables', () => {
-    const plan = planMappingsImport('acme', [row({ clientId: 'c2', managedId: 'M-2', clientName: undefined, enabled: undefined })], {
-      items: existing,
-      invalid: [],
-    });
+    const plan = planMappingsImport(
+      'acme',
+      [row({ clientId: 'c2', managedId: 'M-2', clientName: undefined, enabled: undefined })],
+      {
+        items: existing,
+        invalid: [],
+      },
+    );
     expect(plan.changes[0]?.changes).toEqual([
       { field: 'clientName', from: 'Two', to: undefined },
       { field: 'enabled', from: false, to: true },
@@ -98,7 +124,9 @@ describe('Function: planMappingsImport', () => {
   it('replaces an invalid item with the same key, saying what was wrong with it', () => {
     const plan = planMappingsImport('acme', [row({ clientId: 'c5', managedId: 'M-5' })], {
       items: [],
-      invalid: [{ key: { accountId: 'acme', clientId: 'c5' }, problems: [{ field: 'managedId', problem: 'is missing' }] }],
+      invalid: [
+        { key: { accountId: 'acme', clientId: 'c5' }, problems: [{ field: 'managedId', problem: 'is missing' }] },
+      ],
     });
     expect(plan.changes[0]).toMatchObject({ action: 'changed', replacesInvalid: 'managedId is missing' });
   });

@@ -38,19 +38,30 @@ describe('Function: checkPeriod', () => {
 
 describe('Function: parseUsageCsv', () => {
   it('reads rows of several months into usage items keyed <period>#<clientId>', () => {
-    const parsed = parseUsageCsv(bytes('period,clientId,billableSpaceGb\n2026-10,c1,10.5\n2026-09,c1,9\n'), 'acme', NOW);
+    const parsed = parseUsageCsv(
+      bytes('period,clientId,billableSpaceGb\n2026-10,c1,10.5\n2026-09,c1,9\n'),
+      'acme',
+      NOW,
+    );
     expect(parsed).toEqual({
       ok: true,
       items: [
-        { row: 2, item: { accountId: 'acme', usageKey: '2026-10#c1', period: '2026-10', clientId: 'c1', billableSpaceGb: 10.5 } },
-        { row: 3, item: { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 } },
+        {
+          row: 2,
+          item: { accountId: 'acme', usageKey: '2026-10#c1', period: '2026-10', clientId: 'c1', billableSpaceGb: 10.5 },
+        },
+        {
+          row: 3,
+          item: { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 },
+        },
       ],
     });
     expect(parsed.ok && periodsOf(parsed.items)).toEqual(['2026-09', '2026-10']);
   });
 
   it('reports negative and non-numeric GB, bad and future periods, and a client twice in a month', () => {
-    const text = 'clientId,period,billableSpaceGb\nc1,2026-10,-5\nc2,2026-13,3\nc3,2026-10,lots\nc4,2027-01,1\nc1,2026-10,7\nc1,2026-10,8\n';
+    const text =
+      'clientId,period,billableSpaceGb\nc1,2026-10,-5\nc2,2026-13,3\nc3,2026-10,lots\nc4,2027-01,1\nc1,2026-10,7\nc1,2026-10,8\n';
     const parsed = parseUsageCsv(bytes(text), 'acme', NOW);
     expect(parsed.ok ? [] : parsed.problems.map((p) => `${p.row} ${p.field}`)).toEqual([
       '2 billableSpaceGb',
@@ -60,7 +71,9 @@ describe('Function: parseUsageCsv', () => {
       '6 clientId',
       '7 clientId',
     ]);
-    expect(parsed.ok ? undefined : parsed.problems.at(-1)?.problem).toBe('client "c1" has usage for 2026-10 on row 2 too; each client may appear once per period');
+    expect(parsed.ok ? undefined : parsed.problems.at(-1)?.problem).toBe(
+      'client "c1" has usage for 2026-10 on row 2 too; each client may appear once per period',
+    );
   });
 
   it('refuses a file without the period column', () => {
@@ -73,7 +86,13 @@ describe('Function: parseUsageCsv', () => {
 
 describe('Function: planUsageImport', () => {
   it('compares GB with what the table holds', () => {
-    const item = (clientId: string, gb: number) => ({ accountId: 'acme', usageKey: `2026-10#${clientId}`, period: '2026-10', clientId, billableSpaceGb: gb });
+    const item = (clientId: string, gb: number) => ({
+      accountId: 'acme',
+      usageKey: `2026-10#${clientId}`,
+      period: '2026-10',
+      clientId,
+      billableSpaceGb: gb,
+    });
     const plan = planUsageImport(
       [
         { row: 2, item: item('c1', 10) },

@@ -13,14 +13,31 @@ import { ACCOUNT, mapping, owned } from './fakes-ops.js';
  */
 const SOLUTION = { id: 11, name: 'Backup Cloud', managementItSolutionType: 'Custom' };
 const TYPE = { id: 31, name: 'Backup Stats' };
-const MANAGEMENT = { id: 1, addedConfigurationStatus: { id: 1, name: 'Active' }, deletedConfigurationStatus: { id: 2, name: 'Inactive' } };
+const MANAGEMENT = {
+  id: 1,
+  addedConfigurationStatus: { id: 1, name: 'Active' },
+  deletedConfigurationStatus: { id: 2, name: 'Inactive' },
+};
 
 const company = (n: number): Company => ({ id: 100 + n, identifier: `Client${n}`, name: `Client ${n}` });
 const entry = (n: number, patch: Partial<ManagementEntry> = {}): { company: Company; entry: ManagementEntry } => ({
   company: company(n),
-  entry: { id: 500 + n, groupIdentifier: `M-${n}`, managementSolution: { id: 11, name: 'Backup Cloud' }, deviceType: 'BackupStats', agreement: { id: 2000 + n }, ...patch },
+  entry: {
+    id: 500 + n,
+    groupIdentifier: `M-${n}`,
+    managementSolution: { id: 11, name: 'Backup Cloud' },
+    deviceType: 'BackupStats',
+    agreement: { id: 2000 + n },
+    ...patch,
+  },
 });
-const agreement = (n: number): Agreement => ({ id: 2000 + n, name: `Agreement ${n}`, type: { id: 71, name: 'Managed Services' }, company: { id: 100 + n }, agreementStatus: 'Active' });
+const agreement = (n: number): Agreement => ({
+  id: 2000 + n,
+  name: `Agreement ${n}`,
+  type: { id: 71, name: 'Managed Services' },
+  company: { id: 100 + n },
+  agreementStatus: 'Active',
+});
 const configuration = (n: number, patch: Partial<Configuration> = {}): Configuration => ({
   id: 10000 + n,
   name: `Client ${n}`,
@@ -33,9 +50,29 @@ const configuration = (n: number, patch: Partial<Configuration> = {}): Configura
   backupMonth: 10,
   ...patch,
 });
-const addition = (n: number, patch: Partial<Addition> = {}): Addition => ({ id: 40000 + n, product: { id: 401 }, quantity: 10 * n, description: `Cloud backup storage (GB): c${n}`, ...patch });
-const usage = (n: number, period = '2026-10'): UsageItem => ({ accountId: 'acme', usageKey: `${period}#c${n}`, period, clientId: `c${n}`, billableSpaceGb: 10 * n });
-const ledger = (n: number): LedgerEntry => ({ clientId: `c${n}`, managedId: `M-${n}`, status: 'published', outcome: 'published', publishedGb: 10 * n, runId: 'r', updatedAt: 'x' });
+const addition = (n: number, patch: Partial<Addition> = {}): Addition => ({
+  id: 40000 + n,
+  product: { id: 401 },
+  quantity: 10 * n,
+  description: `Cloud backup storage (GB): c${n}`,
+  ...patch,
+});
+const usage = (n: number, period = '2026-10'): UsageItem => ({
+  accountId: 'acme',
+  usageKey: `${period}#c${n}`,
+  period,
+  clientId: `c${n}`,
+  billableSpaceGb: 10 * n,
+});
+const ledger = (n: number): LedgerEntry => ({
+  clientId: `c${n}`,
+  managedId: `M-${n}`,
+  status: 'published',
+  outcome: 'published',
+  publishedGb: 10 * n,
+  runId: 'r',
+  updatedAt: 'x',
+});
 const N = [1, 2, 3];
 
 function input(patch: Partial<VerifyInput> = {}): VerifyInput {
@@ -77,7 +114,9 @@ describe('Function: reconcile, billing integrity', () => {
 
   describe('an owned configuration still billing a client that should not be billed', () => {
     it('mapping disabled', () => {
-      const report = verify({ mappings: { items: [mapping(1, { enabled: false }), mapping(2), mapping(3)], invalid: [] } });
+      const report = verify({
+        mappings: { items: [mapping(1, { enabled: false }), mapping(2), mapping(3)], invalid: [] },
+      });
       expect(report.ok).toBe(false);
       expect(kinds(report)).toEqual(['still-billed-disabled:c1']);
       expect(report.mismatches[0]).toMatchObject({
@@ -85,14 +124,18 @@ describe('Function: reconcile, billing integrity', () => {
         managedId: 'M-1',
         configurationIds: [10001],
         found: 10,
-        detail: 'owned configuration #10001 on Client1 (2026-10, 10 GB) is still billed, but its mapping is disabled: a publish of 2026-10 retires it',
+        detail:
+          'owned configuration #10001 on Client1 (2026-10, 10 GB) is still billed, but its mapping is disabled: a publish of 2026-10 retires it',
       });
     });
 
     it('mapping removed: named by its client id and last Managed ID', () => {
       const report = verify({ mappings: { items: [mapping(2), mapping(3)], invalid: [] } });
       expect(kinds(report)).toEqual(['still-billed-removed:c1']);
-      expect(report.mismatches[0]).toMatchObject({ managedId: 'M-1', detail: expect.stringMatching(/but its mapping was removed \(last Managed ID "M-1"\)/) });
+      expect(report.mismatches[0]).toMatchObject({
+        managedId: 'M-1',
+        detail: expect.stringMatching(/but its mapping was removed \(last Managed ID "M-1"\)/),
+      });
     });
 
     it('no usage for the period', () => {
@@ -104,7 +147,10 @@ describe('Function: reconcile, billing integrity', () => {
       // M-1 is now on Client3's company, where the publish created (and owns) a new configuration.
       const moved = configuration(1, { id: 10011, company: { id: 103, identifier: 'Client3' } });
       const report = verify({
-        tab: { companies: N.map(company), entries: [{ company: company(3), entry: entry(1, { agreement: { id: 2003 } }).entry }, entry(2), entry(3)] },
+        tab: {
+          companies: N.map(company),
+          entries: [{ company: company(3), entry: entry(1, { agreement: { id: 2003 } }).entry }, entry(2), entry(3)],
+        },
         configurations: [...N.map((n) => configuration(n)), moved],
         owned: [...N.map((n) => owned(n, 10000 + n)), owned(1, 10011, { companyId: 103 })],
         additions: new Map([
@@ -114,12 +160,21 @@ describe('Function: reconcile, billing integrity', () => {
         ]),
       });
       expect(kinds(report)).toEqual(['still-billed-moved:c1']);
-      expect(report.mismatches[0]).toMatchObject({ company: 'Client1', configurationIds: [10001], detail: expect.stringMatching(/now resolves to another company \(Client3\)/) });
+      expect(report.mismatches[0]).toMatchObject({
+        company: 'Client1',
+        configurationIds: [10001],
+        detail: expect.stringMatching(/now resolves to another company \(Client3\)/),
+      });
     });
 
     it('not for a client whose item is invalid (already an invalid-item) nor for a retired configuration', () => {
       const report = verify({
-        mappings: { items: [mapping(2), mapping(3)], invalid: [{ key: { accountId: 'acme', clientId: 'c1' }, problems: [{ field: 'managedId', problem: 'is missing' }] }] },
+        mappings: {
+          items: [mapping(2), mapping(3)],
+          invalid: [
+            { key: { accountId: 'acme', clientId: 'c1' }, problems: [{ field: 'managedId', problem: 'is missing' }] },
+          ],
+        },
         usage: { items: [usage(1), usage(3)], invalid: [] },
         configurations: [configuration(1), configuration(2, { activeFlag: false }), configuration(3)],
         additions: new Map([
@@ -134,20 +189,35 @@ describe('Function: reconcile, billing integrity', () => {
   describe('additions still active for retired configurations', () => {
     const c1Retired = { mappings: { items: [mapping(1, { enabled: false }), mapping(2), mapping(3)], invalid: [] } };
 
-    it('reads and checks the agreement of a retired configuration\'s company', () => {
-      const report = verify({ ...c1Retired, configurations: [configuration(1, { activeFlag: false }), configuration(2), configuration(3)] });
-      expect(agreementsToRead(input({ ...c1Retired, configurations: [configuration(1, { activeFlag: false }), configuration(2), configuration(3)] }))).toEqual([2001, 2002, 2003]);
+    it("reads and checks the agreement of a retired configuration's company", () => {
+      const report = verify({
+        ...c1Retired,
+        configurations: [configuration(1, { activeFlag: false }), configuration(2), configuration(3)],
+      });
+      expect(
+        agreementsToRead(
+          input({
+            ...c1Retired,
+            configurations: [configuration(1, { activeFlag: false }), configuration(2), configuration(3)],
+          }),
+        ),
+      ).toEqual([2001, 2002, 2003]);
       expect(kinds(report)).toEqual(['addition-for-retired-configuration:c1']);
       expect(report.mismatches[0]).toMatchObject({
         agreement: 'Agreement 1',
         found: 10,
-        detail: expect.stringMatching(/^addition #40001 .* still bills retired configuration\(s\) #10001 on Client1 \(2026-10, 10 GB\), inactive: has the Management sync run/),
+        detail: expect.stringMatching(
+          /^addition #40001 .* still bills retired configuration\(s\) #10001 on Client1 \(2026-10, 10 GB\), inactive: has the Management sync run/,
+        ),
       });
     });
 
     it('a deleted configuration, and one in the deleted status while still flagged active', () => {
       const deleted = verify({ ...c1Retired, configurations: [configuration(2), configuration(3)] });
-      const closed = verify({ ...c1Retired, configurations: [configuration(1, { status: { id: 2, name: 'Inactive' } }), configuration(2), configuration(3)] });
+      const closed = verify({
+        ...c1Retired,
+        configurations: [configuration(1, { status: { id: 2, name: 'Inactive' } }), configuration(2), configuration(3)],
+      });
       expect(kinds(deleted)).toEqual(['addition-for-retired-configuration:c1']);
       expect(deleted.mismatches[0]?.detail).toMatch(/#10001 \(deleted\)/);
       expect(kinds(closed)).toEqual(['addition-for-retired-configuration:c1']);
@@ -157,7 +227,9 @@ describe('Function: reconcile, billing integrity', () => {
       const report = verify({
         ...c1Retired,
         configurations: [configuration(1, { activeFlag: false }), configuration(2), configuration(3)],
-        additions: new Map(N.map((n) => [2000 + n, [addition(n, n === 1 ? { cancelledDate: '2026-11-02T00:00:00Z' } : {})]])),
+        additions: new Map(
+          N.map((n) => [2000 + n, [addition(n, n === 1 ? { cancelledDate: '2026-11-02T00:00:00Z' } : {})]]),
+        ),
       });
       expect(report.ok).toBe(true);
     });
@@ -165,7 +237,10 @@ describe('Function: reconcile, billing integrity', () => {
     it('names the retired client (not an anonymous extra addition) on the agreement of a client still billed', () => {
       // c4 was billed on Client1's company too, and was retired there.
       const report = verify({
-        configurations: [...N.map((n) => configuration(n)), configuration(4, { company: { id: 101, identifier: 'Client1' }, activeFlag: false })],
+        configurations: [
+          ...N.map((n) => configuration(n)),
+          configuration(4, { company: { id: 101, identifier: 'Client1' }, activeFlag: false }),
+        ],
         owned: [...N.map((n) => owned(n, 10000 + n)), owned(4, 10004, { companyId: 101 })],
         additions: new Map([
           [2001, [addition(1), addition(4, { quantity: 7 })]],
@@ -195,18 +270,32 @@ describe('Function: reconcile, billing integrity', () => {
         ledger: [],
       });
       expect(report.ok).toBe(true);
-      expect(noteKinds(report)).toEqual(['not-in-ledger:c1', 'not-in-ledger:c3', 'later-period:c1', 'later-period:c3', 'later-period:c2']);
+      expect(noteKinds(report)).toEqual([
+        'not-in-ledger:c1',
+        'not-in-ledger:c3',
+        'later-period:c1',
+        'later-period:c3',
+        'later-period:c2',
+      ]);
       expect(report.notes[2]).toMatchObject({ expected: '2026-09', found: '2026-10', configurationIds: [10001] });
     });
 
     it('a configuration we do not own with one of our client ids: noted, never a failure', () => {
       const report = verify({
         mappings: { items: [mapping(1, { enabled: false }), mapping(2), mapping(3)], invalid: [] },
-        owned: without(N.map((n) => owned(n, 10000 + n)), (o) => o.clientId === 'c1'),
+        owned: without(
+          N.map((n) => owned(n, 10000 + n)),
+          (o) => o.clientId === 'c1',
+        ),
       });
       expect(report.ok).toBe(true);
       expect(noteKinds(report)).toEqual(['foreign-configuration:c1']);
-      expect(report.notes[0]).toMatchObject({ configurationIds: [10001], detail: expect.stringMatching(/that this account does not own: #10001 on Client1 .*; publish never changes them$/) });
+      expect(report.notes[0]).toMatchObject({
+        configurationIds: [10001],
+        detail: expect.stringMatching(
+          /that this account does not own: #10001 on Client1 .*; publish never changes them$/,
+        ),
+      });
     });
 
     it('not the configuration a client that owns nothing yet will adopt at its next publish', () => {
@@ -217,12 +306,18 @@ describe('Function: reconcile, billing integrity', () => {
 });
 
 describe('Function: billsNow', () => {
-  it('bills active configurations not in the Management record\'s deleted status', () => {
+  it("bills active configurations not in the Management record's deleted status", () => {
     expect(billsNow(configuration(1), MANAGEMENT)).toBe(true);
     expect(billsNow(configuration(1, { activeFlag: false }), MANAGEMENT)).toBe(false);
     expect(billsNow(configuration(1, { status: { id: 2 } }), MANAGEMENT)).toBe(false);
     expect(billsNow(configuration(1, { status: { id: 2 } }), undefined)).toBe(true);
     // The same status for added and deleted marks nothing as removed.
-    expect(billsNow(configuration(1, { status: { id: 1 } }), { id: 1, addedConfigurationStatus: { id: 1 }, deletedConfigurationStatus: { id: 1 } })).toBe(true);
+    expect(
+      billsNow(configuration(1, { status: { id: 1 } }), {
+        id: 1,
+        addedConfigurationStatus: { id: 1 },
+        deletedConfigurationStatus: { id: 1 },
+      }),
+    ).toBe(true);
   });
 });

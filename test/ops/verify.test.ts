@@ -26,7 +26,13 @@ function entry(n: number, patch: Partial<ManagementEntry> = {}): { company: Comp
   };
 }
 function agreement(n: number): Agreement {
-  return { id: 2000 + n, name: `Agreement ${n}`, type: { id: 71, name: 'Managed Services' }, company: { id: 100 + n }, agreementStatus: 'Active' };
+  return {
+    id: 2000 + n,
+    name: `Agreement ${n}`,
+    type: { id: 71, name: 'Managed Services' },
+    company: { id: 100 + n },
+    agreementStatus: 'Active',
+  };
 }
 function configuration(n: number, patch: Partial<Configuration> = {}): Configuration {
   return {
@@ -43,10 +49,28 @@ function configuration(n: number, patch: Partial<Configuration> = {}): Configura
   };
 }
 function addition(n: number, patch: Partial<Addition> = {}): Addition {
-  return { id: 40000 + n, product: { id: 401, identifier: 'BACKUP-GB' }, quantity: 10 * n, description: `Cloud backup storage (GB): c${n}`, ...patch };
+  return {
+    id: 40000 + n,
+    product: { id: 401, identifier: 'BACKUP-GB' },
+    quantity: 10 * n,
+    description: `Cloud backup storage (GB): c${n}`,
+    ...patch,
+  };
 }
-const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({ accountId: 'acme', clientId: `c${n}`, managedId: `M-${n}`, enabled: true, ...patch });
-const usage = (n: number, gb = 10 * n): UsageItem => ({ accountId: 'acme', usageKey: `2026-10#c${n}`, period: '2026-10', clientId: `c${n}`, billableSpaceGb: gb });
+const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({
+  accountId: 'acme',
+  clientId: `c${n}`,
+  managedId: `M-${n}`,
+  enabled: true,
+  ...patch,
+});
+const usage = (n: number, gb = 10 * n): UsageItem => ({
+  accountId: 'acme',
+  usageKey: `2026-10#c${n}`,
+  period: '2026-10',
+  clientId: `c${n}`,
+  billableSpaceGb: gb,
+});
 const ledger = (n: number, gb = 10 * n): LedgerEntry => ({
   clientId: `c${n}`,
   managedId: `M-${n}`,
@@ -72,7 +96,14 @@ function input(patch: Partial<VerifyInput> = {}): VerifyInput {
     tab: { companies: [company(1), company(2)], entries: [entry(1), entry(2)] },
     configurations: [configuration(1), configuration(2)],
     agreements: [agreement(1), agreement(2)],
-    backups: [{ id: 6, type: { id: 71, name: 'Managed Services' }, item: { id: 401, identifier: 'BACKUP-GB' }, billingLevel: 'Detail' }],
+    backups: [
+      {
+        id: 6,
+        type: { id: 71, name: 'Managed Services' },
+        item: { id: 401, identifier: 'BACKUP-GB' },
+        billingLevel: 'Detail',
+      },
+    ],
     additions: new Map([
       [2001, [addition(1)]],
       [2002, [addition(2)]],
@@ -81,7 +112,8 @@ function input(patch: Partial<VerifyInput> = {}): VerifyInput {
   };
 }
 
-const kinds = (report: ReturnType<typeof reconcile>) => report.mismatches.map((m) => `${m.kind}:${m.clientIds.join('+')}`);
+const kinds = (report: ReturnType<typeof reconcile>) =>
+  report.mismatches.map((m) => `${m.kind}:${m.clientIds.join('+')}`);
 
 describe('Function: reconcile', () => {
   it('finds nothing wrong when configurations and additions match the usage', () => {
@@ -94,13 +126,19 @@ describe('Function: reconcile', () => {
   });
 
   it('reports a missing configuration (and so no addition is expected for it)', () => {
-    const report = reconcile(input({ configurations: [configuration(2)], additions: new Map([[2002, [addition(2)]]]) }));
+    const report = reconcile(
+      input({ configurations: [configuration(2)], additions: new Map([[2002, [addition(2)]]]) }),
+    );
     expect(kinds(report)).toEqual(['missing-configuration:c1']);
     expect(report.ok).toBe(false);
   });
 
   it('reports wrong GB and wrong period', () => {
-    const report = reconcile(input({ configurations: [configuration(1, { backupBillableSpaceGb: 12 }), configuration(2, { backupMonth: 9 })] }));
+    const report = reconcile(
+      input({
+        configurations: [configuration(1, { backupBillableSpaceGb: 12 }), configuration(2, { backupMonth: 9 })],
+      }),
+    );
     expect(report.mismatches.map((m) => [m.kind, m.clientIds[0], m.expected, m.found])).toEqual([
       ['wrong-gb', 'c1', 10, 12],
       ['wrong-period', 'c2', '2026-10', '2026-09'],
@@ -122,13 +160,28 @@ describe('Function: reconcile', () => {
 
   it('ignores inactive configurations and those of other types', () => {
     const report = reconcile(
-      input({ configurations: [configuration(1), configuration(1, { id: 10098, activeFlag: false }), configuration(1, { id: 10097, type: { id: 99 } }), configuration(2)] }),
+      input({
+        configurations: [
+          configuration(1),
+          configuration(1, { id: 10098, activeFlag: false }),
+          configuration(1, { id: 10097, type: { id: 99 } }),
+          configuration(2),
+        ],
+      }),
     );
     expect(report.ok).toBe(true);
   });
 
   it('reports an active configuration of the client on another company', () => {
-    const report = reconcile(input({ configurations: [configuration(1), configuration(2), configuration(1, { id: 10050, company: { id: 102, identifier: 'Client2' } })] }));
+    const report = reconcile(
+      input({
+        configurations: [
+          configuration(1),
+          configuration(2),
+          configuration(1, { id: 10050, company: { id: 102, identifier: 'Client2' } }),
+        ],
+      }),
+    );
     expect(kinds(report)).toContain('configuration-on-other-company:c1');
   });
 
@@ -136,7 +189,13 @@ describe('Function: reconcile', () => {
     const report = reconcile(
       input({
         additions: new Map([
-          [2001, [addition(5, { quantity: 3, description: 'Cloud backup storage (GB): c-gone' }), addition(6, { quantity: 4, description: 'x: c-old' })]],
+          [
+            2001,
+            [
+              addition(5, { quantity: 3, description: 'Cloud backup storage (GB): c-gone' }),
+              addition(6, { quantity: 4, description: 'x: c-old' }),
+            ],
+          ],
           [2002, [addition(2, { quantity: 25 })]],
         ]),
       }),
@@ -153,7 +212,14 @@ describe('Function: reconcile', () => {
     const report = reconcile(
       input({
         additions: new Map([
-          [2001, [addition(1), addition(7, { cancelledDate: '2026-11-01T00:00:00Z', description: 'Cloud backup storage (GB): c1' }), addition(8, { product: { id: 999 } })]],
+          [
+            2001,
+            [
+              addition(1),
+              addition(7, { cancelledDate: '2026-11-01T00:00:00Z', description: 'Cloud backup storage (GB): c1' }),
+              addition(8, { product: { id: 999 } }),
+            ],
+          ],
           [2002, [addition(2)]],
         ]),
       }),
@@ -162,19 +228,41 @@ describe('Function: reconcile', () => {
   });
 
   it('checks one total per agreement at billing level Summary', () => {
-    const summary = [{ id: 6, type: { id: 71, name: 'Managed Services' }, item: { id: 401, identifier: 'BACKUP-GB' }, billingLevel: 'Summary' }];
+    const summary = [
+      {
+        id: 6,
+        type: { id: 71, name: 'Managed Services' },
+        item: { id: 401, identifier: 'BACKUP-GB' },
+        billingLevel: 'Summary',
+      },
+    ];
     const ok = reconcile(
       input({
         backups: summary,
-        configurations: [configuration(1), configuration(1, { id: 10060, deviceIdentifier: 'other-vendor', backupBillableSpaceGb: 5 }), configuration(2)],
+        configurations: [
+          configuration(1),
+          configuration(1, { id: 10060, deviceIdentifier: 'other-vendor', backupBillableSpaceGb: 5 }),
+          configuration(2),
+        ],
         additions: new Map([
-          [2001, [addition(1, { quantity: 15, description: 'Cloud backup storage (GB): Client 1 (2 configurations)' })]],
+          [
+            2001,
+            [addition(1, { quantity: 15, description: 'Cloud backup storage (GB): Client 1 (2 configurations)' })],
+          ],
           [2002, [addition(2)]],
         ]),
       }),
     );
     expect(ok.ok).toBe(true);
-    const wrong = reconcile(input({ backups: summary, additions: new Map([[2001, [addition(1, { quantity: 11 })]], [2002, []]]) }));
+    const wrong = reconcile(
+      input({
+        backups: summary,
+        additions: new Map([
+          [2001, [addition(1, { quantity: 11 })]],
+          [2002, []],
+        ]),
+      }),
+    );
     expect(wrong.mismatches.map((m) => [m.kind, m.clientIds.join(), m.expected, m.found])).toEqual([
       ['wrong-addition-quantity', 'c1', 10, 11],
       ['missing-addition', 'c2', 20, undefined],
@@ -227,13 +315,21 @@ describe('Function: reconcile', () => {
   it('notes ledger differences without calling them mismatches', () => {
     const report = reconcile(input({ ledger: [ledger(1, 9)] }));
     expect(report.ok).toBe(true);
-    expect(report.notes.map((n) => `${n.kind}:${n.clientIds.join()}`)).toEqual(['usage-changed-since-publish:c1', 'not-in-ledger:c2']);
+    expect(report.notes.map((n) => `${n.kind}:${n.clientIds.join()}`)).toEqual([
+      'usage-changed-since-publish:c1',
+      'not-in-ledger:c2',
+    ]);
   });
 
   it('reports invalid mapping and usage items', () => {
     const report = reconcile(
       input({
-        mappings: { items: [mapping(1), mapping(2)], invalid: [{ key: { accountId: 'acme', clientId: 'c9' }, problems: [{ field: 'managedId', problem: 'is missing' }] }] },
+        mappings: {
+          items: [mapping(1), mapping(2)],
+          invalid: [
+            { key: { accountId: 'acme', clientId: 'c9' }, problems: [{ field: 'managedId', problem: 'is missing' }] },
+          ],
+        },
       }),
     );
     expect(kinds(report)).toEqual(['invalid-item:c9']);

@@ -137,10 +137,28 @@ describe('conditions over HTTP', () => {
     const other = sim.seed.configurationType({ name: 'Server' });
     const a = sim.seed.company({ identifier: 'Alpha', name: 'Alpha' });
     const b = sim.seed.company({ identifier: 'Beta', name: 'Beta' });
-    sim.seed.configuration({ companyId: a.id, typeId: setup.configurationType.id, name: 'a-backup', deviceIdentifier: 'c1', backupBillableSpaceGb: 5 });
+    sim.seed.configuration({
+      companyId: a.id,
+      typeId: setup.configurationType.id,
+      name: 'a-backup',
+      deviceIdentifier: 'c1',
+      backupBillableSpaceGb: 5,
+    });
     sim.seed.configuration({ companyId: a.id, typeId: other.id, name: 'a-server', deviceIdentifier: 'c1' });
-    sim.seed.configuration({ companyId: b.id, typeId: setup.configurationType.id, name: 'b-backup', deviceIdentifier: 'c2', backupBillableSpaceGb: 7 });
-    sim.seed.configuration({ companyId: b.id, typeId: setup.configurationType.id, name: 'b-old', deviceIdentifier: 'c3', activeFlag: false });
+    sim.seed.configuration({
+      companyId: b.id,
+      typeId: setup.configurationType.id,
+      name: 'b-backup',
+      deviceIdentifier: 'c2',
+      backupBillableSpaceGb: 7,
+    });
+    sim.seed.configuration({
+      companyId: b.id,
+      typeId: setup.configurationType.id,
+      name: 'b-old',
+      deviceIdentifier: 'c3',
+      activeFlag: false,
+    });
     sim.seed.company({ identifier: 'Gone', name: 'Gone', deletedFlag: true });
   });
   afterAll(async () => {
@@ -154,30 +172,43 @@ describe('conditions over HTTP', () => {
   }
 
   it('filters on nested paths with and/or and parentheses (percent-encoded in the query)', async () => {
-    expect(await names('type/name = "Backup Stats" and (company/identifier = "alpha" or deviceIdentifier = "c3")')).toEqual(['a-backup', 'b-old']);
-    expect(await names('type/name = "Backup Stats" and activeFlag = true and backupBillableSpaceGb >= 6')).toEqual(['b-backup']);
+    expect(
+      await names('type/name = "Backup Stats" and (company/identifier = "alpha" or deviceIdentifier = "c3")'),
+    ).toEqual(['a-backup', 'b-old']);
+    expect(await names('type/name = "Backup Stats" and activeFlag = true and backupBillableSpaceGb >= 6')).toEqual([
+      'b-backup',
+    ]);
     expect(await names('name like "*-backup" and company/name in ("Alpha", "Beta")')).toEqual(['a-backup', 'b-backup']);
   });
 
   it('filters Management tab entries on managementSolution/name', async () => {
-    const setup = sim.seed.backupBillingSetup({ solutionName: 'Other Sol', itemIdentifier: 'O-GB', agreementTypeName: 'O type' });
+    const setup = sim.seed.backupBillingSetup({
+      solutionName: 'Other Sol',
+      itemIdentifier: 'O-GB',
+      agreementTypeName: 'O type',
+    });
     const client = sim.seed.backupClient(setup, { identifier: 'Gamma', name: 'Gamma', managedId: 'G-1' });
     const res = await call(sim, 'GET', `company/companies/${client.company.id}/managementSummaryReports`, {
       query: { conditions: 'managementSolution/name = "other sol" and groupIdentifier = "G-1"' },
     });
     expect(asArray(res.body)).toHaveLength(1);
-    const none = await call(sim, 'GET', `company/companies/${client.company.id}/managementSummaryReports`, { query: { conditions: 'groupIdentifier = "G-2"' } });
+    const none = await call(sim, 'GET', `company/companies/${client.company.id}/managementSummaryReports`, {
+      query: { conditions: 'groupIdentifier = "G-2"' },
+    });
     expect(asArray(none.body)).toHaveLength(0);
   });
 
-  it.each(['type/name = Backup Stats', 'bogus = 1', 'id = 1 and', 'name = "x" ) or ('])('answers 400 InvalidObject for %j', async (conditions) => {
-    const res = await call(sim, 'GET', 'company/configurations', { query: { conditions } });
-    expect(res.status).toBe(400);
-    const body = asObject(res.body);
-    expect(body.code).toBe('InvalidObject');
-    expect(String(body.message)).toMatch(/conditions/i);
-    expect(asArray(body.errors)[0]).toMatchObject({ field: 'conditions' });
-  });
+  it.each(['type/name = Backup Stats', 'bogus = 1', 'id = 1 and', 'name = "x" ) or ('])(
+    'answers 400 InvalidObject for %j',
+    async (conditions) => {
+      const res = await call(sim, 'GET', 'company/configurations', { query: { conditions } });
+      expect(res.status).toBe(400);
+      const body = asObject(res.body);
+      expect(body.code).toBe('InvalidObject');
+      expect(String(body.message)).toMatch(/conditions/i);
+      expect(asArray(body.errors)[0]).toMatchObject({ field: 'conditions' });
+    },
+  );
 
   describe('the conditions the product sends', () => {
     it('reads only known companies by id: id in (…) with fields', async () => {
@@ -190,23 +221,32 @@ describe('conditions over HTTP', () => {
         { id: a?.id, identifier: 'Alpha', name: 'Alpha', deletedFlag: false },
         { id: b?.id, identifier: 'Beta', name: 'Beta', deletedFlag: false },
       ]);
-      const spaced = await call(sim, 'GET', 'company/companies', { query: { conditions: `id in ( ${b?.id} )`, fields: 'id' } });
+      const spaced = await call(sim, 'GET', 'company/companies', {
+        query: { conditions: `id in ( ${b?.id} )`, fields: 'id' },
+      });
       expect(spaced.body).toEqual([{ id: b?.id }]);
     });
 
     it('deletedFlag=False (no spaces, capitalised literal) leaves deleted companies out', async () => {
-      const res = await call(sim, 'GET', 'company/companies', { query: { conditions: 'deletedFlag=False', fields: 'identifier', pageSize: 1000 } });
+      const res = await call(sim, 'GET', 'company/companies', {
+        query: { conditions: 'deletedFlag=False', fields: 'identifier', pageSize: 1000 },
+      });
       const identifiers = asArray(res.body).map((r) => r.identifier);
       expect(identifiers).toEqual(expect.arrayContaining(['Alpha', 'Beta']));
       expect(identifiers).not.toContain('Gone');
-      const deleted = await call(sim, 'GET', 'company/companies', { query: { conditions: 'deletedFlag = true and id in (1, 2)' } });
+      const deleted = await call(sim, 'GET', 'company/companies', {
+        query: { conditions: 'deletedFlag = true and id in (1, 2)' },
+      });
       expect(deleted.body).toEqual([]);
     });
 
     it('type/name="Backup Stats" and company/id=N (no spaces) select one company’s backup configurations, status and activeFlag included', async () => {
       const b = sim.state.companies.find((c) => c.identifier === 'Beta');
       const res = await call(sim, 'GET', 'company/configurations', {
-        query: { conditions: `type/name="Backup Stats" and company/id=${b?.id}`, fields: 'id,deviceIdentifier,activeFlag,status/id,status/name' },
+        query: {
+          conditions: `type/name="Backup Stats" and company/id=${b?.id}`,
+          fields: 'id,deviceIdentifier,activeFlag,status/id,status/name',
+        },
       });
       expect(res.status).toBe(200);
       const rows = asArray(res.body);
@@ -215,17 +255,23 @@ describe('conditions over HTTP', () => {
         ['c3', false],
       ]);
       expect(rows[0]?.status).toEqual({ id: expect.any(Number), name: 'Active' });
-      const ids = await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id in (${b?.id}) and activeFlag=True` } });
+      const ids = await call(sim, 'GET', 'company/configurations', {
+        query: { conditions: `company/id in (${b?.id}) and activeFlag=True` },
+      });
       expect(asArray(ids.body).map((r) => r.name)).toEqual(['b-backup']);
     });
 
     it('answers 400 for a quoted id list or an empty list', async () => {
-      expect((await call(sim, 'GET', 'company/companies', { query: { conditions: 'id in ("19301")' } })).status).toBe(400);
+      expect((await call(sim, 'GET', 'company/companies', { query: { conditions: 'id in ("19301")' } })).status).toBe(
+        400,
+      );
       expect((await call(sim, 'GET', 'company/companies', { query: { conditions: 'id in ()' } })).status).toBe(400);
     });
   });
 
   it('also validates conditions on count', async () => {
-    expect((await call(sim, 'GET', 'company/configurations/count', { query: { conditions: 'nope = 1' } })).status).toBe(400);
+    expect((await call(sim, 'GET', 'company/configurations/count', { query: { conditions: 'nope = 1' } })).status).toBe(
+      400,
+    );
   });
 });

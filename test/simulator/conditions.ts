@@ -88,7 +88,9 @@ function tokenize(input: string): Token[] {
       let value = '';
       for (; j < input.length && input[j] !== '"'; j++) {
         if (input[j] === '\\') {
-          throw new ConditionError(`backslash in the string starting at position ${pos}: escaping inside quoted values is not supported (unconfirmed in ConnectWise)`);
+          throw new ConditionError(
+            `backslash in the string starting at position ${pos}: escaping inside quoted values is not supported (unconfirmed in ConnectWise)`,
+          );
         }
         value += input[j];
       }
@@ -140,7 +142,8 @@ function tokenize(input: string): Token[] {
         break;
       }
       const first = segments[0] as string;
-      if (segments.length === 1 && KEYWORDS.has(first.toLowerCase())) tokens.push({ t: 'word', value: first.toLowerCase(), pos });
+      if (segments.length === 1 && KEYWORDS.has(first.toLowerCase()))
+        tokens.push({ t: 'word', value: first.toLowerCase(), pos });
       else tokens.push({ t: 'path', value: segments, pos });
       i = j;
     } else {
@@ -203,7 +206,8 @@ class Parser {
       this.next();
       const inner = this.expr();
       const close = this.next();
-      if (close.t !== 'rparen') throw new ConditionError(`expected ')' at position ${close.pos}, found ${describe(close)}`);
+      if (close.t !== 'rparen')
+        throw new ConditionError(`expected ')' at position ${close.pos}, found ${describe(close)}`);
       return inner;
     }
     return this.comparison();
@@ -234,12 +238,15 @@ class Parser {
       for (;;) {
         const sep = this.next();
         if (sep.t === 'rparen') break;
-        if (sep.t !== 'comma') throw new ConditionError(`expected ',' or ')' at position ${sep.pos}, found ${describe(sep)}`);
+        if (sep.t !== 'comma')
+          throw new ConditionError(`expected ',' or ')' at position ${sep.pos}, found ${describe(sep)}`);
         values.push(this.literal());
       }
       return { kind: 'in', path, negated, values };
     }
-    throw new ConditionError(`expected an operator after '${path.join('/')}' at position ${opTok.pos}, found ${describe(opTok)}`);
+    throw new ConditionError(
+      `expected an operator after '${path.join('/')}' at position ${opTok.pos}, found ${describe(opTok)}`,
+    );
   }
 
   private literal(): Literal {
@@ -257,7 +264,9 @@ class Parser {
         if (t.value === 'null') return { type: 'null' };
         break;
       case 'path':
-        throw new ConditionError(`expected a value at position ${t.pos}, found '${t.value.join('/')}' (strings must be in double quotes)`);
+        throw new ConditionError(
+          `expected a value at position ${t.pos}, found '${t.value.join('/')}' (strings must be in double quotes)`,
+        );
       default:
         break;
     }
@@ -320,7 +329,10 @@ function fieldTypeOf(prop: PropSpec): FieldType | string {
 }
 
 /** Field aliases ConnectWise accepts at top level. */
-const ALIASES: Record<string, string[]> = { lastUpdated: ['_info', 'lastUpdated'], dateEntered: ['_info', 'dateEntered'] };
+const ALIASES: Record<string, string[]> = {
+  lastUpdated: ['_info', 'lastUpdated'],
+  dateEntered: ['_info', 'dateEntered'],
+};
 
 export function getPath(record: Record<string, unknown>, path: readonly string[]): unknown {
   let cur: unknown = record;
@@ -349,7 +361,12 @@ function checkLiteral(field: string, type: FieldType, lit: Literal): void {
   if (lit.type === 'null') return;
   const expected = type === 'datetime' ? 'datetime' : type;
   if (lit.type !== expected) {
-    const hint = { string: 'a "quoted string"', number: 'a bare number', boolean: 'True or False', datetime: 'a [datetime]' }[type];
+    const hint = {
+      string: 'a "quoted string"',
+      number: 'a bare number',
+      boolean: 'True or False',
+      datetime: 'a [datetime]',
+    }[type];
     throw new ConditionError(`field '${field}' is a ${type} and must be compared with ${hint}`);
   }
 }
@@ -455,7 +472,8 @@ export function compileConditions(node: ConditionNode, api: OpenApi, schemaName:
       const lit = literalValue(node.value);
       const op = node.op;
       if (lit === null) {
-        if (op !== '=' && op !== '!=') throw new ConditionError(`null can only be compared with = or != (field '${field}')`);
+        if (op !== '=' && op !== '!=')
+          throw new ConditionError(`null can only be compared with = or != (field '${field}')`);
         return (rec) => {
           const v = getPath(rec, path);
           const isNull = v === null || v === undefined;
@@ -472,12 +490,19 @@ export function compileConditions(node: ConditionNode, api: OpenApi, schemaName:
     case 'contains': {
       const { path, type } = resolve(node.path);
       const field = node.path.join('/');
-      if (type !== 'string') throw new ConditionError(`${node.kind} applies to text fields only; '${field}' is a ${type}`);
+      if (type !== 'string')
+        throw new ConditionError(`${node.kind} applies to text fields only; '${field}' is a ${type}`);
       const negated = node.negated;
       const test =
         node.kind === 'like'
-          ? ((re: RegExp) => (s: string) => re.test(s))(likeToRegExp(node.value))
-          : ((needle: string) => (s: string) => s.toLowerCase().includes(needle))(node.value.toLowerCase());
+          ? (
+              (re: RegExp) => (s: string) =>
+                re.test(s)
+            )(likeToRegExp(node.value))
+          : (
+              (needle: string) => (s: string) =>
+                s.toLowerCase().includes(needle)
+            )(node.value.toLowerCase());
       return (rec) => {
         const v = getPath(rec, path);
         if (v === null || v === undefined) return null;

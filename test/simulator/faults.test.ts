@@ -20,7 +20,11 @@ describe('ConnectWise simulator: fault injection', () => {
     sim.resetRequests();
   });
 
-  const body = (name: string): Record<string, unknown> => ({ name, type: { id: setup.configurationType.id }, company: { id: company.id } });
+  const body = (name: string): Record<string, unknown> => ({
+    name,
+    type: { id: setup.configurationType.id },
+    company: { id: company.id },
+  });
   const countNamed = (name: string): number => sim.state.configurations.filter((c) => c.name === name).length;
 
   describe('rateLimit', () => {
@@ -29,7 +33,10 @@ describe('ConnectWise simulator: fault injection', () => {
       const res = await call(sim, 'POST', 'company/configurations', { body: body('throttled') });
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('7');
-      expect(res.body).toEqual({ error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 7 seconds.' });
+      expect(res.body).toEqual({
+        error: 'ConnectWiseAPI',
+        message: 'Too many requests. Please try again in 7 seconds.',
+      });
       expect(countNamed('throttled')).toBe(0);
       expect(sim.requests[0]).toMatchObject({ status: 429, fault: 'rateLimit' });
     });
@@ -72,7 +79,9 @@ describe('ConnectWise simulator: fault injection', () => {
   describe('dropBeforeProcessing', () => {
     it('destroys the connection and saves nothing', async () => {
       sim.faults.dropBeforeProcessing({ method: 'POST', path: 'company/configurations' });
-      await expect(call(sim, 'POST', 'company/configurations', { body: body('dropped-before') })).rejects.toThrow(/fetch failed/);
+      await expect(call(sim, 'POST', 'company/configurations', { body: body('dropped-before') })).rejects.toThrow(
+        /fetch failed/,
+      );
       expect(countNamed('dropped-before')).toBe(0);
       expect(sim.requests[0]).toMatchObject({ status: 0, fault: 'dropBeforeProcessing' });
     });
@@ -81,7 +90,9 @@ describe('ConnectWise simulator: fault injection', () => {
   describe('dropAfterCommit', () => {
     it('saves the write, then drops the connection: a blind retry creates a duplicate', async () => {
       sim.faults.dropAfterCommit({ method: 'POST', path: 'company/configurations' });
-      await expect(call(sim, 'POST', 'company/configurations', { body: body('committed') })).rejects.toThrow(/fetch failed/);
+      await expect(call(sim, 'POST', 'company/configurations', { body: body('committed') })).rejects.toThrow(
+        /fetch failed/,
+      );
       expect(countNamed('committed')).toBe(1);
       expect(sim.requests[0]).toMatchObject({ status: 201, fault: 'dropAfterCommit' });
 
@@ -94,17 +105,26 @@ describe('ConnectWise simulator: fault injection', () => {
       const created = asObject((await call(sim, 'POST', 'company/configurations', { body: body('patched') })).body);
       sim.faults.dropAfterCommit({ method: 'PATCH' });
       await expect(
-        call(sim, 'PATCH', `company/configurations/${String(created.id)}`, { body: [{ op: 'replace', path: 'backupBillableSpaceGb', value: 5 }] }),
+        call(sim, 'PATCH', `company/configurations/${String(created.id)}`, {
+          body: [{ op: 'replace', path: 'backupBillableSpaceGb', value: 5 }],
+        }),
       ).rejects.toThrow(/fetch failed/);
       expect(sim.state.configurations.get(created.id as number)?.backupBillableSpaceGb).toBe(5);
     });
 
     it('runs the sync before dropping executeManagedItSync: the additions exist', async () => {
       const client = sim.seed.backupClient(setup, { identifier: 'DropSync', name: 'Drop sync', managedId: 'DS-1' });
-      const config = sim.seed.configuration({ companyId: client.company.id, name: 'ds', deviceIdentifier: 'ds', backupBillableSpaceGb: 4 });
+      const config = sim.seed.configuration({
+        companyId: client.company.id,
+        name: 'ds',
+        deviceIdentifier: 'ds',
+        backupBillableSpaceGb: 4,
+      });
       const runs = sim.state.syncRuns.length;
       sim.faults.dropAfterCommit({ path: /executeManagedItSync$/ });
-      await expect(call(sim, 'POST', `company/management/${setup.management.id}/executeManagedItSync`)).rejects.toThrow(/fetch failed/);
+      await expect(call(sim, 'POST', `company/management/${setup.management.id}/executeManagedItSync`)).rejects.toThrow(
+        /fetch failed/,
+      );
       expect(sim.state.syncRuns).toHaveLength(runs + 1);
       expect(sim.billing()).toContainEqual(expect.objectContaining({ configurationId: config.id, quantity: 4 }));
       expect(sim.requests.at(-1)).toMatchObject({ status: 200, fault: 'dropAfterCommit' });
@@ -150,12 +170,17 @@ describe('ConnectWise simulator: fault injection', () => {
   describe('redirect', () => {
     it('answers 302 with a Location on the simulator’s /__redirected/ path, keeping the query, without processing', async () => {
       sim.faults.redirect({ path: 'company/companies' });
-      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/company/companies?pageSize=1000&conditions=id%20%3D%201`, {
-        headers: goodHeaders(sim),
-        redirect: 'manual',
-      });
+      const res = await fetch(
+        `${sim.url}/${sim.codebase}apis/3.0/company/companies?pageSize=1000&conditions=id%20%3D%201`,
+        {
+          headers: goodHeaders(sim),
+          redirect: 'manual',
+        },
+      );
       expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe(`${sim.url}/__redirected/company/companies?pageSize=1000&conditions=id%20%3D%201`);
+      expect(res.headers.get('location')).toBe(
+        `${sim.url}/__redirected/company/companies?pageSize=1000&conditions=id%20%3D%201`,
+      );
       expect(sim.requests).toHaveLength(1);
       expect(sim.requests[0]).toMatchObject({ status: 302, fault: 'redirect' });
       expect(sim.redirectsFollowed).toEqual([]);
@@ -163,18 +188,29 @@ describe('ConnectWise simulator: fault injection', () => {
 
     it('records a client that follows it, and whether the credentials went along', async () => {
       sim.faults.redirect({ path: 'company/companies', status: 307 });
-      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/company/companies?page=2`, { headers: goodHeaders(sim) });
+      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/company/companies?page=2`, {
+        headers: goodHeaders(sim),
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual([]);
       expect(sim.redirectsFollowed).toEqual([
-        expect.objectContaining({ method: 'GET', path: 'company/companies', query: { page: '2' }, authorizationSent: true, clientIdSent: true }),
+        expect.objectContaining({
+          method: 'GET',
+          path: 'company/companies',
+          query: { page: '2' },
+          authorizationSent: true,
+          clientIdSent: true,
+        }),
       ]);
       expect(sim.requests.map((r) => r.path)).toEqual(['company/companies', '__redirected/company/companies']);
     });
 
     it('takes any Location (e.g. another host) and rejects a non-redirect status', async () => {
       sim.faults.redirect({ status: 301, location: 'http://127.0.0.2:9/elsewhere' });
-      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/system/info`, { headers: goodHeaders(sim), redirect: 'manual' });
+      const res = await fetch(`${sim.url}/${sim.codebase}apis/3.0/system/info`, {
+        headers: goodHeaders(sim),
+        redirect: 'manual',
+      });
       expect(res.status).toBe(301);
       expect(res.headers.get('location')).toBe('http://127.0.0.2:9/elsewhere');
       expect(() => sim.faults.redirect({ status: 200 })).toThrow(/redirect status/);
@@ -192,7 +228,9 @@ describe('ConnectWise simulator: fault injection', () => {
 
     it('still performs the write after a client timed out', async () => {
       sim.faults.delay({ method: 'POST', path: 'company/configurations', ms: 300 });
-      await expect(call(sim, 'POST', 'company/configurations', { body: body('slow'), signal: AbortSignal.timeout(50) })).rejects.toThrow(/timeout|aborted/i);
+      await expect(
+        call(sim, 'POST', 'company/configurations', { body: body('slow'), signal: AbortSignal.timeout(50) }),
+      ).rejects.toThrow(/timeout|aborted/i);
       expect(countNamed('slow')).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 450));
       expect(countNamed('slow')).toBe(1);

@@ -14,7 +14,8 @@ export interface FaultMatch {
   times?: number;
 }
 
-export type FaultKind = 'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay' | 'echoAuthorization' | 'redirect';
+export type FaultKind =
+  'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay' | 'echoAuthorization' | 'redirect';
 
 export interface ActiveFault {
   readonly kind: FaultKind;
@@ -73,7 +74,8 @@ export class FaultRegistry implements SimulatorFaults {
 
   rateLimit(options: FaultMatch & { retryAfterSeconds?: number } = {}): void {
     const retryAfterSeconds = options.retryAfterSeconds ?? 1;
-    if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) throw new Error('retryAfterSeconds must be a non-negative integer');
+    if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)
+      throw new Error('retryAfterSeconds must be a non-negative integer');
     this.add('rateLimit', options, { retryAfterSeconds });
   }
 
@@ -98,7 +100,8 @@ export class FaultRegistry implements SimulatorFaults {
 
   echoAuthorization(options: FaultMatch & { status?: number; format?: 'json' | 'text' } = {}): void {
     const status = options.status ?? 500;
-    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error('echoAuthorization status must be 4xx or 5xx');
+    if (!Number.isInteger(status) || status < 400 || status > 599)
+      throw new Error('echoAuthorization status must be 4xx or 5xx');
     const format = options.format ?? 'json';
     if (format !== 'json' && format !== 'text') throw new Error("echoAuthorization format must be 'json' or 'text'");
     this.add('echoAuthorization', options, { status, format });
@@ -106,8 +109,10 @@ export class FaultRegistry implements SimulatorFaults {
 
   redirect(options: FaultMatch & { status?: number; location?: string } = {}): void {
     const status = options.status ?? 302;
-    if (![301, 302, 303, 307, 308].includes(status)) throw new Error('redirect status must be 301, 302, 303, 307 or 308');
-    if (options.location !== undefined && options.location.trim() === '') throw new Error('redirect location must not be empty');
+    if (![301, 302, 303, 307, 308].includes(status))
+      throw new Error('redirect status must be 301, 302, 303, 307 or 308');
+    if (options.location !== undefined && options.location.trim() === '')
+      throw new Error('redirect location must not be empty');
     this.add('redirect', options, options.location === undefined ? { status } : { status, location: options.location });
   }
 

@@ -109,7 +109,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (!(latency >= 0)) throw new Error('latencyMs must be >= 0');
   const api = loadOpenApi();
   const state = new SimulatorState();
-  const server = new SimulatorServer(state, api, { ...credentials, codebase, companyName: `${credentials.companyId} (simulated)` }, latency);
+  const server = new SimulatorServer(
+    state,
+    api,
+    { ...credentials, codebase, companyName: `${credentials.companyId} (simulated)` },
+    latency,
+  );
   if (options.clock) server.clock = options.clock;
   if (options.rateLimit) server.limiter.setLimit(options.rateLimit);
   await server.listen(options.host ?? '127.0.0.1', options.port ?? 0);
@@ -145,7 +150,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     violations: server.limiter.violations,
     redirectsFollowed: server.redirectsFollowed,
     maxRequestsInAnyWindow(windowMs: number) {
-      return maxInAnyWindow(server.requests.map((r) => r.at), windowMs);
+      return maxInAnyWindow(
+        server.requests.map((r) => r.at),
+        windowMs,
+      );
     },
     requestsMatching(filter = {}) {
       return server.requests.filter((r) => matchesRequest(r, filter));

@@ -88,7 +88,12 @@ export class OpenApi {
       const byMethod = new Map<string, OperationSpec>();
       for (const [method, op] of Object.entries(methods)) {
         const queryParams = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
-        byMethod.set(method.toUpperCase(), { method: method.toUpperCase(), template, queryParams, hasBody: op.requestBody !== undefined });
+        byMethod.set(method.toUpperCase(), {
+          method: method.toUpperCase(),
+          template,
+          queryParams,
+          hasBody: op.requestBody !== undefined,
+        });
       }
       this.operations.set(template, byMethod);
     }
@@ -117,13 +122,25 @@ export class OpenApi {
           return;
         }
         if (prop.maxLength !== undefined && value.length > prop.maxLength) {
-          issues.push({ code: 'MaxLengthField', message: `The field ${field} must be a string with a maximum length of ${prop.maxLength}.`, field });
+          issues.push({
+            code: 'MaxLengthField',
+            message: `The field ${field} must be a string with a maximum length of ${prop.maxLength}.`,
+            field,
+          });
         }
         if (prop.enum && !prop.enum.includes(value)) {
-          issues.push({ code: 'InvalidField', message: `${field} must be one of ${prop.enum.join(', ')} (case-sensitive), got '${value}'.`, field });
+          issues.push({
+            code: 'InvalidField',
+            message: `${field} must be one of ${prop.enum.join(', ')} (case-sensitive), got '${value}'.`,
+            field,
+          });
         }
         if (prop.format === 'date-time' && (!DATE_TIME.test(value) || Number.isNaN(Date.parse(value)))) {
-          issues.push({ code: 'InvalidField', message: `${field} must be an ISO 8601 date-time with offset, e.g. 2026-01-31T00:00:00Z.`, field });
+          issues.push({
+            code: 'InvalidField',
+            message: `${field} must be an ISO 8601 date-time with offset, e.g. 2026-01-31T00:00:00Z.`,
+            field,
+          });
         }
         if (prop.format === 'uuid' && !UUID.test(value)) {
           issues.push({ code: 'InvalidField', message: `${field} must be a GUID.`, field });
@@ -132,17 +149,29 @@ export class OpenApi {
       }
       case 'integer':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
-          issues.push({ code: 'InvalidField', message: `${field} must be a 32-bit integer, got ${JSON.stringify(value)}.`, field });
+          issues.push({
+            code: 'InvalidField',
+            message: `${field} must be a 32-bit integer, got ${JSON.stringify(value)}.`,
+            field,
+          });
         }
         return;
       case 'number':
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          issues.push({ code: 'InvalidField', message: `${field} must be a number, got ${JSON.stringify(value)}.`, field });
+          issues.push({
+            code: 'InvalidField',
+            message: `${field} must be a number, got ${JSON.stringify(value)}.`,
+            field,
+          });
         }
         return;
       case 'boolean':
         if (typeof value !== 'boolean') {
-          issues.push({ code: 'InvalidField', message: `${field} must be a boolean, got ${JSON.stringify(value)}.`, field });
+          issues.push({
+            code: 'InvalidField',
+            message: `${field} must be a boolean, got ${JSON.stringify(value)}.`,
+            field,
+          });
         }
         return;
       case 'array':
@@ -162,7 +191,10 @@ export class OpenApi {
           issues.push({ code: 'InvalidField', message: `${field} must be an object, got ${jsonType(value)}.`, field });
           return;
         }
-        this.validateObject(this.schema(prop.schema), value, field, issues, { checkRequired: false, ignore: ['_info'] });
+        this.validateObject(this.schema(prop.schema), value, field, issues, {
+          checkRequired: false,
+          ignore: ['_info'],
+        });
         return;
     }
   }
@@ -180,7 +212,11 @@ export class OpenApi {
       const field = prefix ? `${prefix}/${key}` : key;
       const prop = schema.properties.get(key);
       if (!prop) {
-        issues.push({ code: 'InvalidField', message: `${field} is not a property of ${schema.name} (property names are case-sensitive).`, field });
+        issues.push({
+          code: 'InvalidField',
+          message: `${field} is not a property of ${schema.name} (property names are case-sensitive).`,
+          field,
+        });
         continue;
       }
       this.validateValue(prop, value, field, issues);
@@ -213,7 +249,8 @@ export class OpenApi {
         if (last) return prop;
         if (i !== segments.length - 2) return `unknown field '${segments.join('/')}'`;
         const key = segments[i + 1] as string;
-        if (key === 'lastUpdated' || key === 'dateEntered') return { kind: 'string', nullable: true, format: 'date-time' };
+        if (key === 'lastUpdated' || key === 'dateEntered')
+          return { kind: 'string', nullable: true, format: 'date-time' };
         if (key === 'updatedBy' || key === 'enteredBy') return { kind: 'string', nullable: true };
         return `unknown field '${segments.join('/')}'`;
       }

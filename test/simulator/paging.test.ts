@@ -52,10 +52,20 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
       expect(res.body).toEqual({
         code: 'InvalidObject',
         message: 'pageSize object is invalid',
-        errors: [{ code: 'OutOfRange', message: 'The field pageSize must be between 1 and 1000.', resource: 'pageSize', field: 'pageSize' }],
+        errors: [
+          {
+            code: 'OutOfRange',
+            message: 'The field pageSize must be between 1 and 1000.',
+            resource: 'pageSize',
+            field: 'pageSize',
+          },
+        ],
       });
     }
-    const forward = await call(sim, 'GET', 'company/configurations', { query: { pageSize: 1001 }, headers: { 'pagination-type': 'forward-only' } });
+    const forward = await call(sim, 'GET', 'company/configurations', {
+      query: { pageSize: 1001 },
+      headers: { 'pagination-type': 'forward-only' },
+    });
     expect(forward.status).toBe(400);
   });
 
@@ -111,7 +121,9 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
   });
 
   it('answers no Link header when everything fits in one page, and an empty page past the end', async () => {
-    const one = await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id = ${small.id}`, pageSize: 1000 } });
+    const one = await call(sim, 'GET', 'company/configurations', {
+      query: { conditions: `company/id = ${small.id}`, pageSize: 1000 },
+    });
     expect(asArray(one.body)).toHaveLength(smallCount);
     expect(one.headers.get('link')).toBeNull();
     const past = await call(sim, 'GET', 'company/configurations', { query: { page: 99, pageSize: 1000 } });
@@ -133,7 +145,9 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
   });
 
   it('counts with conditions', async () => {
-    const res = await call(sim, 'GET', 'company/configurations/count', { query: { conditions: `company/id = ${small.id}` } });
+    const res = await call(sim, 'GET', 'company/configurations/count', {
+      query: { conditions: `company/id = ${small.id}` },
+    });
     expect(res.body).toEqual({ count: smallCount });
     const all = await call(sim, 'GET', 'company/configurations/count');
     expect(all.body).toEqual({ count: TOTAL });
@@ -143,13 +157,21 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
     it('orders by a field descending, ties broken by id', async () => {
       const res = await call(sim, 'GET', 'company/configurations', { query: { orderBy: 'name desc', pageSize: 3 } });
       expect(asArray(res.body).map((r) => r.name)).toEqual(['cfg-1204', 'cfg-1203', 'cfg-1202']);
-      const byGb = asArray((await call(sim, 'GET', 'company/configurations', { query: { orderBy: 'backupBillableSpaceGb desc, id desc', pageSize: 2 } })).body);
+      const byGb = asArray(
+        (
+          await call(sim, 'GET', 'company/configurations', {
+            query: { orderBy: 'backupBillableSpaceGb desc, id desc', pageSize: 2 },
+          })
+        ).body,
+      );
       expect(byGb.map((r) => r.backupBillableSpaceGb)).toEqual([9, 9]);
       expect((byGb[0]?.id as number) > (byGb[1]?.id as number)).toBe(true);
     });
 
     it('orders by a nested field', async () => {
-      const res = await call(sim, 'GET', 'company/configurations', { query: { orderBy: 'company/name desc', pageSize: 1 } });
+      const res = await call(sim, 'GET', 'company/configurations', {
+        query: { orderBy: 'company/name desc', pageSize: 1 },
+      });
       expect(asObject(asArray(res.body)[0]?.company).id).toBe(small.id);
     });
 
@@ -176,7 +198,10 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
       expect(rest.every((r) => (r.id as number) > (lastId as number))).toBe(true);
       expect(parseLinks(second.headers.get('link')).next).toBeUndefined();
 
-      const past = await call(sim, 'GET', 'company/configurations', { headers: forward, query: { pageSize: 1000, pageId: 2147483647 } });
+      const past = await call(sim, 'GET', 'company/configurations', {
+        headers: forward,
+        query: { pageSize: 1000, pageId: 2147483647 },
+      });
       expect(past.status).toBe(200);
       expect(asArray(past.body)).toEqual([]);
       expect(past.headers.get('link')).toBeNull();
@@ -184,7 +209,8 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
 
     it('applies conditions while paging forward', async () => {
       const seen: number[] = [];
-      let url: string | undefined = `${sim.url}/${sim.codebase}apis/3.0/company/configurations?pageSize=4&conditions=${encodeURIComponent(`company/id = ${small.id}`)}`;
+      let url: string | undefined =
+        `${sim.url}/${sim.codebase}apis/3.0/company/configurations?pageSize=4&conditions=${encodeURIComponent(`company/id = ${small.id}`)}`;
       while (url) {
         const res = await getUrl(sim, url, forward);
         seen.push(...asArray(res.body).map((r) => r.id as number));
@@ -194,18 +220,31 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
     });
 
     it('refuses orderBy and page with forward-only, and pageId without it', async () => {
-      expect((await call(sim, 'GET', 'company/configurations', { headers: forward, query: { orderBy: 'name asc' } })).status).toBe(400);
-      expect((await call(sim, 'GET', 'company/configurations', { headers: forward, query: { page: 2 } })).status).toBe(400);
+      expect(
+        (await call(sim, 'GET', 'company/configurations', { headers: forward, query: { orderBy: 'name asc' } })).status,
+      ).toBe(400);
+      expect((await call(sim, 'GET', 'company/configurations', { headers: forward, query: { page: 2 } })).status).toBe(
+        400,
+      );
       expect((await call(sim, 'GET', 'company/configurations', { query: { pageId: 10 } })).status).toBe(400);
-      expect((await call(sim, 'GET', 'company/configurations', { headers: { 'pagination-type': 'sideways' } })).status).toBe(400);
+      expect(
+        (await call(sim, 'GET', 'company/configurations', { headers: { 'pagination-type': 'sideways' } })).status,
+      ).toBe(400);
     });
   });
 
   describe('fields', () => {
     it('projects top-level and nested fields only', async () => {
-      const res = await call(sim, 'GET', 'company/configurations', { query: { fields: 'id,deviceIdentifier,company/id,type/name', pageSize: 2 } });
+      const res = await call(sim, 'GET', 'company/configurations', {
+        query: { fields: 'id,deviceIdentifier,company/id,type/name', pageSize: 2 },
+      });
       const rows = asArray(res.body);
-      expect(rows[0]).toEqual({ id: expect.any(Number), deviceIdentifier: 'client-0', company: { id: big.id }, type: { name: 'Backup Stats' } });
+      expect(rows[0]).toEqual({
+        id: expect.any(Number),
+        deviceIdentifier: 'client-0',
+        company: { id: big.id },
+        type: { name: 'Backup Stats' },
+      });
     });
 
     it('applies to GET by id', async () => {
@@ -222,7 +261,9 @@ describe('ConnectWise simulator: lists, paging, orderBy, fields', () => {
   it('serves a company-filtered page of 1000 quickly (indexed, not a scan per record)', async () => {
     const started = Date.now();
     for (let i = 0; i < 20; i++) {
-      const res = await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id = ${small.id}`, pageSize: 1000 } });
+      const res = await call(sim, 'GET', 'company/configurations', {
+        query: { conditions: `company/id = ${small.id}`, pageSize: 1000 },
+      });
       expect(res.status).toBe(200);
     }
     expect(Date.now() - started).toBeLessThan(2000);

@@ -31,7 +31,10 @@ describe('ConnectWise simulator: the site throttle and Retry-After', () => {
       expect(res.status).toBe(429);
       // The oldest request leaves the window 39 s later.
       expect(res.headers.get('retry-after')).toBe('39');
-      expect(res.body).toEqual({ error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 39 seconds.' });
+      expect(res.body).toEqual({
+        error: 'ConnectWiseAPI',
+        message: 'Too many requests. Please try again in 39 seconds.',
+      });
       expect(sim.requests.at(-1)).toMatchObject({ status: 429, throttled: 'limit' });
       expect(sim.violations).toEqual([]);
     });
@@ -56,7 +59,9 @@ describe('ConnectWise simulator: the site throttle and Retry-After', () => {
       const res = await call(sim, 'GET', 'company/configurations');
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('6');
-      expect(sim.violations).toEqual([{ at: now, method: 'GET', path: 'company/configurations', earlyMs: 6_000, retryAfterSeconds: 10 }]);
+      expect(sim.violations).toEqual([
+        { at: now, method: 'GET', path: 'company/configurations', earlyMs: 6_000, retryAfterSeconds: 10 },
+      ]);
       expect(sim.requests.at(-1)).toMatchObject({ throttled: 'retryAfter' });
     });
 
@@ -86,7 +91,9 @@ describe('ConnectWise simulator: the site throttle and Retry-After', () => {
       expect((await call(sim, 'GET', 'company/companies')).status).toBe(429);
       now += 1_500;
       expect(await info()).toBe(429);
-      expect(sim.violations).toEqual([expect.objectContaining({ path: 'system/info', earlyMs: 500, retryAfterSeconds: 2 })]);
+      expect(sim.violations).toEqual([
+        expect.objectContaining({ path: 'system/info', earlyMs: 500, retryAfterSeconds: 2 }),
+      ]);
       expect(sim.faults.pending).toHaveLength(1);
       now += 1_000; // the violation's own 429 said Retry-After: 1
       expect(await info()).toBe(500);

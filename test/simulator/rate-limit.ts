@@ -59,7 +59,8 @@ export class SiteRateLimiter {
       return;
     }
     const { requestsPerMinute, retryAfterSeconds } = options;
-    if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) throw new Error('requestsPerMinute must be an integer >= 1');
+    if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1)
+      throw new Error('requestsPerMinute must be an integer >= 1');
     if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1)) {
       throw new Error('retryAfterSeconds must be an integer >= 1');
     }
@@ -77,14 +78,21 @@ export class SiteRateLimiter {
     if (pending.length > 0) {
       const until = Math.max(...pending.map((b) => b.until));
       const broken = pending.filter((b) => at >= b.sentAt + this.toleranceMs);
-      const worst = broken.reduce<Block | undefined>((w, b) => (w === undefined || b.until > w.until ? b : w), undefined);
-      if (worst) this.violations.push({ at, method, path, earlyMs: worst.until - at, retryAfterSeconds: worst.seconds });
+      const worst = broken.reduce<Block | undefined>(
+        (w, b) => (w === undefined || b.until > w.until ? b : w),
+        undefined,
+      );
+      if (worst)
+        this.violations.push({ at, method, path, earlyMs: worst.until - at, retryAfterSeconds: worst.seconds });
       return { retryAfterSeconds: Math.max(1, Math.ceil((until - at) / 1000)), reason: 'retryAfter' };
     }
     while (this.admitted.length > 0 && (this.admitted[0] as number) <= at - WINDOW_MS) this.admitted.shift();
     if (this.limit && this.admitted.length >= this.limit.requestsPerMinute) {
       const free = (this.admitted[0] as number) + WINDOW_MS - at;
-      return { retryAfterSeconds: this.limit.retryAfterSeconds ?? Math.max(1, Math.ceil(free / 1000)), reason: 'limit' };
+      return {
+        retryAfterSeconds: this.limit.retryAfterSeconds ?? Math.max(1, Math.ceil(free / 1000)),
+        reason: 'limit',
+      };
     }
     this.admitted.push(at);
     return undefined;

@@ -138,7 +138,13 @@ export const RESOURCES = {
     // ConnectWise needs a solution to attach the entry to; the schema leaves it optional.
     extraRequired: ['managementSolution'],
   },
-  configurationTypes: { table: 'configurationTypes', schema: 'ConfigurationType', resource: 'configurationType', label: 'Configuration Type', refs: {} },
+  configurationTypes: {
+    table: 'configurationTypes',
+    schema: 'ConfigurationType',
+    resource: 'configurationType',
+    label: 'Configuration Type',
+    refs: {},
+  },
   configurationStatuses: {
     table: 'configurationStatuses',
     schema: 'ConfigurationStatus',
@@ -154,7 +160,13 @@ export const RESOURCES = {
     refs: { addedConfigurationStatus: 'configurationStatus', deletedConfigurationStatus: 'configurationStatus' },
   },
   catalogItems: { table: 'catalogItems', schema: 'CatalogItem', resource: 'catalogItem', label: 'Product', refs: {} },
-  agreements: { table: 'agreements', schema: 'Agreement', resource: 'agreement', label: 'Agreement', refs: { type: 'agreementType', company: 'company' } },
+  agreements: {
+    table: 'agreements',
+    schema: 'Agreement',
+    resource: 'agreement',
+    label: 'Agreement',
+    refs: { type: 'agreementType', company: 'company' },
+  },
   managementBackups: {
     table: 'managementBackups',
     schema: 'ManagementBackup',
@@ -232,7 +244,13 @@ function propertyOrder(schema: ObjectSchema): Map<string, number> {
   return order;
 }
 
-function renderRef(ctx: RenderContext, refName: RefTargetName, field: string, refSchemaName: string, stored: Record<string, unknown>): Record<string, unknown> {
+function renderRef(
+  ctx: RenderContext,
+  refName: RefTargetName,
+  field: string,
+  refSchemaName: string,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
   const target: RefTarget = REF_TARGETS[refName];
   const refSchema = ctx.api.schema(refSchemaName);
   const id = stored.id as number;
@@ -279,11 +297,19 @@ export function resolveRef(
     const lookup = target.lookups[key] as (r: Row) => unknown;
     const matches = table.filter((r) => String(lookup(r) ?? '').toLowerCase() === wanted);
     if (matches.length === 0) {
-      issues.push({ code: 'NotFound', message: `${target.label} '${value[key] as string}' not found.`, field: `${field}/${key}` });
+      issues.push({
+        code: 'NotFound',
+        message: `${target.label} '${value[key] as string}' not found.`,
+        field: `${field}/${key}`,
+      });
       return undefined;
     }
     if (matches.length > 1) {
-      issues.push({ code: 'InvalidField', message: `${target.label} '${value[key] as string}' is ambiguous; use its id.`, field: `${field}/${key}` });
+      issues.push({
+        code: 'InvalidField',
+        message: `${target.label} '${value[key] as string}' is ambiguous; use its id.`,
+        field: `${field}/${key}`,
+      });
       return undefined;
     }
     row = matches[0];

@@ -27,7 +27,13 @@ describe('ConnectWise simulator: seed helpers', () => {
     sim.seed.configurationType({ name: 'Backup Stats' });
     const company = sim.seed.company({ identifier: 'C', name: 'C' });
     const cfg = sim.seed.configuration({ companyId: company.id, name: 'x', backupBillableSpaceGb: 3 });
-    expect(cfg).toMatchObject({ activeFlag: true, billFlag: false, status: { id: status.id }, type: { name: 'Backup Stats' }, backupBillableSpaceGb: 3 });
+    expect(cfg).toMatchObject({
+      activeFlag: true,
+      billFlag: false,
+      status: { id: status.id },
+      type: { name: 'Backup Stats' },
+      backupBillableSpaceGb: 3,
+    });
   });
 
   it('keeps a single default status', () => {
@@ -38,10 +44,25 @@ describe('ConnectWise simulator: seed helpers', () => {
   });
 
   it.each([
-    ['an over-long company identifier', (s: Simulator) => s.seed.company({ identifier: 'x'.repeat(31), name: 'n' }), /identifier/],
-    ['a duplicate company identifier', (s: Simulator) => (s.seed.company({ identifier: 'D', name: 'n' }), s.seed.company({ identifier: 'd', name: 'm' })), /already used/],
+    [
+      'an over-long company identifier',
+      (s: Simulator) => s.seed.company({ identifier: 'x'.repeat(31), name: 'n' }),
+      /identifier/,
+    ],
+    [
+      'a duplicate company identifier',
+      (s: Simulator) => (
+        s.seed.company({ identifier: 'D', name: 'n' }),
+        s.seed.company({ identifier: 'd', name: 'm' })
+      ),
+      /already used/,
+    ],
     ['an over-long solution name', (s: Simulator) => s.seed.managementItSolution({ name: 'x'.repeat(31) }), /name/],
-    ['an entry for a missing company', (s: Simulator) => s.seed.managementEntry(1, { groupIdentifier: 'g', solutionId: 1 }), /company 1 does not exist/],
+    [
+      'an entry for a missing company',
+      (s: Simulator) => s.seed.managementEntry(1, { groupIdentifier: 'g', solutionId: 1 }),
+      /company 1 does not exist/,
+    ],
     [
       'an unknown configuration property',
       (s: Simulator) => {
@@ -53,7 +74,8 @@ describe('ConnectWise simulator: seed helpers', () => {
     ],
     [
       'a configuration without a type and no Backup Stats type',
-      (s: Simulator) => s.seed.configuration({ companyId: s.seed.company({ identifier: 'F', name: 'F' }).id, name: 'x' }),
+      (s: Simulator) =>
+        s.seed.configuration({ companyId: s.seed.company({ identifier: 'F', name: 'F' }).id, name: 'x' }),
       /Backup Stats/,
     ],
     [
@@ -63,14 +85,26 @@ describe('ConnectWise simulator: seed helpers', () => {
         const one = s.seed.company({ identifier: 'One', name: 'One' });
         const two = s.seed.company({ identifier: 'Two', name: 'Two' });
         const agreement = s.seed.agreement({ name: 'a', companyId: one.id, typeId: setup.agreementType.id });
-        return s.seed.managementEntry(two.id, { groupIdentifier: 'g', solutionId: setup.solution.id, agreementId: agreement.id });
+        return s.seed.managementEntry(two.id, {
+          groupIdentifier: 'g',
+          solutionId: setup.solution.id,
+          agreementId: agreement.id,
+        });
       },
       /belongs to company/,
     ],
-    ['a second Management Backup for one agreement type', (s: Simulator) => {
-      const setup = s.seed.backupBillingSetup();
-      return s.seed.managementBackup({ agreementTypeId: setup.agreementType.id, catalogItemId: setup.catalogItem.id, billingLevel: 'Summary' });
-    }, /already has/],
+    [
+      'a second Management Backup for one agreement type',
+      (s: Simulator) => {
+        const setup = s.seed.backupBillingSetup();
+        return s.seed.managementBackup({
+          agreementTypeId: setup.agreementType.id,
+          catalogItemId: setup.catalogItem.id,
+          billingLevel: 'Summary',
+        });
+      },
+      /already has/,
+    ],
   ])('throws for %s', (_label, act, message) => {
     expect(() => act(sim)).toThrow(message);
   });
@@ -78,9 +112,22 @@ describe('ConnectWise simulator: seed helpers', () => {
   it('backupBillingSetup and backupClient build a complete, syncable setup', () => {
     const setup = sim.seed.backupBillingSetup({ solutionName: 'Acme Backup', billingLevel: 'Summary' });
     const client = sim.seed.backupClient(setup, { identifier: 'Client', name: 'Client', managedId: 'M-9' });
-    expect(setup.solution).toMatchObject({ name: 'Acme Backup', managementItSolutionType: 'Custom', managementSolutionName: 'Acme Backup' });
-    expect(setup.managementBackup).toMatchObject({ billingLevel: 'Summary', type: { id: setup.agreementType.id }, item: { id: setup.catalogItem.id } });
-    expect(client.entry).toMatchObject({ groupIdentifier: 'M-9', deviceType: 'BackupStats', agreement: { id: client.agreement.id }, company: { id: client.company.id } });
+    expect(setup.solution).toMatchObject({
+      name: 'Acme Backup',
+      managementItSolutionType: 'Custom',
+      managementSolutionName: 'Acme Backup',
+    });
+    expect(setup.managementBackup).toMatchObject({
+      billingLevel: 'Summary',
+      type: { id: setup.agreementType.id },
+      item: { id: setup.catalogItem.id },
+    });
+    expect(client.entry).toMatchObject({
+      groupIdentifier: 'M-9',
+      deviceType: 'BackupStats',
+      agreement: { id: client.agreement.id },
+      company: { id: client.company.id },
+    });
     expect(client.agreement).toMatchObject({ agreementStatus: 'Active', company: { id: client.company.id } });
     expect(sim.state.management.size).toBe(1);
   });
@@ -116,16 +163,37 @@ describe('ConnectWise simulator: seed helpers', () => {
     it('adds another vendor’s configuration of the billed type with the same deviceIdentifier, and its solution’s entry', async () => {
       const setup = sim.seed.backupBillingSetup();
       const client = sim.seed.backupClient(setup, { identifier: 'Shared', name: 'Shared', managedId: 'M-1' });
-      const ours = sim.seed.configuration({ companyId: client.company.id, name: 'Backup c-1', deviceIdentifier: 'c-1', backupBillableSpaceGb: 5 });
-      const other = sim.seed.otherVendorConfiguration(client.company.id, { deviceIdentifier: 'c-1', fields: { backupBillableSpaceGb: 9 } });
-      expect(other.configuration).toMatchObject({ deviceIdentifier: 'c-1', type: { id: setup.configurationType.id }, company: { id: client.company.id }, backupBillableSpaceGb: 9 });
-      expect(other.entry).toMatchObject({ groupIdentifier: 'OTHER-c-1', managementSolution: { id: other.solution.id, name: 'Other Vendor Backup' }, deviceType: 'BackupStats' });
+      const ours = sim.seed.configuration({
+        companyId: client.company.id,
+        name: 'Backup c-1',
+        deviceIdentifier: 'c-1',
+        backupBillableSpaceGb: 5,
+      });
+      const other = sim.seed.otherVendorConfiguration(client.company.id, {
+        deviceIdentifier: 'c-1',
+        fields: { backupBillableSpaceGb: 9 },
+      });
+      expect(other.configuration).toMatchObject({
+        deviceIdentifier: 'c-1',
+        type: { id: setup.configurationType.id },
+        company: { id: client.company.id },
+        backupBillableSpaceGb: 9,
+      });
+      expect(other.entry).toMatchObject({
+        groupIdentifier: 'OTHER-c-1',
+        managementSolution: { id: other.solution.id, name: 'Other Vendor Backup' },
+        deviceType: 'BackupStats',
+      });
       expect(other.entry?.agreement ?? null).toBeNull();
-      const same = await call(sim, 'GET', 'company/configurations', { query: { conditions: `deviceIdentifier = "c-1" and company/id = ${client.company.id}` } });
+      const same = await call(sim, 'GET', 'company/configurations', {
+        query: { conditions: `deviceIdentifier = "c-1" and company/id = ${client.company.id}` },
+      });
       expect(asArray(same.body).map((r) => r.id)).toEqual([ours.id, other.configuration.id]);
       const managed = await call(sim, 'GET', 'company/configurations', { query: { managedIdentifier: 'c-1' } });
       expect(asArray(managed.body).map((r) => r.id)).toEqual([other.configuration.id]);
-      expect(sim.seed.otherVendorConfiguration(client.company.id, { deviceIdentifier: 'c-2', managedId: null }).entry).toBeUndefined();
+      expect(
+        sim.seed.otherVendorConfiguration(client.company.id, { deviceIdentifier: 'c-2', managedId: null }).entry,
+      ).toBeUndefined();
     });
   });
 
@@ -134,16 +202,30 @@ describe('ConnectWise simulator: seed helpers', () => {
       const setup = sim.seed.backupBillingSetup();
       const from = sim.seed.backupClient(setup, { identifier: 'From', name: 'From', managedId: 'M-7' });
       const to = sim.seed.company({ identifier: 'To', name: 'To' });
-      const config = sim.seed.configuration({ companyId: from.company.id, name: 'Backup c-7', deviceIdentifier: 'c-7', backupBillableSpaceGb: 3 });
+      const config = sim.seed.configuration({
+        companyId: from.company.id,
+        name: 'Backup c-7',
+        deviceIdentifier: 'c-7',
+        backupBillableSpaceGb: 3,
+      });
       await call(sim, 'POST', `company/management/${setup.management.id}/executeManagedItSync`);
       expect(sim.billing().map((b) => b.configurationId)).toEqual([config.id]);
 
       const moved = sim.seed.moveManagedId('M-7', to.id);
-      expect(moved).toMatchObject({ groupIdentifier: 'M-7', company: { id: to.id }, managementSolution: { id: setup.solution.id }, deviceType: 'BackupStats' });
+      expect(moved).toMatchObject({
+        groupIdentifier: 'M-7',
+        company: { id: to.id },
+        managementSolution: { id: setup.solution.id },
+        deviceType: 'BackupStats',
+      });
       expect(moved.id).not.toBe(from.entry.id);
       expect(sim.state.managementEntries.get(from.entry.id)).toBeUndefined();
       const agreement = sim.state.agreements.get(moved.agreement?.id ?? 0);
-      expect(agreement).toMatchObject({ company: { id: to.id }, type: { id: setup.agreementType.id }, agreementStatus: 'Active' });
+      expect(agreement).toMatchObject({
+        company: { id: to.id },
+        type: { id: setup.agreementType.id },
+        agreementStatus: 'Active',
+      });
       expect(sim.state.configurations.get(config.id)?.company.id).toBe(from.company.id);
       const oldTab = await call(sim, 'GET', `company/companies/${from.company.id}/managementSummaryReports`);
       expect(oldTab.body).toEqual([]);
@@ -162,7 +244,9 @@ describe('ConnectWise simulator: seed helpers', () => {
       const other = sim.seed.managementItSolution({ name: 'Other' });
       sim.seed.managementEntry(b.company.id, { groupIdentifier: 'M-2', solutionId: other.id });
       expect(() => sim.seed.moveManagedId('M-2', 1)).toThrow(/company 1 does not exist/);
-      expect(() => sim.seed.moveManagedId('M-2', sim.seed.company({ identifier: 'C', name: 'C' }).id)).toThrow(/2 Management tab entries/);
+      expect(() => sim.seed.moveManagedId('M-2', sim.seed.company({ identifier: 'C', name: 'C' }).id)).toThrow(
+        /2 Management tab entries/,
+      );
     });
   });
 });

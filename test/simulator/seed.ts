@@ -121,7 +121,11 @@ export interface SimulatorSeed {
     input: { groupIdentifier: string; solutionId: number; deviceType?: DeviceType | null; agreementId?: number },
   ): ManagementEntryRecord;
   configurationType(input: { name: string; inactiveFlag?: boolean }): ConfigurationTypeRecord;
-  configurationStatus(input: { description: string; defaultFlag?: boolean; closedFlag?: boolean }): ConfigurationStatusRecord;
+  configurationStatus(input: {
+    description: string;
+    defaultFlag?: boolean;
+    closedFlag?: boolean;
+  }): ConfigurationStatusRecord;
   /**
    * Setup Tables > Management (the API has no POST for it). Statuses default to the default
    * status and a closed one (created as 'Active'/'Inactive' when missing).
@@ -132,10 +136,25 @@ export interface SimulatorSeed {
     integratorLoginName?: string;
     runTime?: string;
   }): ManagementRecord;
-  catalogItem(input: { identifier: string; description: string; price?: number; cost?: number; inactiveFlag?: boolean }): CatalogItemRecord;
+  catalogItem(input: {
+    identifier: string;
+    description: string;
+    price?: number;
+    cost?: number;
+    inactiveFlag?: boolean;
+  }): CatalogItemRecord;
   agreementType(input: { name: string }): AgreementTypeRecord;
-  agreement(input: { name: string; companyId: number; typeId: number; agreementStatus?: AgreementStatus }): AgreementRecord;
-  managementBackup(input: { agreementTypeId: number; catalogItemId: number; billingLevel: BillingLevel }): ManagementBackupRecord;
+  agreement(input: {
+    name: string;
+    companyId: number;
+    typeId: number;
+    agreementStatus?: AgreementStatus;
+  }): AgreementRecord;
+  managementBackup(input: {
+    agreementTypeId: number;
+    catalogItemId: number;
+    billingLevel: BillingLevel;
+  }): ManagementBackupRecord;
   /** Inserts a configuration directly (e.g. last month's, or a pre-existing duplicate). */
   configuration(input: ConfigurationSeed): ConfigurationRecord;
   /**
@@ -209,13 +228,22 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
 
     managementEntry(companyId, input) {
       const company = companyRef(companyId, 'managementEntry');
-      const solution = need(state.managementItSolutions.get(input.solutionId), `seed.managementEntry: solution ${input.solutionId} does not exist`);
+      const solution = need(
+        state.managementItSolutions.get(input.solutionId),
+        `seed.managementEntry: solution ${input.solutionId} does not exist`,
+      );
       const deviceType = input.deviceType === undefined ? 'BackupStats' : input.deviceType;
       check('CompanyManagementSummary', { groupIdentifier: input.groupIdentifier, deviceType }, 'managementEntry');
       let agreement: StoredRef | null = null;
       if (input.agreementId !== undefined) {
-        const a = need(state.agreements.get(input.agreementId), `seed.managementEntry: agreement ${input.agreementId} does not exist`);
-        if (a.company.id !== companyId) throw new Error(`seed.managementEntry: agreement ${a.id} belongs to company ${a.company.id}, not ${companyId}`);
+        const a = need(
+          state.agreements.get(input.agreementId),
+          `seed.managementEntry: agreement ${input.agreementId} does not exist`,
+        );
+        if (a.company.id !== companyId)
+          throw new Error(
+            `seed.managementEntry: agreement ${a.id} belongs to company ${a.company.id}, not ${companyId}`,
+          );
         agreement = { id: a.id, name: a.name };
       }
       return state.managementEntries.insert({
@@ -235,27 +263,39 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
     },
 
     configurationStatus(input) {
-      const data = { description: input.description, defaultFlag: input.defaultFlag ?? false, closedFlag: input.closedFlag ?? false };
+      const data = {
+        description: input.description,
+        defaultFlag: input.defaultFlag ?? false,
+        closedFlag: input.closedFlag ?? false,
+      };
       check('ConfigurationStatus', data, 'configurationStatus');
       if (data.defaultFlag) {
         // Only one status can be the default: like ConnectWise, the new one takes over.
-        for (const s of state.configurationStatuses.all()) if (s.defaultFlag) state.configurationStatuses.replace({ ...s, defaultFlag: false });
+        for (const s of state.configurationStatuses.all())
+          if (s.defaultFlag) state.configurationStatuses.replace({ ...s, defaultFlag: false });
       }
       return state.configurationStatuses.insert({ ...data, _info: state.newInfo() });
     },
 
     management(input = {}) {
       const statusRef = (id: number | undefined, pick: () => ConfigurationStatusRecord): StoredRef => {
-        const status = id === undefined ? pick() : need(state.configurationStatuses.get(id), `seed.management: status ${id} does not exist`);
+        const status =
+          id === undefined
+            ? pick()
+            : need(state.configurationStatuses.get(id), `seed.management: status ${id} does not exist`);
         return { id: status.id, name: status.description };
       };
       const added = statusRef(
         input.addedConfigurationStatusId,
-        () => state.configurationStatuses.find((s) => s.defaultFlag) ?? seed.configurationStatus({ description: 'Active', defaultFlag: true }),
+        () =>
+          state.configurationStatuses.find((s) => s.defaultFlag) ??
+          seed.configurationStatus({ description: 'Active', defaultFlag: true }),
       );
       const deleted = statusRef(
         input.deletedConfigurationStatusId,
-        () => state.configurationStatuses.find((s) => s.closedFlag) ?? seed.configurationStatus({ description: 'Inactive', closedFlag: true }),
+        () =>
+          state.configurationStatuses.find((s) => s.closedFlag) ??
+          seed.configurationStatus({ description: 'Inactive', closedFlag: true }),
       );
       const data: Record<string, unknown> = {
         addedConfigurationStatus: added,
@@ -282,7 +322,8 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       };
       check('CatalogItem', data, 'catalogItem');
       const taken = state.catalogItems.find((c) => c.identifier.toLowerCase() === input.identifier.toLowerCase());
-      if (taken) throw new Error(`seed.catalogItem: identifier ${input.identifier} already used by product ${taken.id}`);
+      if (taken)
+        throw new Error(`seed.catalogItem: identifier ${input.identifier} already used by product ${taken.id}`);
       return state.catalogItems.insert({ ...data, _info: state.newInfo() });
     },
 
@@ -293,7 +334,10 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
 
     agreement(input) {
       const company = companyRef(input.companyId, 'agreement');
-      const type = need(state.agreementTypes.get(input.typeId), `seed.agreement: agreement type ${input.typeId} does not exist`);
+      const type = need(
+        state.agreementTypes.get(input.typeId),
+        `seed.agreement: agreement type ${input.typeId} does not exist`,
+      );
       const agreementStatus = input.agreementStatus ?? 'Active';
       const data = {
         name: input.name,
@@ -310,12 +354,23 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
     },
 
     managementBackup(input) {
-      const type = need(state.agreementTypes.get(input.agreementTypeId), `seed.managementBackup: agreement type ${input.agreementTypeId} does not exist`);
-      const item = need(state.catalogItems.get(input.catalogItemId), `seed.managementBackup: catalog item ${input.catalogItemId} does not exist`);
-      const data = { type: { id: type.id, name: type.name }, item: { id: item.id, identifier: item.identifier }, billingLevel: input.billingLevel };
+      const type = need(
+        state.agreementTypes.get(input.agreementTypeId),
+        `seed.managementBackup: agreement type ${input.agreementTypeId} does not exist`,
+      );
+      const item = need(
+        state.catalogItems.get(input.catalogItemId),
+        `seed.managementBackup: catalog item ${input.catalogItemId} does not exist`,
+      );
+      const data = {
+        type: { id: type.id, name: type.name },
+        item: { id: item.id, identifier: item.identifier },
+        billingLevel: input.billingLevel,
+      };
       check('ManagementBackup', data, 'managementBackup');
       const taken = state.managementBackups.find((b) => b.type.id === type.id);
-      if (taken) throw new Error(`seed.managementBackup: agreement type ${type.id} already has Management Backup ${taken.id}`);
+      if (taken)
+        throw new Error(`seed.managementBackup: agreement type ${type.id} already has Management Backup ${taken.id}`);
       return state.managementBackups.insert({ ...data, _info: state.newInfo() });
     },
 
@@ -325,10 +380,15 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       const type =
         typeId === undefined
           ? need(
-              state.configurationTypes.find((t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase()),
+              state.configurationTypes.find(
+                (t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase(),
+              ),
               `seed.configuration: no typeId and no '${state.backupConfigurationTypeName}' configuration type`,
             )
-          : need(state.configurationTypes.get(typeId), `seed.configuration: configuration type ${typeId} does not exist`);
+          : need(
+              state.configurationTypes.get(typeId),
+              `seed.configuration: configuration type ${typeId} does not exist`,
+            );
       const status =
         statusId === undefined
           ? state.configurationStatuses.find((s) => s.defaultFlag)
@@ -349,17 +409,27 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
 
     backupBillingSetup(options = {}) {
       const activeStatus =
-        state.configurationStatuses.find((s) => s.defaultFlag) ?? seed.configurationStatus({ description: 'Active', defaultFlag: true });
+        state.configurationStatuses.find((s) => s.defaultFlag) ??
+        seed.configurationStatus({ description: 'Active', defaultFlag: true });
       const inactiveStatus =
-        state.configurationStatuses.find((s) => s.closedFlag) ?? seed.configurationStatus({ description: 'Inactive', closedFlag: true });
+        state.configurationStatuses.find((s) => s.closedFlag) ??
+        seed.configurationStatus({ description: 'Inactive', closedFlag: true });
       const configurationType =
-        state.configurationTypes.find((t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase()) ??
-        seed.configurationType({ name: state.backupConfigurationTypeName });
+        state.configurationTypes.find(
+          (t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase(),
+        ) ?? seed.configurationType({ name: state.backupConfigurationTypeName });
       const statusNamed = (description: string): ConfigurationStatusRecord =>
-        state.configurationStatuses.find((s) => s.description.toLowerCase() === description.toLowerCase()) ?? seed.configurationStatus({ description });
-      const addedStatus = options.addedConfigurationStatus === undefined ? activeStatus : statusNamed(options.addedConfigurationStatus);
-      const deletedStatus = options.deletedConfigurationStatus === undefined ? inactiveStatus : statusNamed(options.deletedConfigurationStatus);
-      let management = state.management.all()[0] ?? seed.management({ addedConfigurationStatusId: addedStatus.id, deletedConfigurationStatusId: deletedStatus.id });
+        state.configurationStatuses.find((s) => s.description.toLowerCase() === description.toLowerCase()) ??
+        seed.configurationStatus({ description });
+      const addedStatus =
+        options.addedConfigurationStatus === undefined ? activeStatus : statusNamed(options.addedConfigurationStatus);
+      const deletedStatus =
+        options.deletedConfigurationStatus === undefined
+          ? inactiveStatus
+          : statusNamed(options.deletedConfigurationStatus);
+      let management =
+        state.management.all()[0] ??
+        seed.management({ addedConfigurationStatusId: addedStatus.id, deletedConfigurationStatusId: deletedStatus.id });
       if (options.addedConfigurationStatus !== undefined || options.deletedConfigurationStatus !== undefined) {
         // The record already existed (ConnectWise has exactly one): name the requested statuses on it.
         management = state.management.replace({
@@ -381,7 +451,8 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         catalogItemId: catalogItem.id,
         billingLevel: options.billingLevel ?? 'Detail',
       });
-      const named = (ref: StoredRef, fallback: ConfigurationStatusRecord): ConfigurationStatusRecord => state.configurationStatuses.get(ref.id) ?? fallback;
+      const named = (ref: StoredRef, fallback: ConfigurationStatusRecord): ConfigurationStatusRecord =>
+        state.configurationStatuses.get(ref.id) ?? fallback;
       return {
         solution,
         configurationType,
@@ -398,7 +469,11 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
 
     backupClient(setup, input) {
       const company = seed.company({ identifier: input.identifier, name: input.name });
-      const agreement = seed.agreement({ name: `${input.name} managed services`.slice(0, 100), companyId: company.id, typeId: setup.agreementType.id });
+      const agreement = seed.agreement({
+        name: `${input.name} managed services`.slice(0, 100),
+        companyId: company.id,
+        typeId: setup.agreementType.id,
+      });
       const entry = seed.managementEntry(company.id, {
         groupIdentifier: input.managedId,
         solutionId: setup.solution.id,
@@ -415,17 +490,24 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       const solution =
         options.otherSolutionName === undefined
           ? undefined
-          : (state.managementItSolutions.find((x) => x.name.toLowerCase() === options.otherSolutionName?.toLowerCase()) ??
-            seed.managementItSolution({ name: options.otherSolutionName }));
+          : (state.managementItSolutions.find(
+              (x) => x.name.toLowerCase() === options.otherSolutionName?.toLowerCase(),
+            ) ?? seed.managementItSolution({ name: options.otherSolutionName }));
       const out: CompanyRecord[] = [];
       for (let i = 1; i <= n; i++) {
         const identifier = `${prefix}${i}`;
-        if (taken.has(identifier.toLowerCase())) throw new Error(`seed.noiseCompanies: identifier ${identifier} already used`);
+        if (taken.has(identifier.toLowerCase()))
+          throw new Error(`seed.noiseCompanies: identifier ${identifier} already used`);
         const data = { identifier, name: `${prefix} customer ${i}`, deletedFlag: false };
         // Checked once: the rest differ only by the counter (thousands of companies stay cheap).
         if (i === 1 || i === n) check('Company', data, 'noiseCompanies');
         const company = state.companies.insert({ ...data, status: { id: 1, name: 'Active' }, _info: state.newInfo() });
-        if (solution) seed.managementEntry(company.id, { groupIdentifier: `${prefix}-${i}`, solutionId: solution.id, deviceType: 'BackupStats' });
+        if (solution)
+          seed.managementEntry(company.id, {
+            groupIdentifier: `${prefix}-${i}`,
+            solutionId: solution.id,
+            deviceType: 'BackupStats',
+          });
         out.push(company);
       }
       return out;
@@ -434,7 +516,8 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
     otherVendorConfiguration(companyId, options) {
       const solutionName = options.solutionName ?? 'Other Vendor Backup';
       const solution =
-        state.managementItSolutions.find((x) => x.name.toLowerCase() === solutionName.toLowerCase()) ?? seed.managementItSolution({ name: solutionName });
+        state.managementItSolutions.find((x) => x.name.toLowerCase() === solutionName.toLowerCase()) ??
+        seed.managementItSolution({ name: solutionName });
       const managedId = options.managedId === undefined ? `OTHER-${options.deviceIdentifier}` : options.managedId;
       const result: OtherVendorConfiguration = {
         solution,
@@ -447,23 +530,46 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
           managedInformation: { managementSolutionName: solutionName, managedIdentifier: options.deviceIdentifier },
         }),
       };
-      if (managedId !== null) result.entry = seed.managementEntry(companyId, { groupIdentifier: managedId, solutionId: solution.id, deviceType: 'BackupStats' });
+      if (managedId !== null)
+        result.entry = seed.managementEntry(companyId, {
+          groupIdentifier: managedId,
+          solutionId: solution.id,
+          deviceType: 'BackupStats',
+        });
       return result;
     },
 
     moveManagedId(managedId, toCompanyId, options = {}) {
-      const target = need(state.companies.get(toCompanyId), `seed.moveManagedId: company ${toCompanyId} does not exist`);
-      const entries = state.managementEntries.filter(
-        (e) => e.groupIdentifier === managedId && (options.solutionId === undefined || e.managementSolution.id === options.solutionId),
+      const target = need(
+        state.companies.get(toCompanyId),
+        `seed.moveManagedId: company ${toCompanyId} does not exist`,
       );
-      if (entries.length !== 1) throw new Error(`seed.moveManagedId: ${entries.length} Management tab entries carry ${managedId}; expected exactly one (pass solutionId)`);
+      const entries = state.managementEntries.filter(
+        (e) =>
+          e.groupIdentifier === managedId &&
+          (options.solutionId === undefined || e.managementSolution.id === options.solutionId),
+      );
+      if (entries.length !== 1)
+        throw new Error(
+          `seed.moveManagedId: ${entries.length} Management tab entries carry ${managedId}; expected exactly one (pass solutionId)`,
+        );
       const entry = entries[0] as ManagementEntryRecord;
-      if (entry.company.id === toCompanyId) throw new Error(`seed.moveManagedId: ${managedId} is already on company ${toCompanyId}`);
+      if (entry.company.id === toCompanyId)
+        throw new Error(`seed.moveManagedId: ${managedId} is already on company ${toCompanyId}`);
       let agreementId: number | undefined;
       const oldAgreement = entry.agreement ? state.agreements.get(entry.agreement.id) : undefined;
       if (oldAgreement) {
-        const existing = state.agreements.find((a) => a.company.id === toCompanyId && a.type.id === oldAgreement.type.id && a.agreementStatus === 'Active');
-        agreementId = (existing ?? seed.agreement({ name: `${target.name} managed services`.slice(0, 100), companyId: toCompanyId, typeId: oldAgreement.type.id })).id;
+        const existing = state.agreements.find(
+          (a) => a.company.id === toCompanyId && a.type.id === oldAgreement.type.id && a.agreementStatus === 'Active',
+        );
+        agreementId = (
+          existing ??
+          seed.agreement({
+            name: `${target.name} managed services`.slice(0, 100),
+            companyId: toCompanyId,
+            typeId: oldAgreement.type.id,
+          })
+        ).id;
       }
       state.managementEntries.delete(entry.id);
       return seed.managementEntry(toCompanyId, {

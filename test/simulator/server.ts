@@ -119,7 +119,12 @@ function tooManyRequests(seconds: number): Reply {
   };
 }
 
-function cwError(status: number, code: string, message: string, errors?: Array<FieldIssue & { resource?: string }>): Reply {
+function cwError(
+  status: number,
+  code: string,
+  message: string,
+  errors?: Array<FieldIssue & { resource?: string }>,
+): Reply {
   const body: Record<string, unknown> = { code, message };
   if (errors) body.errors = errors;
   return { status, body };
@@ -141,7 +146,9 @@ class HttpReplyError extends Error {
 }
 
 function badRequest(message: string, field = ''): HttpReplyError {
-  return new HttpReplyError(cwError(400, 'InvalidObject', message, [{ code: 'InvalidField', message, field, resource: 'request' }]));
+  return new HttpReplyError(
+    cwError(400, 'InvalidObject', message, [{ code: 'InvalidField', message, field, resource: 'request' }]),
+  );
 }
 
 export class SimulatorServer {
@@ -239,7 +246,8 @@ export class SimulatorServer {
     const isApi = url.pathname.startsWith(apiPrefix);
     const rel = isApi ? url.pathname.slice(apiPrefix.length) : url.pathname.replace(/^\//, '');
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const entry: RecordedRequest = { method, path: rel, query: Object.fromEntries(pairs), status: 0, at, headers };
     this.requests.push(entry);
 
@@ -297,13 +305,26 @@ export class SimulatorServer {
   }
 
   /** Applies faults that answer instead of processing. Returns true when the request is finished. */
-  private applyPreFault(fault: ActiveFault, req: IncomingMessage, res: ServerResponse, entry: RecordedRequest): boolean {
+  private applyPreFault(
+    fault: ActiveFault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RecordedRequest,
+  ): boolean {
     switch (fault.kind) {
       case 'rateLimit':
         this.send(res, entry, tooManyRequests(fault.retryAfterSeconds ?? 1));
         return true;
       case 'serverError':
-        this.send(res, entry, cwError(fault.status ?? 500, 'UnexpectedServerError', 'An unexpected error has occurred (injected by the simulator).'));
+        this.send(
+          res,
+          entry,
+          cwError(
+            fault.status ?? 500,
+            'UnexpectedServerError',
+            'An unexpected error has occurred (injected by the simulator).',
+          ),
+        );
         return true;
       case 'echoAuthorization':
         this.sendEcho(res, entry, req, fault);
@@ -336,7 +357,11 @@ export class SimulatorServer {
     const text =
       fault.format === 'text'
         ? message
-        : JSON.stringify({ code: 'UnexpectedServerError', message, errors: [{ code: 'ProxyError', message, resource: 'request', field: 'Authorization' }] });
+        : JSON.stringify({
+            code: 'UnexpectedServerError',
+            message,
+            errors: [{ code: 'ProxyError', message, resource: 'request', field: 'Authorization' }],
+          });
     res.writeHead(status, {
       'content-type': fault.format === 'text' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(text)),
@@ -387,33 +412,55 @@ export class SimulatorServer {
       }
       const info = /^login\/companyinfo\/([^/]+)$/.exec(rel);
       if (info?.[1] !== undefined) {
-        if (method !== 'GET') return { status: 405, headers: { allow: 'GET' }, body: { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` } };
+        if (method !== 'GET')
+          return {
+            status: 405,
+            headers: { allow: 'GET' },
+            body: {
+              code: 'MethodNotAllowed',
+              message: `The requested resource does not support http method '${method}'.`,
+            },
+          };
         return { status: 200, body: this.companyInfo(decodeURIComponent(info[1])) };
       }
-      return cwError(404, 'NotFound', `No resource was found at '${url.pathname}'. The API lives under /${this.config.codebase}apis/3.0/.`);
+      return cwError(
+        404,
+        'NotFound',
+        `No resource was found at '${url.pathname}'. The API lives under /${this.config.codebase}apis/3.0/.`,
+      );
     }
 
     const auth = this.checkAuth(headers);
     if (auth) return auth;
     const accept = headers.accept;
     if (!acceptsJson(accept)) {
-      return cwError(406, 'NotAcceptable', `Accept must be application/json or application/vnd.connectwise.com+json; version=<version>, got '${accept ?? ''}'.`);
+      return cwError(
+        406,
+        'NotAcceptable',
+        `Accept must be application/json or application/vnd.connectwise.com+json; version=<version>, got '${accept ?? ''}'.`,
+      );
     }
 
     const segments = rel.split('/');
     const match = matchTemplate(this.templates, segments);
     if (!match) {
-      if (matchTemplate(this.allTemplates, segments)) return cwError(501, 'NotImplemented', `The simulator does not implement ${rel}.`);
+      if (matchTemplate(this.allTemplates, segments))
+        return cwError(501, 'NotImplemented', `The simulator does not implement ${rel}.`);
       return cwError(404, 'NotFound', `No resource was found that matches the request URI '${rel}'.`);
     }
     const ops = this.api.operations.get(match.template);
     const op = ops?.get(method);
     if (!ops || !op) {
       const allow = ops ? [...ops.keys()].join(', ') : '';
-      return { status: 405, headers: { allow }, body: { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` } };
+      return {
+        status: 405,
+        headers: { allow },
+        body: { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` },
+      };
     }
     const handler = this.handlers.get(`${method} ${match.template}`);
-    if (!handler) return cwError(501, 'NotImplemented', `The simulator does not implement ${method} ${match.template}.`);
+    if (!handler)
+      return cwError(501, 'NotImplemented', `The simulator does not implement ${method} ${match.template}.`);
 
     const query = new Map<string, string>();
     for (const [key, value] of pairs) {
@@ -441,7 +488,11 @@ export class SimulatorServer {
   private checkAuth(headers: IncomingMessage['headers']): Reply | undefined {
     const header = headers.authorization;
     if (!header) {
-      return cwError(401, 'Unauthorized', 'Missing Authorization header: use Basic base64("<companyId>+<publicKey>:<privateKey>").');
+      return cwError(
+        401,
+        'Unauthorized',
+        'Missing Authorization header: use Basic base64("<companyId>+<publicKey>:<privateKey>").',
+      );
     }
     const m = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header.trim());
     const decoded = m?.[1] ? Buffer.from(m[1], 'base64').toString('utf8') : '';
@@ -449,9 +500,14 @@ export class SimulatorServer {
     if (decoded !== expected) return cwError(401, 'Unauthorized', 'Incorrect companyId, public key or private key.');
     const clientId = headers.clientid;
     if (clientId === undefined || (Array.isArray(clientId) ? clientId.join('') : clientId).trim() === '') {
-      return cwError(401, 'Unauthorized', 'The clientId header is required: register an integration at developer.connectwise.com and send its GUID.');
+      return cwError(
+        401,
+        'Unauthorized',
+        'The clientId header is required: register an integration at developer.connectwise.com and send its GUID.',
+      );
     }
-    if (clientId !== this.config.clientId) return cwError(401, 'Unauthorized', 'The clientId header does not match a registered integration.');
+    if (clientId !== this.config.clientId)
+      return cwError(401, 'Unauthorized', 'The clientId header does not match a registered integration.');
     return undefined;
   }
 
@@ -463,7 +519,14 @@ export class SimulatorServer {
       this.checkQuery(req);
       return {
         status: 200,
-        body: { version: 'v2025.1.10431', isCloud: false, serverTimeZone: 'Eastern Standard Time', licenseBits: [], cloudRegion: 'NA', maxWorkFlowRecordsAllowed: 0 },
+        body: {
+          version: 'v2025.1.10431',
+          isCloud: false,
+          serverTimeZone: 'Eastern Standard Time',
+          licenseBits: [],
+          cloudRegion: 'NA',
+          maxWorkFlowRecordsAllowed: 0,
+        },
       };
     });
     for (const [base, name] of COLLECTIONS) {
@@ -490,11 +553,15 @@ export class SimulatorServer {
     for (const key of req.query.keys()) {
       if (!req.op.queryParams.has(key) && !extra.has(key)) {
         const allowed = [...req.op.queryParams].join(', ') || 'none';
-        throw badRequest(`Unknown query parameter '${key}' for ${req.method} ${req.op.template} (allowed: ${allowed}).`, key);
+        throw badRequest(
+          `Unknown query parameter '${key}' for ${req.method} ${req.op.template} (allowed: ${allowed}).`,
+          key,
+        );
       }
     }
     for (const unsupported of ['childConditions', 'customFieldConditions']) {
-      if (req.query.has(unsupported)) throw new HttpReplyError(cwError(501, 'NotImplemented', `The simulator does not implement ${unsupported}.`));
+      if (req.query.has(unsupported))
+        throw new HttpReplyError(cwError(501, 'NotImplemented', `The simulator does not implement ${unsupported}.`));
     }
   }
 
@@ -518,7 +585,10 @@ export class SimulatorServer {
     return row;
   }
 
-  private compileFilter(def: ResourceDef, req: ApiRequest): { node?: ConditionNode; predicate?: Predicate; managedIdentifier?: string } {
+  private compileFilter(
+    def: ResourceDef,
+    req: ApiRequest,
+  ): { node?: ConditionNode; predicate?: Predicate; managedIdentifier?: string } {
     const out: { node?: ConditionNode; predicate?: Predicate; managedIdentifier?: string } = {};
     const text = req.query.get('conditions');
     if (text !== undefined) {
@@ -542,7 +612,11 @@ export class SimulatorServer {
   }
 
   /** Rows matching parent, managedIdentifier and conditions, in id order, with their rendering. */
-  private filteredRows(def: ResourceDef, req: ApiRequest, afterId = 0): Array<{ row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }> {
+  private filteredRows(
+    def: ResourceDef,
+    req: ApiRequest,
+    afterId = 0,
+  ): Array<{ row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }> {
     const parentId = this.checkParent(def, req);
     const filter = this.compileFilter(def, req);
     const table = this.state.table(def.table);
@@ -553,7 +627,8 @@ export class SimulatorServer {
       const ids = indexableIds(filter.node, def.conditionIndex.field);
       if (ids) {
         const seen = new Map<number, { id: number; [key: string]: unknown }>();
-        for (const key of new Set(ids)) for (const row of table.byIndex(def.conditionIndex.index, key)) seen.set(row.id, row);
+        for (const key of new Set(ids))
+          for (const row of table.byIndex(def.conditionIndex.index, key)) seen.set(row.id, row);
         rows = [...seen.values()].sort((a, b) => a.id - b.id);
       } else {
         rows = table.all();
@@ -591,18 +666,27 @@ export class SimulatorServer {
     const pageSize = parsePageSize(req.query.get('pageSize'));
     const fields = this.parseFields(def, req.query.get('fields'));
     const ctx = this.renderContext();
-    const project = (item: { row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }): Record<string, unknown> => {
+    const project = (item: {
+      row: { id: number; [key: string]: unknown };
+      view?: Record<string, unknown>;
+    }): Record<string, unknown> => {
       const view = item.view ?? renderRecord(ctx, def, item.row);
       return fields ? projectFields(view, fields) : view;
     };
 
     if (forwardOnly) {
-      if (req.query.has('page')) throw badRequest('page cannot be combined with pagination-type: forward-only; use pageId.', 'page');
-      if (req.query.has('orderBy')) throw badRequest('orderBy is not allowed with pagination-type: forward-only (results are ordered by id).', 'orderBy');
+      if (req.query.has('page'))
+        throw badRequest('page cannot be combined with pagination-type: forward-only; use pageId.', 'page');
+      if (req.query.has('orderBy'))
+        throw badRequest(
+          'orderBy is not allowed with pagination-type: forward-only (results are ordered by id).',
+          'orderBy',
+        );
       const pageIdText = req.query.get('pageId');
       let pageId = 0;
       if (pageIdText !== undefined) {
-        if (!/^\d+$/.test(pageIdText) || Number(pageIdText) > INT32_MAX) throw badRequest(`pageId must be a non-negative integer, got '${pageIdText}'.`, 'pageId');
+        if (!/^\d+$/.test(pageIdText) || Number(pageIdText) > INT32_MAX)
+          throw badRequest(`pageId must be a non-negative integer, got '${pageIdText}'.`, 'pageId');
         pageId = Number(pageIdText);
       }
       const rows = this.filteredRows(def, req, pageId);
@@ -670,7 +754,11 @@ export class SimulatorServer {
     });
   }
 
-  private sortRows(def: ResourceDef, rows: Array<{ row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }>, orderBy: string): void {
+  private sortRows(
+    def: ResourceDef,
+    rows: Array<{ row: { id: number; [key: string]: unknown }; view?: Record<string, unknown> }>,
+    orderBy: string,
+  ): void {
     const keys = orderBy.split(',').map((part) => {
       const m = /^\s*([A-Za-z_]\w*(?:\/[A-Za-z_]\w*)*)(?:\s+(asc|desc))?\s*$/i.exec(part);
       if (!m?.[1]) throw badRequest(`orderBy must be 'field asc|desc', got '${orderBy}'.`, 'orderBy');
@@ -712,7 +800,9 @@ export class SimulatorServer {
     const contentType = headerValue(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
     if (req.rawBody.length === 0) throw badRequest('A JSON request body is required.', 'body');
     if (contentType === undefined || !BODY_TYPES.includes(contentType)) {
-      throw new HttpReplyError(cwError(415, 'UnsupportedMediaType', `Content-Type must be application/json, got '${contentType ?? ''}'.`));
+      throw new HttpReplyError(
+        cwError(415, 'UnsupportedMediaType', `Content-Type must be application/json, got '${contentType ?? ''}'.`),
+      );
     }
     if (req.bodyError !== undefined) throw badRequest(`The request body is not valid JSON: ${req.bodyError}`, 'body');
     return req.body;
@@ -733,7 +823,12 @@ export class SimulatorServer {
     const info = this.managedInfo(def, req);
     const parentId = this.checkParent(def, req);
     const body = this.requireJsonBody(req);
-    if (!isPlainObject(body)) throw new HttpReplyError(invalid(def.resource, def.label, [{ code: 'InvalidObject', message: 'The body must be a JSON object.', field: '' }]));
+    if (!isPlainObject(body))
+      throw new HttpReplyError(
+        invalid(def.resource, def.label, [
+          { code: 'InvalidObject', message: 'The body must be a JSON object.', field: '' },
+        ]),
+      );
     const built = buildRecord(this, def, body, parentId === undefined ? {} : { parentId });
     if (!built.record) return invalid(def.resource, def.label, built.issues);
     const row: Record<string, unknown> = { ...built.record, _info: this.state.newInfo() };
@@ -746,7 +841,12 @@ export class SimulatorServer {
     const info = this.managedInfo(def, req);
     const existing = this.findRow(def, req);
     const body = this.requireJsonBody(req);
-    if (!isPlainObject(body)) throw new HttpReplyError(invalid(def.resource, def.label, [{ code: 'InvalidObject', message: 'The body must be a JSON object.', field: '' }]));
+    if (!isPlainObject(body))
+      throw new HttpReplyError(
+        invalid(def.resource, def.label, [
+          { code: 'InvalidObject', message: 'The body must be a JSON object.', field: '' },
+        ]),
+      );
     return this.saveReplacement(def, req, existing, body, info);
   }
 
@@ -767,7 +867,12 @@ export class SimulatorServer {
     body: Record<string, unknown>,
     info: ManagedInformation | undefined,
   ): Reply {
-    const built = buildRecord(this, def, body, req.params.parentId === undefined ? {} : { parentId: req.params.parentId });
+    const built = buildRecord(
+      this,
+      def,
+      body,
+      req.params.parentId === undefined ? {} : { parentId: req.params.parentId },
+    );
     if (!built.record) return invalid(def.resource, def.label, built.issues);
     const oldInfo = isPlainObject(existing._info) ? existing._info : {};
     const row: { id: number; [key: string]: unknown } = {
@@ -848,7 +953,11 @@ function parsePageSize(text: string | undefined): number {
   const n = Number(text);
   if (n < 1 || n > MAX_PAGE_SIZE) {
     const message = `The field pageSize must be between 1 and ${MAX_PAGE_SIZE}.`;
-    throw new HttpReplyError(cwError(400, 'InvalidObject', 'pageSize object is invalid', [{ code: 'OutOfRange', message, resource: 'pageSize', field: 'pageSize' }]));
+    throw new HttpReplyError(
+      cwError(400, 'InvalidObject', 'pageSize object is invalid', [
+        { code: 'OutOfRange', message, resource: 'pageSize', field: 'pageSize' },
+      ]),
+    );
   }
   return n;
 }
@@ -862,7 +971,10 @@ function parsePositiveInt(text: string | undefined, name: string): number | unde
   return n;
 }
 
-function matchTemplate(templates: string[][], segments: string[]): { template: string; params: { id?: number; parentId?: number } } | undefined {
+function matchTemplate(
+  templates: string[][],
+  segments: string[],
+): { template: string; params: { id?: number; parentId?: number } } | undefined {
   let best: { template: string; params: { id?: number; parentId?: number }; literals: number } | undefined;
   for (const template of templates) {
     if (template.length !== segments.length) continue;

@@ -48,7 +48,11 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
   describe('codebase and paths', () => {
     it('answers 404 with a ConnectWise error body under a wrong codebase', async () => {
       const res = await fetch(`${sim.url}/v4_6_release/apis/3.0/system/info`, {
-        headers: { authorization: basicAuth('acme', 'pub', 'priv'), clientId: sim.credentials.clientId, accept: 'application/json' },
+        headers: {
+          authorization: basicAuth('acme', 'pub', 'priv'),
+          clientId: sim.credentials.clientId,
+          accept: 'application/json',
+        },
       });
       expect(res.status).toBe(404);
       expect(asObject(await res.json())).toMatchObject({ code: 'NotFound' });
@@ -111,18 +115,21 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
     });
 
     it('answers 401 for an unregistered clientId', async () => {
-      const res = await call(sim, 'GET', 'company/companies', { headers: { clientId: '99999999-2222-3333-4444-555555555555' } });
+      const res = await call(sim, 'GET', 'company/companies', {
+        headers: { clientId: '99999999-2222-3333-4444-555555555555' },
+      });
       expect(res.status).toBe(401);
     });
   });
 
   describe('Accept header', () => {
-    it.each(['application/json', 'application/vnd.connectwise.com+json; version=2022.1', 'application/json, text/plain, */*'])(
-      'accepts %s',
-      async (accept) => {
-        expect((await call(sim, 'GET', 'system/info', { headers: { accept } })).status).toBe(200);
-      },
-    );
+    it.each([
+      'application/json',
+      'application/vnd.connectwise.com+json; version=2022.1',
+      'application/json, text/plain, */*',
+    ])('accepts %s', async (accept) => {
+      expect((await call(sim, 'GET', 'system/info', { headers: { accept } })).status).toBe(200);
+    });
 
     it.each(['text/html', '*/*', 'application/xml'])('answers 406 for %s', async (accept) => {
       expect((await call(sim, 'GET', 'system/info', { headers: { accept } })).status).toBe(406);
@@ -138,23 +145,43 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
 
     it('rejects a repeated parameter', async () => {
       const url = `${sim.url}/${sim.codebase}apis/3.0/company/companies?page=1&page=2`;
-      const res = await fetch(url, { headers: { authorization: basicAuth('acme', 'pub', 'priv'), clientId: sim.credentials.clientId, accept: 'application/json' } });
+      const res = await fetch(url, {
+        headers: {
+          authorization: basicAuth('acme', 'pub', 'priv'),
+          clientId: sim.credentials.clientId,
+          accept: 'application/json',
+        },
+      });
       expect(res.status).toBe(400);
     });
 
     it('answers 501 for childConditions, which the simulator does not implement', async () => {
-      expect((await call(sim, 'GET', 'company/companies', { query: { childConditions: 'types/id = 1' } })).status).toBe(501);
+      expect((await call(sim, 'GET', 'company/companies', { query: { childConditions: 'types/id = 1' } })).status).toBe(
+        501,
+      );
     });
   });
 
   describe('recording and latency', () => {
     it('records every request with its relative path, decoded query, status and body', async () => {
       const company = sim.seed.company({ identifier: `Rec${Date.now()}`, name: 'Recorded' });
-      await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id = ${company.id}`, pageSize: 10 } });
+      await call(sim, 'GET', 'company/configurations', {
+        query: { conditions: `company/id = ${company.id}`, pageSize: 10 },
+      });
       await call(sim, 'POST', 'company/configurations', { body: { name: 'x' } });
       expect(sim.requests).toHaveLength(2);
-      expect(sim.requests[0]).toMatchObject({ method: 'GET', path: 'company/configurations', query: { conditions: `company/id = ${company.id}`, pageSize: '10' }, status: 200 });
-      expect(sim.requests[1]).toMatchObject({ method: 'POST', path: 'company/configurations', status: 400, body: { name: 'x' } });
+      expect(sim.requests[0]).toMatchObject({
+        method: 'GET',
+        path: 'company/configurations',
+        query: { conditions: `company/id = ${company.id}`, pageSize: '10' },
+        status: 200,
+      });
+      expect(sim.requests[1]).toMatchObject({
+        method: 'POST',
+        path: 'company/configurations',
+        status: 400,
+        body: { name: 'x' },
+      });
       expect(sim.requests[1]?.headers.clientid).toBe(sim.credentials.clientId);
       sim.resetRequests();
       expect(sim.requests).toHaveLength(0);
@@ -167,7 +194,9 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
       sim.resetRequests();
       await call(sim, 'GET', `company/companies/${two.company.id}/managementSummaryReports`);
       await call(sim, 'GET', `company/companies/${one.company.id}/managementSummaryReports/count`);
-      await call(sim, 'GET', `company/companies/${two.company.id}/managementSummaryReports`, { query: { pageSize: 1000 } });
+      await call(sim, 'GET', `company/companies/${two.company.id}/managementSummaryReports`, {
+        query: { pageSize: 1000 },
+      });
       await call(sim, 'GET', 'company/companies');
       await call(sim, 'GET', 'company/companies', { query: { pageSize: 1001 } });
       await call(sim, 'POST', 'company/configurations', { body: {} });
@@ -176,7 +205,9 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
       expect(sim.countRequests({ path: '/company/companies' })).toBe(2);
       expect(sim.countRequests({ path: 'company/companies', status: 400 })).toBe(1);
       expect(sim.countRequests({ method: 'DELETE' })).toBe(0);
-      expect(sim.requestsMatching({ method: 'POST' })).toEqual([expect.objectContaining({ path: 'company/configurations', status: 400 })]);
+      expect(sim.requestsMatching({ method: 'POST' })).toEqual([
+        expect.objectContaining({ path: 'company/configurations', status: 400 }),
+      ]);
       expect(sim.managementTabsRead()).toEqual([one.company.id, two.company.id]);
     });
 
@@ -210,30 +241,68 @@ describe('ConnectWise simulator: connection, auth and routing', () => {
     });
 
     it('answers 404 for a Management tab entry read through another company', async () => {
-      const setup = sim.seed.backupBillingSetup({ solutionName: 'ReadsSol', itemIdentifier: 'READS-GB', agreementTypeName: 'Reads type' });
+      const setup = sim.seed.backupBillingSetup({
+        solutionName: 'ReadsSol',
+        itemIdentifier: 'READS-GB',
+        agreementTypeName: 'Reads type',
+      });
       const a = sim.seed.backupClient(setup, { identifier: 'ReadsA', name: 'A', managedId: 'RA' });
       const b = sim.seed.company({ identifier: 'ReadsB', name: 'B' });
-      expect((await call(sim, 'GET', `company/companies/${a.company.id}/managementSummaryReports/${a.entry.id}`)).status).toBe(200);
-      expect((await call(sim, 'GET', `company/companies/${b.id}/managementSummaryReports/${a.entry.id}`)).status).toBe(404);
+      expect(
+        (await call(sim, 'GET', `company/companies/${a.company.id}/managementSummaryReports/${a.entry.id}`)).status,
+      ).toBe(200);
+      expect((await call(sim, 'GET', `company/companies/${b.id}/managementSummaryReports/${a.entry.id}`)).status).toBe(
+        404,
+      );
       expect((await call(sim, 'GET', `company/companies/99999/managementSummaryReports`)).status).toBe(404);
       const list = asArray((await call(sim, 'GET', `company/companies/${a.company.id}/managementSummaryReports`)).body);
       expect(list).toHaveLength(1);
-      expect(list[0]).toMatchObject({ groupIdentifier: 'RA', deviceType: 'BackupStats', managementSolution: { id: setup.solution.id, name: 'ReadsSol' } });
+      expect(list[0]).toMatchObject({
+        groupIdentifier: 'RA',
+        deviceType: 'BackupStats',
+        managementSolution: { id: setup.solution.id, name: 'ReadsSol' },
+      });
     });
 
     it('serves the setup collections the product reads', async () => {
-      const setup = sim.seed.backupBillingSetup({ solutionName: 'SetupSol', itemIdentifier: 'SETUP-GB', agreementTypeName: 'Setup type' });
-      const solutions = asArray((await call(sim, 'GET', 'company/managementItSolutions', { query: { conditions: 'name = "SetupSol"' } })).body);
-      expect(solutions).toEqual([expect.objectContaining({ id: setup.solution.id, managementItSolutionType: 'Custom' })]);
+      const setup = sim.seed.backupBillingSetup({
+        solutionName: 'SetupSol',
+        itemIdentifier: 'SETUP-GB',
+        agreementTypeName: 'Setup type',
+      });
+      const solutions = asArray(
+        (await call(sim, 'GET', 'company/managementItSolutions', { query: { conditions: 'name = "SetupSol"' } })).body,
+      );
+      expect(solutions).toEqual([
+        expect.objectContaining({ id: setup.solution.id, managementItSolutionType: 'Custom' }),
+      ]);
       const types = asArray((await call(sim, 'GET', 'company/configurations/types')).body);
       expect(types.map((t) => t.name)).toContain('Backup Stats');
       const statuses = asArray((await call(sim, 'GET', 'company/configurations/statuses')).body);
-      expect(statuses.some((s) => s.defaultFlag === true && typeof s.description === 'string' && !('name' in s))).toBe(true);
+      expect(statuses.some((s) => s.defaultFlag === true && typeof s.description === 'string' && !('name' in s))).toBe(
+        true,
+      );
       const management = asArray((await call(sim, 'GET', 'company/management')).body);
-      expect(management[0]).toMatchObject({ id: setup.management.id, addedConfigurationStatus: { id: setup.activeStatus.id } });
-      const backups = asArray((await call(sim, 'GET', 'company/managementBackups', { query: { conditions: `id = ${setup.managementBackup.id}` } })).body);
-      expect(backups).toEqual([expect.objectContaining({ billingLevel: 'Detail', item: expect.objectContaining({ id: setup.catalogItem.id, identifier: 'SETUP-GB' }) })]);
-      const catalog = asArray((await call(sim, 'GET', 'procurement/catalog', { query: { conditions: 'identifier = "SETUP-GB"' } })).body);
+      expect(management[0]).toMatchObject({
+        id: setup.management.id,
+        addedConfigurationStatus: { id: setup.activeStatus.id },
+      });
+      const backups = asArray(
+        (
+          await call(sim, 'GET', 'company/managementBackups', {
+            query: { conditions: `id = ${setup.managementBackup.id}` },
+          })
+        ).body,
+      );
+      expect(backups).toEqual([
+        expect.objectContaining({
+          billingLevel: 'Detail',
+          item: expect.objectContaining({ id: setup.catalogItem.id, identifier: 'SETUP-GB' }),
+        }),
+      ]);
+      const catalog = asArray(
+        (await call(sim, 'GET', 'procurement/catalog', { query: { conditions: 'identifier = "SETUP-GB"' } })).body,
+      );
       expect(catalog).toHaveLength(1);
     });
   });

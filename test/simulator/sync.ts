@@ -22,7 +22,14 @@
  * The sync runs synchronously, before the POST answers (whether the real one returns before
  * it finishes is unconfirmed). Every run is appended to `state.syncRuns`.
  */
-import type { AdditionRecord, BillingLevel, ConfigurationRecord, ManagementRecord, SimulatorState, SyncRun } from './state.js';
+import type {
+  AdditionRecord,
+  BillingLevel,
+  ConfigurationRecord,
+  ManagementRecord,
+  SimulatorState,
+  SyncRun,
+} from './state.js';
 
 interface DesiredAddition {
   agreementId: number;
@@ -45,7 +52,11 @@ interface DesiredAddition {
  * must set `activeFlag` true AND move it off the deleted status, or it stays unbilled.
  * Change the rule here only.
  */
-export function isConfigurationBillable(state: SimulatorState, configuration: ConfigurationRecord, management?: ManagementRecord): boolean {
+export function isConfigurationBillable(
+  state: SimulatorState,
+  configuration: ConfigurationRecord,
+  management?: ManagementRecord,
+): boolean {
   if (configuration.activeFlag === false) return false;
   const statusId = configuration.status?.id;
   if (statusId === undefined) return true;
@@ -210,7 +221,11 @@ export function runManagedItSync(state: SimulatorState, managementId: number): S
     if (desired.has(key)) continue;
     const addition = state.additions.get(additionId);
     if (!addition || addition.cancelledDate) continue;
-    state.additions.replace({ ...addition, cancelledDate: today, _info: { ...addition._info, lastUpdated: now, updatedBy: 'ManagedItSync' } });
+    state.additions.replace({
+      ...addition,
+      cancelledDate: today,
+      _info: { ...addition._info, lastUpdated: now, updatedBy: 'ManagedItSync' },
+    });
     run.additionsCancelled++;
   }
 

@@ -40,13 +40,20 @@ export function apiUrl(sim: Simulator, path: string, query?: Record<string, stri
 }
 
 /** Calls the API with valid credentials unless overridden (a header set to undefined is removed). */
-export async function call(sim: Simulator, method: string, path: string, options: CallOptions = {}): Promise<RawResponse> {
+export async function call(
+  sim: Simulator,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...goodHeaders(sim), ...(options.headers ?? {}) })) if (v !== undefined) headers[k] = v;
+  for (const [k, v] of Object.entries({ ...goodHeaders(sim), ...(options.headers ?? {}) }))
+    if (v !== undefined) headers[k] = v;
   let body: string | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = body;
   if (options.signal) init.signal = options.signal;
@@ -87,6 +94,7 @@ export function asArray(body: unknown): Array<Record<string, unknown>> {
 }
 
 export function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`expected an object, got ${JSON.stringify(body)}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new Error(`expected an object, got ${JSON.stringify(body)}`);
   return body as Record<string, unknown>;
 }

@@ -54,14 +54,25 @@ describe('ConnectWise simulator: writes', () => {
 
     it('resolves references by name or identifier (case-insensitively)', async () => {
       const res = await call(sim, 'POST', 'company/configurations', {
-        body: { ...validBody(), type: { name: 'backup stats' }, company: { identifier: 'WRITER' }, status: { name: 'Inactive' } },
+        body: {
+          ...validBody(),
+          type: { name: 'backup stats' },
+          company: { identifier: 'WRITER' },
+          status: { name: 'Inactive' },
+        },
       });
       expect(res.status).toBe(201);
-      expect(asObject(res.body)).toMatchObject({ type: { id: setup.configurationType.id }, company: { id: company.id }, status: { id: setup.inactiveStatus.id } });
+      expect(asObject(res.body)).toMatchObject({
+        type: { id: setup.configurationType.id },
+        company: { id: company.id },
+        status: { id: setup.inactiveStatus.id },
+      });
     });
 
     it('ignores id and _info in the body', async () => {
-      const res = await call(sim, 'POST', 'company/configurations', { body: { ...validBody(), id: 1, _info: { lastUpdated: 'x' } } });
+      const res = await call(sim, 'POST', 'company/configurations', {
+        body: { ...validBody(), id: 1, _info: { lastUpdated: 'x' } },
+      });
       expect(res.status).toBe(201);
       expect(asObject(res.body).id).not.toBe(1);
     });
@@ -72,7 +83,12 @@ describe('ConnectWise simulator: writes', () => {
       ['a missing type', { type: undefined }, 'type', 'NullOrEmpty'],
       ['a missing company', { company: undefined }, 'company', 'NullOrEmpty'],
       ['a name over 100 characters', { name: 'x'.repeat(101) }, 'name', 'MaxLengthField'],
-      ['a deviceIdentifier over 100 characters', { deviceIdentifier: 'd'.repeat(101) }, 'deviceIdentifier', 'MaxLengthField'],
+      [
+        'a deviceIdentifier over 100 characters',
+        { deviceIdentifier: 'd'.repeat(101) },
+        'deviceIdentifier',
+        'MaxLengthField',
+      ],
       ['a string for a double', { backupBillableSpaceGb: '12.5' }, 'backupBillableSpaceGb', 'InvalidField'],
       ['a fraction for an int32', { backupMonth: 9.5 }, 'backupMonth', 'InvalidField'],
       ['a string for an int32', { backupYear: '2026' }, 'backupYear', 'InvalidField'],
@@ -102,7 +118,9 @@ describe('ConnectWise simulator: writes', () => {
     });
 
     it('accepts null where the schema says nullable', async () => {
-      const res = await call(sim, 'POST', 'company/configurations', { body: { ...validBody(), backupBillableSpaceGb: null, backupYear: null } });
+      const res = await call(sim, 'POST', 'company/configurations', {
+        body: { ...validBody(), backupBillableSpaceGb: null, backupYear: null },
+      });
       expect(res.status).toBe(201);
       expect('backupBillableSpaceGb' in asObject(res.body)).toBe(false);
     });
@@ -110,9 +128,13 @@ describe('ConnectWise simulator: writes', () => {
     it('refuses an inactive configuration type and a deleted company', async () => {
       const inactive = sim.seed.configurationType({ name: 'Retired', inactiveFlag: true });
       const gone = sim.seed.company({ identifier: 'Gone', name: 'Gone', deletedFlag: true });
-      const a = await call(sim, 'POST', 'company/configurations', { body: { ...validBody(), type: { id: inactive.id } } });
+      const a = await call(sim, 'POST', 'company/configurations', {
+        body: { ...validBody(), type: { id: inactive.id } },
+      });
       expect(errorFields(a.body)).toEqual(['type/id']);
-      const b = await call(sim, 'POST', 'company/configurations', { body: { ...validBody(), company: { id: gone.id } } });
+      const b = await call(sim, 'POST', 'company/configurations', {
+        body: { ...validBody(), company: { id: gone.id } },
+      });
       expect(errorFields(b.body)).toEqual(['company/id']);
     });
 
@@ -123,22 +145,36 @@ describe('ConnectWise simulator: writes', () => {
     });
 
     it('answers 415 for a non-JSON content type', async () => {
-      const res = await call(sim, 'POST', 'company/configurations', { rawBody: JSON.stringify(validBody()), headers: { 'content-type': 'text/plain' } });
+      const res = await call(sim, 'POST', 'company/configurations', {
+        rawBody: JSON.stringify(validBody()),
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(res.status).toBe(415);
     });
 
     it('stores managedInformation from the query and filters lists by managedIdentifier', async () => {
       const res = await call(sim, 'POST', 'company/configurations', {
         body: { ...validBody(), name: 'managed' },
-        query: { 'managedInformation[managementSolutionName]': 'Backup Cloud', 'managedInformation[managedIdentifier]': 'MI-77' },
+        query: {
+          'managedInformation[managementSolutionName]': 'Backup Cloud',
+          'managedInformation[managedIdentifier]': 'MI-77',
+        },
       });
       expect(res.status).toBe(201);
       const id = asObject(res.body).id as number;
-      expect(sim.state.configurations.get(id)?.managedInformation).toEqual({ managementSolutionName: 'Backup Cloud', managedIdentifier: 'MI-77' });
+      expect(sim.state.configurations.get(id)?.managedInformation).toEqual({
+        managementSolutionName: 'Backup Cloud',
+        managedIdentifier: 'MI-77',
+      });
       expect('managedInformation' in asObject(res.body)).toBe(false);
-      const list = asArray((await call(sim, 'GET', 'company/configurations', { query: { managedIdentifier: 'MI-77' } })).body);
+      const list = asArray(
+        (await call(sim, 'GET', 'company/configurations', { query: { managedIdentifier: 'MI-77' } })).body,
+      );
       expect(list.map((r) => r.id)).toEqual([id]);
-      const bad = await call(sim, 'POST', 'company/configurations', { body: validBody(), query: { 'managedInformation[bogus]': 'x' } });
+      const bad = await call(sim, 'POST', 'company/configurations', {
+        body: validBody(),
+        query: { 'managedInformation[bogus]': 'x' },
+      });
       expect(bad.status).toBe(400);
     });
   });
@@ -158,24 +194,38 @@ describe('ConnectWise simulator: writes', () => {
         ],
       });
       expect(res.status).toBe(200);
-      expect(asObject(res.body)).toMatchObject({ id, backupBillableSpaceGb: 99.5, backupMonth: 10, backupYear: 2026, name: 'Backup - client-9' });
+      expect(asObject(res.body)).toMatchObject({
+        id,
+        backupBillableSpaceGb: 99.5,
+        backupMonth: 10,
+        backupYear: 2026,
+        name: 'Backup - client-9',
+      });
       expect(sim.state.configurations.get(id)?.backupBillableSpaceGb).toBe(99.5);
     });
 
     it('replaces a reference whole, or through its id sub-path', async () => {
       const id = await created();
-      const res = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'replace', path: 'status', value: { id: setup.inactiveStatus.id } }] });
+      const res = await call(sim, 'PATCH', `company/configurations/${id}`, {
+        body: [{ op: 'replace', path: 'status', value: { id: setup.inactiveStatus.id } }],
+      });
       expect(asObject(asObject(res.body).status).id).toBe(setup.inactiveStatus.id);
-      const res2 = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'replace', path: 'status/id', value: setup.activeStatus.id }] });
+      const res2 = await call(sim, 'PATCH', `company/configurations/${id}`, {
+        body: [{ op: 'replace', path: 'status/id', value: setup.activeStatus.id }],
+      });
       expect(asObject(asObject(res2.body).status)).toMatchObject({ id: setup.activeStatus.id, name: 'Active' });
     });
 
     it('validates a status against company/configurations/statuses (404 NotFound for an unknown id, by description otherwise)', async () => {
       const id = await created();
-      const bad = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'replace', path: 'status', value: { id: 999 } }] });
+      const bad = await call(sim, 'PATCH', `company/configurations/${id}`, {
+        body: [{ op: 'replace', path: 'status', value: { id: 999 } }],
+      });
       expect(bad.status).toBe(400);
       expect(asObject(asArray(asObject(bad.body).errors)[0])).toMatchObject({ code: 'NotFound', field: 'status/id' });
-      const statuses = asArray((await call(sim, 'GET', 'company/configurations/statuses')).body).map((r) => r.description);
+      const statuses = asArray((await call(sim, 'GET', 'company/configurations/statuses')).body).map(
+        (r) => r.description,
+      );
       expect(statuses).toEqual(expect.arrayContaining(['Active', 'Inactive']));
       const retire = await call(sim, 'PATCH', `company/configurations/${id}`, {
         body: [
@@ -183,12 +233,17 @@ describe('ConnectWise simulator: writes', () => {
           { op: 'replace', path: 'status', value: { id: setup.inactiveStatus.id } },
         ],
       });
-      expect(asObject(retire.body)).toMatchObject({ activeFlag: false, status: { id: setup.inactiveStatus.id, name: 'Inactive' } });
+      expect(asObject(retire.body)).toMatchObject({
+        activeFlag: false,
+        status: { id: setup.inactiveStatus.id, name: 'Inactive' },
+      });
     });
 
     it('removes an optional value', async () => {
       const id = await created();
-      const res = await call(sim, 'PATCH', `company/configurations/${id}`, { body: [{ op: 'remove', path: 'backupMonth' }] });
+      const res = await call(sim, 'PATCH', `company/configurations/${id}`, {
+        body: [{ op: 'remove', path: 'backupMonth' }],
+      });
       expect(res.status).toBe(200);
       expect('backupMonth' in asObject(res.body)).toBe(false);
     });
@@ -221,14 +276,22 @@ describe('ConnectWise simulator: writes', () => {
     });
 
     it('answers 404 for a missing configuration', async () => {
-      expect((await call(sim, 'PATCH', 'company/configurations/999999', { body: [{ op: 'replace', path: 'name', value: 'x' }] })).status).toBe(404);
+      expect(
+        (
+          await call(sim, 'PATCH', 'company/configurations/999999', {
+            body: [{ op: 'replace', path: 'name', value: 'x' }],
+          })
+        ).status,
+      ).toBe(404);
     });
   });
 
   describe('PUT and DELETE company/configurations/{id}', () => {
     it('PUT replaces the record and validates it like a POST', async () => {
       const id = asObject((await call(sim, 'POST', 'company/configurations', { body: validBody() })).body).id as number;
-      const put = await call(sim, 'PUT', `company/configurations/${id}`, { body: { name: 'replaced', type: { id: setup.configurationType.id }, company: { id: company.id } } });
+      const put = await call(sim, 'PUT', `company/configurations/${id}`, {
+        body: { name: 'replaced', type: { id: setup.configurationType.id }, company: { id: company.id } },
+      });
       expect(put.status).toBe(200);
       const body = asObject(put.body);
       expect(body).toMatchObject({ id, name: 'replaced' });
@@ -246,34 +309,63 @@ describe('ConnectWise simulator: writes', () => {
       expect(sim.state.configurations.has(id)).toBe(false);
       expect((await call(sim, 'GET', `company/configurations/${id}`)).status).toBe(404);
       expect((await call(sim, 'DELETE', `company/configurations/${id}`)).status).toBe(404);
-      const list = asArray((await call(sim, 'GET', 'company/configurations', { query: { conditions: `company/id = ${company.id}`, pageSize: 1000 } })).body);
+      const list = asArray(
+        (
+          await call(sim, 'GET', 'company/configurations', {
+            query: { conditions: `company/id = ${company.id}`, pageSize: 1000 },
+          })
+        ).body,
+      );
       expect(list.map((r) => r.id)).not.toContain(id);
     });
   });
 
   describe('company/companies/{id}/managementSummaryReports', () => {
     it('creates an entry under the company in the URL, validating solution, deviceType and agreement', async () => {
-      const agreement = sim.seed.agreement({ name: 'Writer MS', companyId: company.id, typeId: setup.agreementType.id });
+      const agreement = sim.seed.agreement({
+        name: 'Writer MS',
+        companyId: company.id,
+        typeId: setup.agreementType.id,
+      });
       const path = `company/companies/${company.id}/managementSummaryReports`;
       const ok = await call(sim, 'POST', path, {
-        body: { groupIdentifier: 'W-1', managementSolution: { name: setup.solution.name }, deviceType: 'BackupStats', agreement: { id: agreement.id } },
+        body: {
+          groupIdentifier: 'W-1',
+          managementSolution: { name: setup.solution.name },
+          deviceType: 'BackupStats',
+          agreement: { id: agreement.id },
+        },
       });
       expect(ok.status).toBe(201);
-      expect(asObject(ok.body)).toMatchObject({ groupIdentifier: 'W-1', company: { id: company.id }, agreement: { id: agreement.id, name: 'Writer MS' } });
+      expect(asObject(ok.body)).toMatchObject({
+        groupIdentifier: 'W-1',
+        company: { id: company.id },
+        agreement: { id: agreement.id, name: 'Writer MS' },
+      });
 
-      const badEnum = await call(sim, 'POST', path, { body: { groupIdentifier: 'W-2', managementSolution: { id: setup.solution.id }, deviceType: 'backupstats' } });
+      const badEnum = await call(sim, 'POST', path, {
+        body: { groupIdentifier: 'W-2', managementSolution: { id: setup.solution.id }, deviceType: 'backupstats' },
+      });
       expect(errorFields(badEnum.body)).toEqual(['deviceType']);
       const noSolution = await call(sim, 'POST', path, { body: { groupIdentifier: 'W-3' } });
       expect(errorFields(noSolution.body)).toEqual(['managementSolution']);
-      const long = await call(sim, 'POST', path, { body: { groupIdentifier: 'g'.repeat(101), managementSolution: { id: setup.solution.id } } });
+      const long = await call(sim, 'POST', path, {
+        body: { groupIdentifier: 'g'.repeat(101), managementSolution: { id: setup.solution.id } },
+      });
       expect(errorFields(long.body)).toEqual(['groupIdentifier']);
       const other = sim.seed.company({ identifier: 'OtherW', name: 'Other' });
       const foreign = sim.seed.agreement({ name: 'Foreign', companyId: other.id, typeId: setup.agreementType.id });
-      const wrongAgreement = await call(sim, 'POST', path, { body: { groupIdentifier: 'W-4', managementSolution: { id: setup.solution.id }, agreement: { id: foreign.id } } });
+      const wrongAgreement = await call(sim, 'POST', path, {
+        body: { groupIdentifier: 'W-4', managementSolution: { id: setup.solution.id }, agreement: { id: foreign.id } },
+      });
       expect(errorFields(wrongAgreement.body)).toEqual(['agreement/id']);
-      const wrongCompany = await call(sim, 'POST', path, { body: { groupIdentifier: 'W-5', managementSolution: { id: setup.solution.id }, company: { id: other.id } } });
+      const wrongCompany = await call(sim, 'POST', path, {
+        body: { groupIdentifier: 'W-5', managementSolution: { id: setup.solution.id }, company: { id: other.id } },
+      });
       expect(errorFields(wrongCompany.body)).toEqual(['company']);
-      expect(sim.state.managementEntries.filter((e) => e.company.id === company.id).map((e) => e.groupIdentifier)).toEqual(['W-1']);
+      expect(
+        sim.state.managementEntries.filter((e) => e.company.id === company.id).map((e) => e.groupIdentifier),
+      ).toEqual(['W-1']);
     });
   });
 

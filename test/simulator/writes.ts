@@ -48,7 +48,11 @@ export function buildRecord(
   for (const [key, value] of Object.entries(body)) {
     const prop = schema.properties.get(key);
     if (prop?.kind === 'ref' && !def.refs[key] && value !== null && value !== undefined) {
-      issues.push({ code: 'InvalidField', message: `${key}: the simulator does not model this reference; leave it out.`, field: key });
+      issues.push({
+        code: 'InvalidField',
+        message: `${key}: the simulator does not model this reference; leave it out.`,
+        field: key,
+      });
     }
   }
   if (issues.length > 0) return { issues };
@@ -62,7 +66,11 @@ export function buildRecord(
     const given = record[parentField];
     const givenId = isPlainObject(given) ? given.id : given;
     if (givenId !== undefined && givenId !== null && givenId !== options.parentId) {
-      issues.push({ code: 'InvalidField', message: `${parentField} must be the ${def.parent.label} in the URL (${options.parentId}).`, field: parentField });
+      issues.push({
+        code: 'InvalidField',
+        message: `${parentField} must be the ${def.parent.label} in the URL (${options.parentId}).`,
+        field: parentField,
+      });
     }
     record[parentField] = parentField === 'company' ? { id: options.parentId } : options.parentId;
   }
@@ -84,7 +92,12 @@ export function buildRecord(
   return { record, issues: [] };
 }
 
-function checkRequired(schema: ObjectSchema, record: Record<string, unknown>, extra: readonly string[], issues: FieldIssue[]): void {
+function checkRequired(
+  schema: ObjectSchema,
+  record: Record<string, unknown>,
+  extra: readonly string[],
+  issues: FieldIssue[],
+): void {
   for (const key of [...schema.required, ...extra]) {
     const value = record[key];
     if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
@@ -105,7 +118,12 @@ function defaultsFor(ctx: WriteContext, def: ResourceDef): Record<string, unknow
 }
 
 /** Rules beyond the schema that ConnectWise enforces on these records. */
-function checkSemantics(ctx: WriteContext, def: ResourceDef, record: Record<string, unknown>, issues: FieldIssue[]): void {
+function checkSemantics(
+  ctx: WriteContext,
+  def: ResourceDef,
+  record: Record<string, unknown>,
+  issues: FieldIssue[],
+): void {
   const companyId = (record.company as StoredRef | undefined)?.id;
   const company = companyId === undefined ? undefined : ctx.state.companies.get(companyId);
   if (company?.deletedFlag) {
@@ -114,19 +132,32 @@ function checkSemantics(ctx: WriteContext, def: ResourceDef, record: Record<stri
   if (def.table === 'configurations') {
     const typeId = (record.type as StoredRef | undefined)?.id;
     const type = typeId === undefined ? undefined : ctx.state.configurationTypes.get(typeId);
-    if (type?.inactiveFlag) issues.push({ code: 'InvalidField', message: `Configuration Type '${type.name}' is inactive.`, field: 'type/id' });
+    if (type?.inactiveFlag)
+      issues.push({
+        code: 'InvalidField',
+        message: `Configuration Type '${type.name}' is inactive.`,
+        field: 'type/id',
+      });
   }
   if (def.table === 'managementEntries') {
     const agreementId = (record.agreement as StoredRef | undefined)?.id;
     const agreement = agreementId === undefined ? undefined : ctx.state.agreements.get(agreementId);
     if (agreement && agreement.company.id !== companyId) {
-      issues.push({ code: 'InvalidField', message: `Agreement ${agreement.id} does not belong to company ${companyId}.`, field: 'agreement/id' });
+      issues.push({
+        code: 'InvalidField',
+        message: `Agreement ${agreement.id} does not belong to company ${companyId}.`,
+        field: 'agreement/id',
+      });
     }
   }
 }
 
 /** The writable view of a stored row: schema properties only, references as `{id}`. */
-export function writableView(ctx: WriteContext, def: ResourceDef, row: Record<string, unknown>): Record<string, unknown> {
+export function writableView(
+  ctx: WriteContext,
+  def: ResourceDef,
+  row: Record<string, unknown>,
+): Record<string, unknown> {
   const schema = ctx.api.schema(def.schema);
   const view: Record<string, unknown> = {};
   for (const key of schema.properties.keys()) {
@@ -142,10 +173,21 @@ export function writableView(ctx: WriteContext, def: ResourceDef, row: Record<st
  * Applies a JSON Patch body to a writable view (in place). Returns issues; the caller then
  * validates the result with buildRecord.
  */
-export function applyJsonPatch(ctx: WriteContext, def: ResourceDef, view: Record<string, unknown>, body: unknown): FieldIssue[] {
+export function applyJsonPatch(
+  ctx: WriteContext,
+  def: ResourceDef,
+  view: Record<string, unknown>,
+  body: unknown,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!Array.isArray(body)) {
-    return [{ code: 'InvalidObject', message: 'A PATCH body must be a JSON Patch array: [{"op":"replace","path":"name","value":"x"}].', field: '' }];
+    return [
+      {
+        code: 'InvalidObject',
+        message: 'A PATCH body must be a JSON Patch array: [{"op":"replace","path":"name","value":"x"}].',
+        field: '',
+      },
+    ];
   }
   const schema = ctx.api.schema(def.schema);
   body.forEach((raw: unknown, i: number) => {
@@ -156,7 +198,11 @@ export function applyJsonPatch(ctx: WriteContext, def: ResourceDef, view: Record
     }
     const { op, path } = raw;
     if (op !== 'add' && op !== 'replace' && op !== 'remove') {
-      issues.push({ code: 'InvalidField', message: `${where}: op must be add, replace or remove, got ${JSON.stringify(op)}.`, field: `${where}/op` });
+      issues.push({
+        code: 'InvalidField',
+        message: `${where}: op must be add, replace or remove, got ${JSON.stringify(op)}.`,
+        field: `${where}/op`,
+      });
       return;
     }
     if (typeof path !== 'string' || path.replace(/^\//, '') === '') {
@@ -171,7 +217,11 @@ export function applyJsonPatch(ctx: WriteContext, def: ResourceDef, view: Record
     }
     const prop = schema.properties.get(key);
     if (!prop) {
-      issues.push({ code: 'InvalidField', message: `${where}: '${path}' is not a property of ${schema.name} (paths are case-sensitive).`, field: path });
+      issues.push({
+        code: 'InvalidField',
+        message: `${where}: '${path}' is not a property of ${schema.name} (paths are case-sensitive).`,
+        field: path,
+      });
       return;
     }
     const hasValue = Object.prototype.hasOwnProperty.call(raw, 'value');
@@ -193,7 +243,11 @@ export function applyJsonPatch(ctx: WriteContext, def: ResourceDef, view: Record
     const refName = def.refs[key];
     const allowed = refName ? ['id', ...Object.keys(REF_TARGETS[refName].lookups)] : [];
     if (segments.length !== 2 || !refName || prop.kind !== 'ref' || sub === undefined || !allowed.includes(sub)) {
-      issues.push({ code: 'InvalidField', message: `${where}: '${path}' cannot be patched; replace ${key} whole or use ${key}/id.`, field: path });
+      issues.push({
+        code: 'InvalidField',
+        message: `${where}: '${path}' cannot be patched; replace ${key} whole or use ${key}/id.`,
+        field: path,
+      });
       return;
     }
     if (op === 'remove') {
@@ -242,7 +296,11 @@ export function parseManagedInformation(query: ReadonlyMap<string, string>): {
         if (!isPlainObject(parsed)) throw new Error('not an object');
         Object.assign(raw, parsed);
       } catch {
-        issues.push({ code: 'InvalidField', message: 'managedInformation must be a JSON object when passed whole.', field: 'managedInformation' });
+        issues.push({
+          code: 'InvalidField',
+          message: 'managedInformation must be a JSON object when passed whole.',
+          field: 'managedInformation',
+        });
       }
       continue;
     }
@@ -256,9 +314,17 @@ export function parseManagedInformation(query: ReadonlyMap<string, string>): {
   if (consumed.size === 0) return { consumed, issues };
   for (const [key, value] of Object.entries(raw)) {
     if (!(MANAGED_INFO_KEYS as readonly string[]).includes(key)) {
-      issues.push({ code: 'InvalidField', message: `managedInformation/${key} is not a property of ManagedInformation.`, field: `managedInformation/${key}` });
+      issues.push({
+        code: 'InvalidField',
+        message: `managedInformation/${key} is not a property of ManagedInformation.`,
+        field: `managedInformation/${key}`,
+      });
     } else if (key === 'inactiveConfigurationStatusId' ? !Number.isInteger(value) : typeof value !== 'string') {
-      issues.push({ code: 'InvalidField', message: `managedInformation/${key} has the wrong type.`, field: `managedInformation/${key}` });
+      issues.push({
+        code: 'InvalidField',
+        message: `managedInformation/${key} has the wrong type.`,
+        field: `managedInformation/${key}`,
+      });
     }
   }
   return { info: raw as ManagedInformation, consumed, issues };

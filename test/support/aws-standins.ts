@@ -45,25 +45,40 @@ export async function startAwsStandIns(): Promise<AwsStandIns> {
       res.end(JSON.stringify(body));
     };
     const notFound = (id: unknown) =>
-      reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret. (${String(id)})` });
+      reply(400, {
+        __type: 'ResourceNotFoundException',
+        message: `Secrets Manager can't find the specified secret. (${String(id)})`,
+      });
     switch (target) {
       case 'secretsmanager.GetSecretValue': {
         const id = String(input.SecretId);
         secretReads.set(id, (secretReads.get(id) ?? 0) + 1);
         const value = secrets.get(id);
         if (value === undefined) return notFound(id);
-        return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`, Name: id, SecretString: value, VersionId: 'v1' });
+        return reply(200, {
+          ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`,
+          Name: id,
+          SecretString: value,
+          VersionId: 'v1',
+        });
       }
       case 'secretsmanager.CreateSecret':
       case 'secretsmanager.PutSecretValue': {
         const id = String(input.Name ?? input.SecretId);
         secrets.set(id, String(input.SecretString));
-        return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`, Name: id, VersionId: 'v1' });
+        return reply(200, {
+          ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`,
+          Name: id,
+          VersionId: 'v1',
+        });
       }
       case 'AWSEvents.PutEvents': {
         const entries = (input.Entries ?? []) as RecordedEvent[];
         events.push(...entries);
-        return reply(200, { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `event-${events.length + i}` })) });
+        return reply(200, {
+          FailedEntryCount: 0,
+          Entries: entries.map((_, i) => ({ EventId: `event-${events.length + i}` })),
+        });
       }
       default:
         return reply(400, { __type: 'UnknownOperationException', message: `unsupported target ${target}` });

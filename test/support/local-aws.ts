@@ -28,8 +28,14 @@ function table(name: string, pk: string, sk?: string): CreateTableCommandInput {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: pk, AttributeType: 'S' }, ...(sk ? [{ AttributeName: sk, AttributeType: 'S' as const }] : [])],
-    KeySchema: [{ AttributeName: pk, KeyType: 'HASH' }, ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : [])],
+    AttributeDefinitions: [
+      { AttributeName: pk, AttributeType: 'S' },
+      ...(sk ? [{ AttributeName: sk, AttributeType: 'S' as const }] : []),
+    ],
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' },
+      ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+    ],
   };
 }
 
@@ -48,7 +54,11 @@ export async function startLocalAws(options: { eventBus?: string | undefined } =
     ...TABLES,
     ...(options.eventBus ? { EVENT_BUS_NAME: options.eventBus } : {}),
   };
-  const client = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await Promise.all([
     client.send(new CreateTableCommand(table(TABLES.ACCOUNTS_TABLE, 'accountId'))),
     client.send(new CreateTableCommand(table(TABLES.MAPPINGS_TABLE, 'accountId', 'clientId'))),

@@ -13,7 +13,8 @@ describe('Billing integrity (contract v2) in the core', () => {
   let deps: ReturnType<typeof makeDeps>;
 
   const publish = async (run: Parameters<typeof runPublish>[0] = {}) => (await runPublish(run, deps)).accounts[0]!;
-  const active = (clientId: string) => cw.configurations.filter((c) => c.deviceIdentifier === clientId && c.activeFlag !== false);
+  const active = (clientId: string) =>
+    cw.configurations.filter((c) => c.deviceIdentifier === clientId && c.activeFlag !== false);
 
   beforeEach(async () => {
     // Prepare: four clients billed in September on three companies.
@@ -23,8 +24,19 @@ describe('Billing integrity (contract v2) in the core', () => {
     cw.addCompany('AlphaCo', ['M-A']);
     cw.addCompany('BetaCo', ['M-B']);
     cw.addCompany('GammaCo', ['M-G']);
-    cw.setups = [{ id: 1, deletedConfigurationStatus: { id: 90, name: 'Removed' }, addedConfigurationStatus: { id: 91, name: 'Active' } }];
-    store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({ accountId: 'acct-1', clientId: `client-${x}`, managedId: x === 'd' ? 'M-G' : 'M-' + x.toUpperCase().replace('C', 'B'), enabled: true }));
+    cw.setups = [
+      {
+        id: 1,
+        deletedConfigurationStatus: { id: 90, name: 'Removed' },
+        addedConfigurationStatus: { id: 91, name: 'Active' },
+      },
+    ];
+    store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({
+      accountId: 'acct-1',
+      clientId: `client-${x}`,
+      managedId: x === 'd' ? 'M-G' : 'M-' + x.toUpperCase().replace('C', 'B'),
+      enabled: true,
+    }));
     for (const x of ['a', 'b', 'c', 'd']) store.addUsage('acct-1', `client-${x}`, 10, '2026-09');
     deps = makeDeps(store, cw);
     deps = { ...deps, clock: () => new Date('2026-10-05T06:00:00Z') };
@@ -37,10 +49,16 @@ describe('Billing integrity (contract v2) in the core', () => {
   it('retires a disabled client: deactivates with the deleted status, never deletes, and says why', async () => {
     store.mappings[0] = { ...store.mappings[0]!, enabled: false };
     const account = await publish();
-    expect(byClient(account)['client-a']).toMatchObject({ status: 'retired', reason: 'billing stopped: its mapping is disabled' });
+    expect(byClient(account)['client-a']).toMatchObject({
+      status: 'retired',
+      reason: 'billing stopped: its mapping is disabled',
+    });
     expect(account.retired).toBe(1);
     expect(active('client-a')).toHaveLength(0);
-    expect(cw.configurations.find((c) => c.deviceIdentifier === 'client-a')).toMatchObject({ activeFlag: false, status: { id: 90 } });
+    expect(cw.configurations.find((c) => c.deviceIdentifier === 'client-a')).toMatchObject({
+      activeFlag: false,
+      status: { id: 90 },
+    });
     expect(cw.calls.some((c) => c.startsWith('DELETE'))).toBe(false);
     expect(account.sync).toBe('triggered');
   });
@@ -48,14 +66,21 @@ describe('Billing integrity (contract v2) in the core', () => {
   it('retires a removed client, naming its clientId and last Managed ID', async () => {
     store.mappings = store.mappings.filter((m) => m.clientId !== 'client-b');
     const account = await publish();
-    expect(byClient(account)['client-b']).toMatchObject({ status: 'retired', managedId: 'M-B', reason: 'billing stopped: its mapping was removed' });
+    expect(byClient(account)['client-b']).toMatchObject({
+      status: 'retired',
+      managedId: 'M-B',
+      reason: 'billing stopped: its mapping was removed',
+    });
     expect(active('client-b')).toHaveLength(0);
   });
 
   it('retires a client without usage this month, and shows it in the event', async () => {
     store.usage = store.usage.filter((u) => !(u.clientId === 'client-c' && u.period === '2026-10'));
     const account = await publish();
-    expect(byClient(account)['client-c']).toMatchObject({ status: 'retired', reason: 'billing stopped: it has no usage for the period' });
+    expect(byClient(account)['client-c']).toMatchObject({
+      status: 'retired',
+      reason: 'billing stopped: it has no usage for the period',
+    });
     const detail = deps.sent.at(-1)!.detail;
     expect(detail).toMatchObject({ retired: 1, retiredClientIds: ['client-c'] });
     expect((detail.results as ClientResult[]).map((r) => [r.clientId, r.status])).toEqual([['client-c', 'retired']]);
@@ -63,7 +88,10 @@ describe('Billing integrity (contract v2) in the core', () => {
 
   it('moves a client: published on the new company, the old configuration retired', async () => {
     cw.entries.set(2, []);
-    cw.entries.set(3, [...(cw.entries.get(3) ?? []), { id: 999, groupIdentifier: 'M-B', managementSolution: { id: 1, name: 'Backup Cloud' } }]);
+    cw.entries.set(3, [
+      ...(cw.entries.get(3) ?? []),
+      { id: 999, groupIdentifier: 'M-B', managementSolution: { id: 1, name: 'Backup Cloud' } },
+    ]);
     const old = active('client-b')[0]!;
     const account = await publish();
     const result = byClient(account)['client-b']!;
@@ -120,7 +148,9 @@ describe('Billing integrity (contract v2) in the core', () => {
 
   it('fails a client whose usage is above maxBillableSpaceGb, naming value and limit, and keeps its billing', async () => {
     store.accounts = [{ ...ACCOUNT, maxBillableSpaceGb: 100 }];
-    store.usage = store.usage.map((u) => (u.clientId === 'client-a' && u.period === '2026-10' ? { ...u, billableSpaceGb: 9e15 } : u));
+    store.usage = store.usage.map((u) =>
+      u.clientId === 'client-a' && u.period === '2026-10' ? { ...u, billableSpaceGb: 9e15 } : u,
+    );
     const account = await publish();
     expect(byClient(account)['client-a']!.reason).toMatch(/9000000000000000 GB .* limit of 100 GB/);
     expect(active('client-a')[0]!.backupMonth).toBe(9);
@@ -148,7 +178,12 @@ describe('Billing integrity (contract v2) in the core', () => {
     deps.memory.rows.clear(); // the crash lost the Ledger rows
     const again = await publish();
     expect(again.unchanged).toBe(4);
-    expect((await deps.memory.list('acct-1', '2026-10')).map((e) => e.status)).toEqual(['published', 'published', 'published', 'published']);
+    expect((await deps.memory.list('acct-1', '2026-10')).map((e) => e.status)).toEqual([
+      'published',
+      'published',
+      'published',
+      'published',
+    ]);
   });
 
   it('continues an account across invocations without losing or duplicating a client', async () => {

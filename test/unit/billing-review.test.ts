@@ -17,7 +17,8 @@ import { ACCOUNT, FakeConnectWise, MemoryStore, makeDeps } from './fakes.js';
  * worst outcome, and a failed client must keep what it is billed.
  */
 
-const byClient = (summary: AccountSummary): Record<string, ClientResult> => Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
+const byClient = (summary: AccountSummary): Record<string, ClientResult> =>
+  Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
 
 const PAST = {
   sep: new Date('2026-10-05T06:00:00Z'),
@@ -34,19 +35,28 @@ describe('Billing integrity review', () => {
   const at = (time: Date) => {
     deps = { ...deps, clock: () => time };
   };
-  const publish = async (run: Parameters<typeof runPublish>[0] = {}) => (await runPublish({ accountId: 'acct-1', ...run }, deps)).accounts[0]!;
-  const active = (clientId: string) => cw.configurations.filter((c) => c.deviceIdentifier === clientId && c.activeFlag !== false);
-  const ownedActive = (clientId: string): OwnedConfiguration[] => [...deps.memory.owned.values()].filter((o) => o.clientId === clientId && o.active);
+  const publish = async (run: Parameters<typeof runPublish>[0] = {}) =>
+    (await runPublish({ accountId: 'acct-1', ...run }, deps)).accounts[0]!;
+  const active = (clientId: string) =>
+    cw.configurations.filter((c) => c.deviceIdentifier === clientId && c.activeFlag !== false);
+  const ownedActive = (clientId: string): OwnedConfiguration[] =>
+    [...deps.memory.owned.values()].filter((o) => o.clientId === clientId && o.active);
   const usage = (period: string, gb: number, ...clients: string[]) => {
     for (const c of clients) store.addUsage('acct-1', c, gb, period);
   };
   const setMapping = (clientId: string, change: { enabled?: boolean } | 'removed') => {
-    store.mappings = change === 'removed' ? store.mappings.filter((m) => m.clientId !== clientId) : store.mappings.map((m) => (m.clientId === clientId ? { ...m, ...change } : m));
+    store.mappings =
+      change === 'removed'
+        ? store.mappings.filter((m) => m.clientId !== clientId)
+        : store.mappings.map((m) => (m.clientId === clientId ? { ...m, ...change } : m));
   };
   /** Managed ID M-B leaves BetaCo (company 2) for GammaCo (company 3). */
   const moveManagedIdB = () => {
     cw.entries.set(2, []);
-    cw.entries.set(3, [...(cw.entries.get(3) ?? []), { id: 399, groupIdentifier: 'M-B', managementSolution: { id: 1, name: 'Backup Cloud' } }]);
+    cw.entries.set(3, [
+      ...(cw.entries.get(3) ?? []),
+      { id: 399, groupIdentifier: 'M-B', managementSolution: { id: 1, name: 'Backup Cloud' } },
+    ]);
   };
   /** Makes PATCHes of one configuration fail like ConnectWise refusing them, until `heal()`. */
   const failPatchesOf = (configurationId: number) => {
@@ -100,8 +110,19 @@ describe('Billing integrity review', () => {
     cw.addCompany('BetaCo', ['M-B']);
     cw.addCompany('GammaCo', ['M-C']);
     cw.addCompany('DeltaCo', ['M-D']);
-    cw.setups = [{ id: 1, deletedConfigurationStatus: { id: 90, name: 'Removed' }, addedConfigurationStatus: { id: 91, name: 'Active' } }];
-    store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({ accountId: 'acct-1', clientId: `client-${x}`, managedId: `M-${x.toUpperCase()}`, enabled: true }));
+    cw.setups = [
+      {
+        id: 1,
+        deletedConfigurationStatus: { id: 90, name: 'Removed' },
+        addedConfigurationStatus: { id: 91, name: 'Active' },
+      },
+    ];
+    store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({
+      accountId: 'acct-1',
+      clientId: `client-${x}`,
+      managedId: `M-${x.toUpperCase()}`,
+      enabled: true,
+    }));
     deps = makeDeps(store, cw);
     usage('2026-09', 10, 'client-a', 'client-b', 'client-c', 'client-d');
     at(PAST.sep);
@@ -123,7 +144,11 @@ describe('Billing integrity review', () => {
       const created = active('client-b').find((c) => c.company.id === 3)!;
       expect(created).toBeDefined();
       // What the product created is the product's: without the record, nothing will ever retire it.
-      expect(ownedActive('client-b').map((o) => o.configurationId).sort()).toEqual([old.id, created.id].sort());
+      expect(
+        ownedActive('client-b')
+          .map((o) => o.configurationId)
+          .sort(),
+      ).toEqual([old.id, created.id].sort());
 
       // The client then leaves: every configuration the product made for it must stop billing.
       patches.heal();
@@ -151,7 +176,10 @@ describe('Billing integrity review', () => {
           put: async (records) => {
             if (hiccup && records.some((r) => r.clientId === 'client-a' && r.active)) {
               hiccup = false;
-              throw new StoreError('DynamoDB UpdateItem on table ledger failed (ProvisionedThroughputExceededException)', { table: 'ledger' });
+              throw new StoreError(
+                'DynamoDB UpdateItem on table ledger failed (ProvisionedThroughputExceededException)',
+                { table: 'ledger' },
+              );
             }
             return deps.memory.put(records);
           },
@@ -177,12 +205,16 @@ describe('Billing integrity review', () => {
       killAtTheSyncOnce();
       const killed = await runAccountStep(firstStep('run-x'), deps, { continues: true });
       expect(killed.done).toBe(false);
-      for (const id of ['client-b', 'client-c', 'client-d']) expect(byClient(killed.summary)[id]!.reason).toMatch(/retirement held/);
+      for (const id of ['client-b', 'client-c', 'client-d'])
+        expect(byClient(killed.summary)[id]!.reason).toMatch(/retirement held/);
 
       const retried = await runAccountStep(firstStep('run-x'), deps, { continues: true });
       expect(retried.done).toBe(true);
       for (const id of ['client-b', 'client-c', 'client-d']) {
-        expect(byClient(retried.summary)[id]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/retirement held/) });
+        expect(byClient(retried.summary)[id]).toMatchObject({
+          status: 'failed',
+          reason: expect.stringMatching(/retirement held/),
+        });
         expect(active(id)).toHaveLength(1);
       }
     });
@@ -197,7 +229,9 @@ describe('Billing integrity review', () => {
       expect(byClient(retried.summary)['client-b']).toMatchObject({ status: 'retired' });
       expect(retried.summary.retired).toBe(1);
       expect(deps.sent.at(-1)!.detail).toMatchObject({ retired: 1, retiredClientIds: ['client-b'] });
-      expect((await deps.memory.list('acct-1', '2026-10')).find((e) => e.clientId === 'client-b')).toMatchObject({ status: 'retired' });
+      expect((await deps.memory.list('acct-1', '2026-10')).find((e) => e.clientId === 'client-b')).toMatchObject({
+        status: 'retired',
+      });
     });
 
     describe('an in-process run (CLI, direct invocation) that runs out of time', () => {
@@ -214,7 +248,8 @@ describe('Billing integrity review', () => {
         cw.onWrite = () => {
           now += 20_000;
         };
-        const account = (await runPublish({ accountId: 'acct-1', deadlineAt: PAST.oct.getTime() + 30_000 }, deps)).accounts[0]!;
+        const account = (await runPublish({ accountId: 'acct-1', deadlineAt: PAST.oct.getTime() + 30_000 }, deps))
+          .accounts[0]!;
         // The situation under test: one retirement done, the other left for later.
         expect(account.error).toMatch(/ran out of time/);
         expect(byClient(account)['client-a']!.status).toBe('retired');
@@ -225,7 +260,10 @@ describe('Billing integrity review', () => {
       it('still sends the account event, listing the client it retired, and records the run', async () => {
         await runOutOfTime();
         expect(deps.sent).toHaveLength(1);
-        expect(deps.sent[0]!).toMatchObject({ type: 'Usage Publish Failed', detail: { retired: 1, retiredClientIds: ['client-a'] } });
+        expect(deps.sent[0]!).toMatchObject({
+          type: 'Usage Publish Failed',
+          detail: { retired: 1, retiredClientIds: ['client-a'] },
+        });
         expect(deps.memory.runs).toHaveLength(1);
         expect(deps.memory.runs[0]).toMatchObject({ retired: 1, outcome: 'failed' });
       });
@@ -243,7 +281,12 @@ describe('Billing integrity review', () => {
         // A site (or a proxy on the way) that answers the sync with the request's Authorization echoed.
         server = createServer((req, res) => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ success: false, message: `refused; request had Authorization: ${req.headers.authorization ?? ''} (${req.url ?? ''})` }));
+          res.end(
+            JSON.stringify({
+              success: false,
+              message: `refused; request had Authorization: ${req.headers.authorization ?? ''} (${req.url ?? ''})`,
+            }),
+          );
         });
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         const { port } = server.address() as AddressInfo;
@@ -261,7 +304,9 @@ describe('Billing integrity review', () => {
       });
 
       it('keeps an echoed Authorization in the sync refusal out of the summary, the event and the logs', async () => {
-        const gateway = new ConnectWiseGateway(await ConnectWiseClient.connect(secret, { logger: pino({ level: 'silent' }) }));
+        const gateway = new ConnectWiseGateway(
+          await ConnectWiseClient.connect(secret, { logger: pino({ level: 'silent' }) }),
+        );
         cw.executeManagedItSync = (id: number) => gateway.executeManagedItSync(id);
         const logs: string[] = [];
         const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
@@ -270,7 +315,13 @@ describe('Billing integrity review', () => {
         expect(account.sync).toBe('failed');
         expect(account.syncReason).toMatch(/refused/);
         const token = Buffer.from(`${secret.companyId}+${secret.publicKey}:${secret.privateKey}`).toString('base64');
-        const everything = [JSON.stringify(account), JSON.stringify(deps.sent), JSON.stringify(deps.memory.runs), JSON.stringify(store.ledger), logs.join('')].join('\n');
+        const everything = [
+          JSON.stringify(account),
+          JSON.stringify(deps.sent),
+          JSON.stringify(deps.memory.runs),
+          JSON.stringify(store.ledger),
+          logs.join(''),
+        ].join('\n');
         for (const value of [token, secret.publicKey, secret.privateKey]) expect(everything).not.toContain(value);
         expect(everything).not.toMatch(/Basic [A-Za-z0-9+/=]{8,}/);
       });
@@ -286,7 +337,11 @@ describe('Billing integrity review', () => {
       const realCreate = cw.createConfiguration.bind(cw);
       cw.createConfiguration = async (input) => {
         if (input.deviceIdentifier === 'client-b') {
-          throw new ConnectWiseHttpError('ConnectWise POST company/configurations failed: 400 InvalidObject', { method: 'POST', path: 'company/configurations', status: 400 });
+          throw new ConnectWiseHttpError('ConnectWise POST company/configurations failed: 400 InvalidObject', {
+            method: 'POST',
+            path: 'company/configurations',
+            status: 400,
+          });
         }
         return realCreate(input);
       };
@@ -320,9 +375,19 @@ describe('Billing integrity review', () => {
       cw.entries.set(1, []); // M-A on no company any more
       cw.addCompany('EpsilonCo', ['M-B']); // M-B now on two companies
       store.mappings = store.mappings.filter((m) => m.clientId !== 'client-c');
-      store.invalidMappings = [{ key: { accountId: 'acct-1', clientId: 'client-c' }, problems: [{ field: 'managedId', problem: 'is missing' }] }];
+      store.invalidMappings = [
+        {
+          key: { accountId: 'acct-1', clientId: 'client-c' },
+          problems: [{ field: 'managedId', problem: 'is missing' }],
+        },
+      ];
       store.usage = store.usage.filter((u) => !(u.period === '2026-10' && u.clientId === 'client-d'));
-      store.invalidUsage = [{ key: { accountId: 'acct-1', usageKey: '2026-10#client-d' }, problems: [{ field: 'billableSpaceGb', problem: 'must be ≥ 0' }] }];
+      store.invalidUsage = [
+        {
+          key: { accountId: 'acct-1', usageKey: '2026-10#client-d' },
+          problems: [{ field: 'billableSpaceGb', problem: 'must be ≥ 0' }],
+        },
+      ];
       const account = await publish({ rescan: true });
       for (const id of ['client-a', 'client-b', 'client-c', 'client-d']) {
         expect(byClient(account)[id]!.status).toBe('failed');
@@ -358,7 +423,7 @@ describe('Billing integrity review', () => {
       expect(deps.memory.locks.get('acct-1')).toBe('real-run');
     });
 
-    it('counts a clientIds run\'s missing-usage retirements among those clients only, against the whole account', async () => {
+    it("counts a clientIds run's missing-usage retirements among those clients only, against the whole account", async () => {
       store.usage = store.usage.filter((u) => u.period !== '2026-10' || u.clientId === 'client-a');
       // b, c, d: 3 of 4 would be held; asking for two of them is 2 of 4, not more than max(2, 20 %).
       const account = await publish({ clientIds: ['client-b', 'client-c'] });
@@ -369,7 +434,7 @@ describe('Billing integrity review', () => {
       expect(active('client-d')).toHaveLength(1);
     });
 
-    it('judges the mass guard on a continuation against the count carried from the run\'s start', async () => {
+    it("judges the mass guard on a continuation against the count carried from the run's start", async () => {
       store.usage = store.usage.filter((u) => u.period !== '2026-10' || u.clientId === 'client-a');
       // 3 without usage: held against 4 owned, not against the 20 the first invocation counted.
       const carried = await runAccountStep({ ...firstStep('run-z'), invocation: 2, ownedActiveAtStart: 20 }, deps);
@@ -379,15 +444,28 @@ describe('Billing integrity review', () => {
     it('never goes back across a year boundary, and adopts a configuration that holds no period', async () => {
       // Prepare: client-a's configuration holds January 2026; a new client's pre-existing one holds nothing.
       const january = active('client-a')[0]!;
-      cw.configurations = cw.configurations.map((c) => (c.id === january.id ? { ...c, backupYear: 2026, backupMonth: 1 } : c));
+      cw.configurations = cw.configurations.map((c) =>
+        c.id === january.id ? { ...c, backupYear: 2026, backupMonth: 1 } : c,
+      );
       store.mappings.push({ accountId: 'acct-1', clientId: 'client-e', managedId: 'M-A', enabled: true });
-      const blank = cw.addConfiguration(1, 'client-e', { backupYear: null, backupMonth: null, backupBillableSpaceGb: null } as never);
+      const blank = cw.addConfiguration(1, 'client-e', {
+        backupYear: null,
+        backupMonth: null,
+        backupBillableSpaceGb: null,
+      } as never);
       usage('2025-12', 5, 'client-a', 'client-e');
       const back = await publish({ period: '2025-12', clientIds: ['client-a', 'client-e'] });
-      expect(byClient(back)['client-a']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/holds 2026-01, later than 2025-12/) });
+      expect(byClient(back)['client-a']).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/holds 2026-01, later than 2025-12/),
+      });
       expect(active('client-a')[0]).toMatchObject({ backupYear: 2026, backupMonth: 1 });
       expect(byClient(back)['client-e']).toMatchObject({ status: 'published', configurationId: blank.id });
-      expect(cw.configurations.find((c) => c.id === blank.id)).toMatchObject({ backupYear: 2025, backupMonth: 12, backupBillableSpaceGb: 5 });
+      expect(cw.configurations.find((c) => c.id === blank.id)).toMatchObject({
+        backupYear: 2025,
+        backupMonth: 12,
+        backupBillableSpaceGb: 5,
+      });
     });
   });
 });

@@ -102,17 +102,27 @@ export class FakeConnectWise implements ConnectWisePort {
   async listConfigurations(typeName: string, companyId?: number) {
     this.calls.push(`GET configurations${companyId === undefined ? '' : ` ${companyId}`}`);
     return this.configurations.filter(
-      (c) => c.type.name?.toLowerCase() === typeName.toLowerCase() && (companyId === undefined || c.company.id === companyId),
+      (c) =>
+        c.type.name?.toLowerCase() === typeName.toLowerCase() &&
+        (companyId === undefined || c.company.id === companyId),
     );
   }
   async createConfiguration(input: NewConfiguration) {
     this.calls.push(`POST ${input.deviceIdentifier}`);
     this.onWrite();
-    const created: Configuration = { ...input, id: this.nextId++, type: { id: input.type.id, name: this.types.find((t) => t.id === input.type.id)?.name ?? '' } };
+    const created: Configuration = {
+      ...input,
+      id: this.nextId++,
+      type: { id: input.type.id, name: this.types.find((t) => t.id === input.type.id)?.name ?? '' },
+    };
     this.configurations.push(created);
     if (this.loseCreateAnswers > 0) {
       this.loseCreateAnswers--;
-      throw new ConnectWiseNetworkError('socket hang up', { method: 'POST', path: 'company/configurations', networkCode: 'ECONNRESET' });
+      throw new ConnectWiseNetworkError('socket hang up', {
+        method: 'POST',
+        path: 'company/configurations',
+        networkCode: 'ECONNRESET',
+      });
     }
     return created;
   }
@@ -120,7 +130,10 @@ export class FakeConnectWise implements ConnectWisePort {
     this.calls.push(`PATCH ${id} ${operations.map((o) => o.path).join(',')}`);
     this.onWrite();
     const index = this.configurations.findIndex((c) => c.id === id);
-    const patched = { ...this.configurations[index]!, ...Object.fromEntries(operations.map((o) => [o.path, o.value])) } as Configuration;
+    const patched = {
+      ...this.configurations[index]!,
+      ...Object.fromEntries(operations.map((o) => [o.path, o.value])),
+    } as Configuration;
     this.configurations[index] = patched;
     return patched;
   }
@@ -159,7 +172,10 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
     };
   }
   async listByAccount(accountId: string): Promise<Validated<Mapping>> {
-    return { items: this.mappings.filter((m) => m.accountId === accountId), invalid: this.invalidMappings.filter((m) => m.key.accountId === accountId) };
+    return {
+      items: this.mappings.filter((m) => m.accountId === accountId),
+      invalid: this.invalidMappings.filter((m) => m.key.accountId === accountId),
+    };
   }
   async listByPeriod(accountId: string, period: Period): Promise<Validated<UsageItem>> {
     return {
@@ -176,7 +192,13 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
   }
 }
 
-export const SECRET: ConnectWiseSecret = { site: 'https://cw.example.com', companyId: 'acme', publicKey: 'pk', privateKey: 'sk', clientId: 'cid' };
+export const SECRET: ConnectWiseSecret = {
+  site: 'https://cw.example.com',
+  companyId: 'acme',
+  publicKey: 'pk',
+  privateKey: 'sk',
+  clientId: 'cid',
+};
 
 /** The Ledger's other item families in memory: ownership, resolution cache, run records, the run lock. */
 export class MemoryLedger implements LedgerRepository, OwnershipRepository, ResolutionCache, RunLock {
@@ -201,7 +223,11 @@ export class MemoryLedger implements LedgerRepository, OwnershipRepository, Reso
         outcome: r.status,
         ...(r.reason ? { reason: r.reason } : {}),
         ...(r.billableSpaceGb !== undefined ? { billableSpaceGb: r.billableSpaceGb } : {}),
-        ...(billed && r.billableSpaceGb !== undefined ? { publishedGb: r.billableSpaceGb, publishedAt: r.at } : before?.publishedGb !== undefined ? { publishedGb: before.publishedGb } : {}),
+        ...(billed && r.billableSpaceGb !== undefined
+          ? { publishedGb: r.billableSpaceGb, publishedAt: r.at }
+          : before?.publishedGb !== undefined
+            ? { publishedGb: before.publishedGb }
+            : {}),
         ...(r.companyId !== undefined ? { companyId: r.companyId } : {}),
         ...(r.configurationId !== undefined ? { configurationId: r.configurationId } : {}),
         ...(r.retiredConfigurationIds ? { retiredConfigurationIds: r.retiredConfigurationIds } : {}),

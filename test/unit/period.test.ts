@@ -24,12 +24,19 @@ describe('period', () => {
     it('refuses the current (open) month unless allowOpenPeriod, naming the flag', () => {
       expect(() => parsePeriod('2026-11', now)).toThrow(InputValidationError);
       expect(() => parsePeriod('2026-11', now)).toThrow(/not over yet.*--allow-open-period/);
-      expect(parsePeriod('2026-11', now, 'period', { allowOpenPeriod: true })).toEqual({ year: 2026, month: 11, key: '2026-11' });
+      expect(parsePeriod('2026-11', now, 'period', { allowOpenPeriod: true })).toEqual({
+        year: 2026,
+        month: 11,
+        key: '2026-11',
+      });
     });
-    it.each(['2026-13', '2026-00', '26-10', '2026-1', '2026/10', '', '2026-10-01'])('rejects %p naming the field', (value) => {
-      expect(() => parsePeriod(value, now)).toThrow(InputValidationError);
-      expect(() => parsePeriod(value, now)).toThrow(/period must be a month as YYYY-MM/);
-    });
+    it.each(['2026-13', '2026-00', '26-10', '2026-1', '2026/10', '', '2026-10-01'])(
+      'rejects %p naming the field',
+      (value) => {
+        expect(() => parsePeriod(value, now)).toThrow(InputValidationError);
+        expect(() => parsePeriod(value, now)).toThrow(/period must be a month as YYYY-MM/);
+      },
+    );
     it('rejects a month in the future', () => {
       expect(() => parsePeriod('2026-12', now)).toThrow(/in the future/);
     });

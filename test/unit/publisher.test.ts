@@ -34,7 +34,16 @@ describe('Function: runPublish', () => {
     const account = summary.accounts[0]!;
     expect(summary.period).toBe('2026-10');
     expect(account).toMatchObject({ published: 3, failed: 0, sync: 'triggered' });
-    expect(cw.configurations.map((c) => [c.company.id, c.deviceIdentifier, c.backupBillableSpaceGb, c.backupYear, c.backupMonth, c.name])).toEqual([
+    expect(
+      cw.configurations.map((c) => [
+        c.company.id,
+        c.deviceIdentifier,
+        c.backupBillableSpaceGb,
+        c.backupYear,
+        c.backupMonth,
+        c.name,
+      ]),
+    ).toEqual([
       [1, 'client-a', 10.5, 2026, 10, 'client-a'],
       [2, 'client-b', 20, 2026, 10, 'Beta Laptops'],
       [2, 'client-c', 0, 2026, 10, 'client-c'],
@@ -42,7 +51,7 @@ describe('Function: runPublish', () => {
     expect(cw.calls.filter((c) => c.startsWith('POST sync'))).toEqual(['POST sync 1']);
   });
 
-  it('updates last month\'s configuration in place and leaves correct values alone', async () => {
+  it("updates last month's configuration in place and leaves correct values alone", async () => {
     const old = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 8, backupYear: 2026, backupMonth: 9 });
     const same = cw.addConfiguration(2, 'client-b', { backupBillableSpaceGb: 20, backupYear: 2026, backupMonth: 10 });
     const summary = await runPublish({}, makeDeps(store, cw));
@@ -69,7 +78,9 @@ describe('Function: runPublish', () => {
     const results = byClient((await runPublish({}, makeDeps(store, cw))).accounts[0]!);
     expect(results['client-d']).toMatchObject({ status: 'skipped', reason: 'mapping is disabled' });
     expect(results['client-e']).toMatchObject({ status: 'skipped', reason: 'no usage recorded for 2026-10' });
-    expect(cw.configurations.some((c) => c.deviceIdentifier === 'client-d' || c.deviceIdentifier === 'client-e')).toBe(false);
+    expect(cw.configurations.some((c) => c.deviceIdentifier === 'client-d' || c.deviceIdentifier === 'client-e')).toBe(
+      false,
+    );
   });
 
   it('fails only the client whose Managed ID resolves to no company, or to several', async () => {
@@ -78,13 +89,19 @@ describe('Function: runPublish', () => {
     store.addUsage('acct-1', 'client-x', 1);
     const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
     const results = byClient(account);
-    expect(results['client-x']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/"M-UNKNOWN" is not on any company/) });
-    expect(results['client-b']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/on 2 companies \(BetaCo, DeltaCo\)/) });
+    expect(results['client-x']).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/"M-UNKNOWN" is not on any company/),
+    });
+    expect(results['client-b']).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/on 2 companies \(BetaCo, DeltaCo\)/),
+    });
     expect(results['client-a']!.status).toBe('published');
     expect(account.sync).toBe('triggered');
   });
 
-  it('matches Managed IDs exactly (case-sensitive) and only for the account\'s solution', async () => {
+  it("matches Managed IDs exactly (case-sensitive) and only for the account's solution", async () => {
     cw.solutions.push({ id: 2, name: 'Other RMM' });
     cw.addCompany('OtherCo', ['M-Z'], 2);
     store.mappings = [
@@ -99,7 +116,12 @@ describe('Function: runPublish', () => {
   });
 
   it('reports an invalid mapping item by key and field without stopping the run', async () => {
-    store.invalidMappings = [{ key: { accountId: 'acct-1', clientId: 'client-bad' }, problems: [{ field: 'managedId', problem: 'is missing' }] }];
+    store.invalidMappings = [
+      {
+        key: { accountId: 'acct-1', clientId: 'client-bad' },
+        problems: [{ field: 'managedId', problem: 'is missing' }],
+      },
+    ];
     const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
     expect(byClient(account)['client-bad']).toMatchObject({
       status: 'failed',
@@ -109,19 +131,34 @@ describe('Function: runPublish', () => {
   });
 
   it('adopts the oldest active pre-existing configuration on first publish and never touches the others', async () => {
-    const first = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
+    const first = cw.addConfiguration(1, 'client-a', {
+      backupBillableSpaceGb: 10.5,
+      backupYear: 2026,
+      backupMonth: 10,
+    });
     const other = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 3, backupYear: 2026, backupMonth: 9 });
     const deps = makeDeps(store, cw);
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, deps)).accounts[0]!);
     expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: first.id });
     expect(cw.writes()).toEqual(['POST sync 1']);
     expect(cw.configurations.find((c) => c.id === other.id)).toEqual(other);
-    expect([...deps.memory.owned.values()].map((o) => [o.configurationId, o.origin, o.active])).toEqual([[first.id, 'adopted', true]]);
+    expect([...deps.memory.owned.values()].map((o) => [o.configurationId, o.origin, o.active])).toEqual([
+      [first.id, 'adopted', true],
+    ]);
   });
 
   it('adopts an active configuration rather than an older inactive one, and deletes nothing', async () => {
-    const inactive = cw.addConfiguration(1, 'client-a', { activeFlag: false, backupBillableSpaceGb: 1, backupYear: 2025, backupMonth: 1 });
-    const active = cw.addConfiguration(1, 'client-a', { backupBillableSpaceGb: 10.5, backupYear: 2026, backupMonth: 10 });
+    const inactive = cw.addConfiguration(1, 'client-a', {
+      activeFlag: false,
+      backupBillableSpaceGb: 1,
+      backupYear: 2025,
+      backupMonth: 1,
+    });
+    const active = cw.addConfiguration(1, 'client-a', {
+      backupBillableSpaceGb: 10.5,
+      backupYear: 2026,
+      backupMonth: 10,
+    });
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
     expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: active.id });
     expect(cw.writes()).toEqual(['POST sync 1']);
@@ -137,7 +174,11 @@ describe('Function: runPublish', () => {
     await deps.memory.put([{ ...deps.memory.owned.get(`acct-1#${kept.id}`)!, configurationId: dup.id }]);
     cw.calls = [];
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, deps)).accounts[0]!);
-    expect(results['client-a']).toMatchObject({ status: 'published', configurationId: kept.id, retiredConfigurationIds: [dup.id] });
+    expect(results['client-a']).toMatchObject({
+      status: 'published',
+      configurationId: kept.id,
+      retiredConfigurationIds: [dup.id],
+    });
     expect(cw.writes()).toEqual([`PATCH ${dup.id} activeFlag`, 'POST sync 1']);
     expect(cw.calls.some((c) => c.startsWith('DELETE'))).toBe(false);
   });
@@ -162,26 +203,53 @@ describe('Function: runPublish', () => {
   it('fails every due client when the configuration type is inactive, saying where to fix it', async () => {
     cw.types = [{ id: 7, name: 'Backup Stats', inactiveFlag: true }];
     const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
-    expect(account).toMatchObject({ failed: 3, error: expect.stringMatching(/"Backup Stats" is inactive in ConnectWise \(System > Setup Tables > Configuration Types\)/) });
+    expect(account).toMatchObject({
+      failed: 3,
+      error: expect.stringMatching(
+        /"Backup Stats" is inactive in ConnectWise \(System > Setup Tables > Configuration Types\)/,
+      ),
+    });
     expect(cw.writes()).toEqual([]);
   });
 
   it('fails every due client when the secret is invalid, and says why without values', async () => {
     const deps = makeDeps(store, cw);
-    const summary = await runPublish({}, { ...deps, secrets: { load: async () => { throw new SecretError('secret "cw/acct-1": privateKey is missing', { secretId: 'cw/acct-1' }); } } });
-    expect(summary.accounts[0]!.results.every((r) => r.status === 'failed' && r.reason === 'secret "cw/acct-1": privateKey is missing')).toBe(true);
+    const summary = await runPublish(
+      {},
+      {
+        ...deps,
+        secrets: {
+          load: async () => {
+            throw new SecretError('secret "cw/acct-1": privateKey is missing', { secretId: 'cw/acct-1' });
+          },
+        },
+      },
+    );
+    expect(
+      summary.accounts[0]!.results.every(
+        (r) => r.status === 'failed' && r.reason === 'secret "cw/acct-1": privateKey is missing',
+      ),
+    ).toBe(true);
   });
 
   it('fails one client on a ConnectWise error for that client only', async () => {
     const original = cw.createConfiguration.bind(cw);
     cw.createConfiguration = async (input) => {
       if (input.deviceIdentifier === 'client-b') {
-        throw new ConnectWiseHttpError('ConnectWise POST company/configurations failed: 400 InvalidObject', { method: 'POST', path: 'company/configurations', status: 400, details: [{ field: 'name', message: 'too long' }] });
+        throw new ConnectWiseHttpError('ConnectWise POST company/configurations failed: 400 InvalidObject', {
+          method: 'POST',
+          path: 'company/configurations',
+          status: 400,
+          details: [{ field: 'name', message: 'too long' }],
+        });
       }
       return original(input);
     };
     const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
-    expect(byClient(account)['client-b']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/400 InvalidObject \(name: too long\)/) });
+    expect(byClient(account)['client-b']).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/400 InvalidObject \(name: too long\)/),
+    });
     expect(account.published).toBe(2);
   });
 
@@ -228,14 +296,26 @@ describe('Function: runPublish', () => {
     ]);
     expect(deps.sent).toHaveLength(1);
     expect(deps.sent[0]!.type).toBe('Usage Publish Failed');
-    expect(deps.sent[0]!.detail).toMatchObject({ runId: 'run-1', accountId: 'acct-1', period: '2026-10', published: 3, failed: 1, sync: 'triggered' });
+    expect(deps.sent[0]!.detail).toMatchObject({
+      runId: 'run-1',
+      accountId: 'acct-1',
+      period: '2026-10',
+      published: 3,
+      failed: 1,
+      sync: 'triggered',
+    });
     expect((deps.sent[0]!.detail.results as ClientResult[]).map((r) => r.clientId)).toEqual(['client-x']);
   });
 
   it('lists failures before skips in the event and trims an event too large for EventBridge', async () => {
     store.mappings.push({ accountId: 'acct-1', clientId: 'a-skipped', managedId: 'M-A', enabled: false });
     for (let i = 0; i < 3000; i++) {
-      store.mappings.push({ accountId: 'acct-1', clientId: `z-${i}`, managedId: `M-MISSING-${'x'.repeat(40)}-${i}`, enabled: true });
+      store.mappings.push({
+        accountId: 'acct-1',
+        clientId: `z-${i}`,
+        managedId: `M-MISSING-${'x'.repeat(40)}-${i}`,
+        enabled: true,
+      });
       store.addUsage('acct-1', `z-${i}`, 1);
     }
     const deps = makeDeps(store, cw);
@@ -260,7 +340,8 @@ describe('Function: runPublish', () => {
   });
 
   it('publishes only the requested clients, and fails a requested client that has no mapping', async () => {
-    const account = (await runPublish({ accountId: 'acct-1', clientIds: ['client-b', 'nobody'] }, makeDeps(store, cw))).accounts[0]!;
+    const account = (await runPublish({ accountId: 'acct-1', clientIds: ['client-b', 'nobody'] }, makeDeps(store, cw)))
+      .accounts[0]!;
     expect(account.results.map((r) => [r.clientId, r.status])).toEqual([
       ['client-b', 'published'],
       ['nobody', 'failed'],
@@ -269,7 +350,11 @@ describe('Function: runPublish', () => {
 
   it('reports progress once per client sent to ConnectWise', async () => {
     const seen: string[] = [];
-    const progress = { start: (total: number, label: string) => seen.push(`start ${total} ${label}`), increment: () => seen.push('+1'), stop: () => seen.push('stop') };
+    const progress = {
+      start: (total: number, label: string) => seen.push(`start ${total} ${label}`),
+      increment: () => seen.push('+1'),
+      stop: () => seen.push('stop'),
+    };
     await runPublish({}, { ...makeDeps(store, cw), progress: () => progress });
     expect(seen).toEqual(['start 3 acct-1: publishing', '+1', '+1', '+1', 'stop']);
   });
@@ -282,11 +367,17 @@ describe('Function: runPublish', () => {
   it('rejects an unknown or disabled account', async () => {
     await expect(runPublish({ accountId: 'nope' }, makeDeps(store, cw))).rejects.toThrow(/account "nope" not found/);
     store.accounts = [{ ...ACCOUNT, enabled: false }];
-    await expect(runPublish({ accountId: 'acct-1' }, makeDeps(store, cw))).rejects.toThrow(/account "acct-1" is disabled/);
+    await expect(runPublish({ accountId: 'acct-1' }, makeDeps(store, cw))).rejects.toThrow(
+      /account "acct-1" is disabled/,
+    );
   });
 
   it('runs every enabled account when none is named, and reports an invalid account item', async () => {
-    store.accounts = [ACCOUNT, { ...ACCOUNT, accountId: 'acct-off', enabled: false }, { key: { accountId: 'acct-bad' }, problems: [{ field: 'secretId', problem: 'is missing' }] }];
+    store.accounts = [
+      ACCOUNT,
+      { ...ACCOUNT, accountId: 'acct-off', enabled: false },
+      { key: { accountId: 'acct-bad' }, problems: [{ field: 'secretId', problem: 'is missing' }] },
+    ];
     const summary = await runPublish({}, makeDeps(store, cw));
     expect(summary.accounts.map((a) => a.accountId)).toEqual(['acct-1', 'acct-bad']);
     expect(summary.accounts[1]!.error).toBe('account item (accountId=acct-bad) is invalid: secretId is missing');

@@ -82,7 +82,11 @@ export function orderRules<C>(rules: readonly Rule<C>[]): Rule<C>[] {
 }
 
 /** Runs the pack against `ctx` and returns the report's rows in dependency order. */
-export async function runRules<C>(rules: readonly Rule<C>[], ctx: C, options: RunnerOptions<C>): Promise<DoctorCheck[]> {
+export async function runRules<C>(
+  rules: readonly Rule<C>[],
+  ctx: C,
+  options: RunnerOptions<C>,
+): Promise<DoctorCheck[]> {
   const ordered = orderRules(rules);
   const outcomes = new Map<string, Promise<Outcome>>();
   for (const rule of ordered) {
@@ -93,7 +97,12 @@ export async function runRules<C>(rules: readonly Rule<C>[], ctx: C, options: Ru
   return all.flatMap((o) => o.rows);
 }
 
-async function runOne<C>(rule: Rule<C>, ctx: C, options: RunnerOptions<C>, outcomes: ReadonlyMap<string, Promise<Outcome>>): Promise<Outcome> {
+async function runOne<C>(
+  rule: Rule<C>,
+  ctx: C,
+  options: RunnerOptions<C>,
+  outcomes: ReadonlyMap<string, Promise<Outcome>>,
+): Promise<Outcome> {
   const wait = async (id: string) => ({ id, outcome: await outcomes.get(id)! });
   const deps = await Promise.all(rule.dependsOn.map(wait));
   await Promise.all((rule.after ?? []).map(wait));

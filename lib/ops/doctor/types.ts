@@ -47,7 +47,12 @@ export interface DoctorDeps {
   readonly usage: UsageRepository;
   readonly ledger: LedgerRepository;
   /** Table names, for the messages. */
-  readonly tables: { readonly accounts: string; readonly mappings: string; readonly usage: string; readonly ledger: string };
+  readonly tables: {
+    readonly accounts: string;
+    readonly mappings: string;
+    readonly usage: string;
+    readonly ledger: string;
+  };
   readonly secrets: SecretsPort;
   readonly connectWise: InspectionFactory;
   readonly now: Date;

@@ -18,7 +18,11 @@ export interface BillingGroup {
  * on (`not-billed` otherwise); the agreement's additions of the setup's product must then match
  * the configurations (additions-match.ts): one per client at Detail, one total at Summary.
  */
-export function checkBilling(view: VerifyView, additions: ReadonlyMap<number, readonly Addition[]>, f: Findings): BillingGroup[] {
+export function checkBilling(
+  view: VerifyView,
+  additions: ReadonlyMap<number, readonly Addition[]>,
+  f: Findings,
+): BillingGroup[] {
   const groups = billingGroups(view, f);
   for (const group of groups) {
     const active = activeBackupAdditions(view, group.backup, additions.get(group.agreement.id) ?? []);
@@ -29,7 +33,11 @@ export function checkBilling(view: VerifyView, additions: ReadonlyMap<number, re
 }
 
 /** Additions of the setup's product that are not cancelled (as of the run). */
-export function activeBackupAdditions(view: VerifyView, backup: ManagementBackup, additions: readonly Addition[]): Addition[] {
+export function activeBackupAdditions(
+  view: VerifyView,
+  backup: ManagementBackup,
+  additions: readonly Addition[],
+): Addition[] {
   return additions.filter((a) => a.product?.id === backup.item?.id && isActiveAddition(a, view.input.now));
 }
 
@@ -64,7 +72,11 @@ function billingGroups(view: VerifyView, f: Findings): BillingGroup[] {
             ? `the Management entry's device type is ${t.entry.deviceType ?? 'not set'}, not Backup Stats`
             : undefined;
     if (why || !agreement) {
-      f.mismatch({ ...where, kind: 'not-billed', detail: `${why ?? 'no default agreement'}: the sync bills nothing for this client (run cwpub doctor)` });
+      f.mismatch({
+        ...where,
+        kind: 'not-billed',
+        detail: `${why ?? 'no default agreement'}: the sync bills nothing for this client (run cwpub doctor)`,
+      });
       continue;
     }
     const backup = backupFor(view, agreement);
@@ -86,7 +98,11 @@ function billingGroups(view: VerifyView, f: Findings): BillingGroup[] {
 }
 
 /** Every billing configuration of the type on the company, with the GB it should bill (ours: the usage; others: their own). */
-export function billableOn(view: VerifyView, companyId: number, targets: readonly Target[]): { billable: BillableConfiguration[]; targetOf: Map<number, Target> } {
+export function billableOn(
+  view: VerifyView,
+  companyId: number,
+  targets: readonly Target[],
+): { billable: BillableConfiguration[]; targetOf: Map<number, Target> } {
   const targetOf = new Map<number, Target>();
   for (const t of targets) for (const c of configurationsOf(view, t)) targetOf.set(c.id, t);
   const billable = view.billing
@@ -103,14 +119,26 @@ function checkSummary(view: VerifyView, group: BillingGroup, additions: readonly
   // Clients with no configuration are still owed in the total.
   const covered = new Set([...targetOf.values()]);
   const missing = group.targets.filter((t) => !covered.has(t));
-  const expected = round(billable.reduce((s, b) => s + b.expectedGb, 0) + missing.reduce((s, t) => s + t.usage.billableSpaceGb, 0));
-  const base = { clientIds: group.targets.map((t) => t.mapping.clientId), company: group.company.identifier, agreement: group.agreement.name };
+  const expected = round(
+    billable.reduce((s, b) => s + b.expectedGb, 0) + missing.reduce((s, t) => s + t.usage.billableSpaceGb, 0),
+  );
+  const base = {
+    clientIds: group.targets.map((t) => t.mapping.clientId),
+    company: group.company.identifier,
+    agreement: group.agreement.name,
+  };
   const product = productLabel(group.backup);
   const label = agreementLabel(group.agreement);
   const only = additions.length === 1 ? additions[0] : undefined;
-  for (const t of group.targets) f.client(t.mapping.clientId, { additionQuantity: only ? (only.quantity ?? null) : null });
+  for (const t of group.targets)
+    f.client(t.mapping.clientId, { additionQuantity: only ? (only.quantity ?? null) : null });
   if (additions.length === 0) {
-    f.mismatch({ ...base, kind: 'missing-addition', expected, detail: `no ${product} addition on agreement ${label} (billing level Summary): has the Management sync run?` });
+    f.mismatch({
+      ...base,
+      kind: 'missing-addition',
+      expected,
+      detail: `no ${product} addition on agreement ${label} (billing level Summary): has the Management sync run?`,
+    });
   } else if (!only) {
     f.mismatch({
       ...base,
@@ -141,11 +169,21 @@ function checkDetail(view: VerifyView, group: BillingGroup, additions: readonly 
     if (configs.length === 0) continue; // already a missing-configuration
     const found = configs.flatMap((c) => pairing.byConfiguration.get(c.id) ?? []);
     const want = expectedGb(view, t);
-    const where = { clientIds: [t.mapping.clientId], managedId: t.mapping.managedId, company: t.company.identifier, agreement: group.agreement.name };
+    const where = {
+      clientIds: [t.mapping.clientId],
+      managedId: t.mapping.managedId,
+      company: t.company.identifier,
+      agreement: group.agreement.name,
+    };
     const only = found.length === 1 ? found[0] : undefined;
     f.client(t.mapping.clientId, { additionQuantity: only ? (only.quantity ?? null) : null });
     if (found.length === 0) {
-      f.mismatch({ ...where, kind: 'missing-addition', expected: want, detail: `no ${product} addition for this client on agreement ${label}: has the Management sync run since the publish?` });
+      f.mismatch({
+        ...where,
+        kind: 'missing-addition',
+        expected: want,
+        detail: `no ${product} addition for this client on agreement ${label}: has the Management sync run since the publish?`,
+      });
     } else if (!only) {
       f.mismatch({
         ...where,
@@ -172,13 +210,20 @@ function checkDetail(view: VerifyView, group: BillingGroup, additions: readonly 
  * `extra-addition`; for a client whose owned configuration on this company was retired, an
  * `addition-for-retired-configuration` (the retirement has not stopped the billing yet).
  */
-export function reportUnpaired(view: VerifyView, group: { agreement: Agreement; company: Company; targets: readonly Target[] }, extra: Addition, f: Findings): void {
+export function reportUnpaired(
+  view: VerifyView,
+  group: { agreement: Agreement; company: Company; targets: readonly Target[] },
+  extra: Addition,
+  f: Findings,
+): void {
   const label = agreementLabel(group.agreement);
   const base = { company: group.company.identifier, agreement: group.agreement.name, found: extra.quantity ?? 'none' };
   const what = `addition #${extra.id} (${extra.quantity ?? 0} GB${extra.description ? `, "${extra.description}"` : ''}) on ${label}`;
   // An addition left over from a configuration that is gone still names its client.
   const named = group.targets.find((t) => additionNames(extra, t.mapping.clientId));
-  const retired = named ? [] : retiredClientsOn(view, group.company.id).filter((r) => additionNames(extra, r.record.clientId));
+  const retired = named
+    ? []
+    : retiredClientsOn(view, group.company.id).filter((r) => additionNames(extra, r.record.clientId));
   if (retired.length > 0) {
     f.mismatch({
       ...base,

@@ -16,7 +16,12 @@ import type { MismatchKind } from './types.js';
  * for the period, on the company its Managed ID resolves to now; a retired one must no longer have an
  * addition; configurations we do not own are noted, never counted against us.
  */
-export function checkBillingIntegrity(view: VerifyView, additions: ReadonlyMap<number, readonly Addition[]>, groups: readonly BillingGroup[], f: Findings): void {
+export function checkBillingIntegrity(
+  view: VerifyView,
+  additions: ReadonlyMap<number, readonly Addition[]>,
+  groups: readonly BillingGroup[],
+  f: Findings,
+): void {
   checkStillBilled(view, f);
   checkRetiredAdditions(view, additions, groups, f);
   noteForeignConfigurations(view, f);
@@ -28,7 +33,11 @@ export function checkStillBilled(view: VerifyView, f: Findings): void {
   for (const c of view.billing) {
     const record = view.ownedById.get(c.id);
     if (!record) continue;
-    const base = { clientIds: [record.clientId], company: c.company.identifier ?? String(c.company.id), configurationIds: [c.id] };
+    const base = {
+      clientIds: [record.clientId],
+      company: c.company.identifier ?? String(c.company.id),
+      configurationIds: [c.id],
+    };
     const why = whyNotBilled(view, record, c);
     if (!why) continue;
     if (holdsLaterPeriod(c, period)) {
@@ -64,13 +73,24 @@ function whyNotBilled(view: VerifyView, record: OwnedConfiguration, c: Configura
   // An invalid mapping or usage item is an `invalid-item` already: the publish fails that client, it does not retire it.
   if (view.invalidMappingClients.has(clientId) || view.invalidUsageClients.has(clientId)) return undefined;
   const mapping = view.mappingByClient.get(clientId);
-  if (!mapping) return { kind: 'still-billed-removed', reason: `${RETIRE_REASONS.removed} (last Managed ID "${record.managedId}")`, managedId: record.managedId };
-  if (!mapping.enabled) return { kind: 'still-billed-disabled', reason: RETIRE_REASONS.disabled, managedId: mapping.managedId };
-  if (!view.usageByClient.has(clientId)) return { kind: 'still-billed-no-usage', reason: RETIRE_REASONS.noUsage, managedId: mapping.managedId };
+  if (!mapping)
+    return {
+      kind: 'still-billed-removed',
+      reason: `${RETIRE_REASONS.removed} (last Managed ID "${record.managedId}")`,
+      managedId: record.managedId,
+    };
+  if (!mapping.enabled)
+    return { kind: 'still-billed-disabled', reason: RETIRE_REASONS.disabled, managedId: mapping.managedId };
+  if (!view.usageByClient.has(clientId))
+    return { kind: 'still-billed-no-usage', reason: RETIRE_REASONS.noUsage, managedId: mapping.managedId };
   const res = resolveManagedId(view.input.tab, view.input.solution, mapping.managedId);
   const now = res.matches.length === 1 ? res.matches[0]!.company : undefined; // unresolved: an `unresolved-company` already
   if (now && now.id !== c.company.id) {
-    return { kind: 'still-billed-moved', reason: `${RETIRE_REASONS.moved} (${now.identifier})`, managedId: mapping.managedId };
+    return {
+      kind: 'still-billed-moved',
+      reason: `${RETIRE_REASONS.moved} (${now.identifier})`,
+      managedId: mapping.managedId,
+    };
   }
   return undefined;
 }
@@ -79,7 +99,12 @@ function whyNotBilled(view: VerifyView, record: OwnedConfiguration, c: Configura
  * Additions still active for retired, deactivated or deleted owned configurations, on the agreements
  * of their companies that the billing part did not already pair (those report it themselves).
  */
-export function checkRetiredAdditions(view: VerifyView, additions: ReadonlyMap<number, readonly Addition[]>, groups: readonly BillingGroup[], f: Findings): void {
+export function checkRetiredAdditions(
+  view: VerifyView,
+  additions: ReadonlyMap<number, readonly Addition[]>,
+  groups: readonly BillingGroup[],
+  f: Findings,
+): void {
   const checked = new Set(groups.map((g) => g.agreement.id));
   const agreementById = new Map(view.input.agreements.map((a) => [a.id, a]));
   const companyById = new Map(view.input.tab.companies.map((c) => [c.id, c]));
@@ -134,7 +159,9 @@ export function noteForeignConfigurations(view: VerifyView, f: Findings): void {
     if (first) adoptable.add(first.id);
   }
   for (const clientId of [...clientIds].sort()) {
-    const foreign = (view.billingByDevice.get(clientId) ?? []).filter((c) => !view.ownedById.has(c.id) && !adoptable.has(c.id));
+    const foreign = (view.billingByDevice.get(clientId) ?? []).filter(
+      (c) => !view.ownedById.has(c.id) && !adoptable.has(c.id),
+    );
     if (foreign.length === 0) continue;
     f.note({
       kind: 'foreign-configuration',

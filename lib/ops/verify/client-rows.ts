@@ -7,7 +7,11 @@ import type { VerifyView } from './view.js';
 export function checkInvalidItems(view: VerifyView, f: Findings): void {
   const { mappings, usage, period } = view.input;
   for (const bad of mappings.invalid) {
-    f.mismatch({ kind: 'invalid-item', clientIds: [bad.key.clientId ?? '?'], detail: `mapping item is invalid: ${formatProblems(bad.problems)}` });
+    f.mismatch({
+      kind: 'invalid-item',
+      clientIds: [bad.key.clientId ?? '?'],
+      detail: `mapping item is invalid: ${formatProblems(bad.problems)}`,
+    });
   }
   for (const bad of usage.invalid) {
     f.mismatch({

@@ -11,7 +11,12 @@ import { configurationsOf, isAhead, type Target, type VerifyView } from './view.
  */
 export function checkConfigurations(view: VerifyView, f: Findings): void {
   for (const u of view.unresolved) {
-    f.mismatch({ kind: 'unresolved-company', clientIds: [u.mapping.clientId], managedId: u.mapping.managedId, detail: u.detail });
+    f.mismatch({
+      kind: 'unresolved-company',
+      clientIds: [u.mapping.clientId],
+      managedId: u.mapping.managedId,
+      detail: u.detail,
+    });
   }
   for (const t of view.targets) checkTarget(view, f, t);
 }
@@ -23,7 +28,9 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
   const mine = configurationsOf(view, t);
   f.client(clientId, { company: t.company.identifier, configurationIds: mine.map((c) => c.id) });
 
-  const elsewhere = (view.billingByDevice.get(clientId) ?? []).filter((c) => c.company.id !== t.company.id && !view.ownedById.has(c.id));
+  const elsewhere = (view.billingByDevice.get(clientId) ?? []).filter(
+    (c) => c.company.id !== t.company.id && !view.ownedById.has(c.id),
+  );
   if (elsewhere.length > 0) {
     f.mismatch({
       ...where,
@@ -73,6 +80,12 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
   }
   if (c.backupYear !== period.year || c.backupMonth !== period.month) {
     const found = heldPeriod(c);
-    f.mismatch({ ...where, kind: 'wrong-period', expected: period.key, found, detail: `configuration #${c.id} is for ${found}, not ${period.key}` });
+    f.mismatch({
+      ...where,
+      kind: 'wrong-period',
+      expected: period.key,
+      found,
+      detail: `configuration #${c.id} is for ${found}, not ${period.key}`,
+    });
   }
 }

@@ -35,7 +35,8 @@ export function retiredClientsOn(view: VerifyView, companyId: number): RetiredOw
 export function agreementsOfCompany(view: VerifyView, companyId: number): number[] {
   const ids = new Set<number>();
   for (const { company, entry } of view.input.tab.entries) {
-    if (company.id === companyId && entry.agreement && isOurSolution(entry, view.input.solution)) ids.add(entry.agreement.id);
+    if (company.id === companyId && entry.agreement && isOurSolution(entry, view.input.solution))
+      ids.add(entry.agreement.id);
   }
   return [...ids];
 }

@@ -65,7 +65,10 @@ export function buildView(input: ViewInput): VerifyView {
   };
 }
 
-function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solution'>): { targets: Target[]; unresolved: Unresolved[] } {
+function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solution'>): {
+  targets: Target[];
+  unresolved: Unresolved[];
+} {
   const usage = new Map(input.usage.items.map((u) => [u.clientId, u]));
   const targets: Target[] = [];
   const unresolved: Unresolved[] = [];

@@ -12,7 +12,9 @@ export const accountItem: Rule<DoctorContext> = {
     const table = ctx.deps.tables.accounts;
     if (!item) {
       return fail(
-        selectedId === undefined ? `the accounts table ${table} is empty` : `no item with accountId "${selectedId}" in ${table}`,
+        selectedId === undefined
+          ? `the accounts table ${table} is empty`
+          : `no item with accountId "${selectedId}" in ${table}`,
         'add it: cwpub accounts put --account ID --secret-id SECRET --management-it-name NAME',
       );
     }
@@ -25,9 +27,13 @@ export const accountItem: Rule<DoctorContext> = {
     ctx.facts.account = item;
     const detail = `secret ${item.secretId}, Management IT "${item.managementItName}", configuration type "${item.configurationTypeName}"`;
     if (item.enabled) return ok(`enabled; ${detail}`);
-    return fail(`disabled (the monthly schedule skips it); ${detail}`, `enable it: cwpub accounts enable --account ${item.accountId}`, {
-      blocksDependents: false,
-    });
+    return fail(
+      `disabled (the monthly schedule skips it); ${detail}`,
+      `enable it: cwpub accounts enable --account ${item.accountId}`,
+      {
+        blocksDependents: false,
+      },
+    );
   },
 };
 

@@ -18,7 +18,11 @@ export const configurationType: Rule<DoctorContext> = {
         `${FIX_IN.configurationType}: add a configuration type named "${account.configurationTypeName}"`,
       );
     }
-    if (type.inactiveFlag) return fail(`exists (#${type.id}) but is inactive`, `${FIX_IN.configurationType}: make "${type.name}" active again`);
+    if (type.inactiveFlag)
+      return fail(
+        `exists (#${type.id}) but is inactive`,
+        `${FIX_IN.configurationType}: make "${type.name}" active again`,
+      );
     return ok(`exists (#${type.id}), active`);
   },
 };

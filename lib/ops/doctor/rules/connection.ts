@@ -32,7 +32,8 @@ export const credentials: Rule<DoctorContext> = {
   dependsOn: ['codebase'],
   async run(ctx) {
     const refused = ctx.facts.credentialsRefused;
-    if (refused !== undefined) return fail(describeError(refused), connectWiseFix(refused, need(ctx.facts.account, 'the account').secretId));
+    if (refused !== undefined)
+      return fail(describeError(refused), connectWiseFix(refused, need(ctx.facts.account, 'the account').secretId));
     return ok('accepted (GET system/info)');
   },
 };

@@ -1,4 +1,10 @@
-import type { Agreement, Company, ManagementEntry, ManagementItSolution, Reference } from '../../../connectwise/types.js';
+import type {
+  Agreement,
+  Company,
+  ManagementEntry,
+  ManagementItSolution,
+  Reference,
+} from '../../../connectwise/types.js';
 import type { Mapping } from '../../../publisher/ports.js';
 import { loadManagementTab, resolveManagedId, type ManagementTab } from '../../../publisher/resolution.js';
 import { fail, ok, type Rule, type Verdict } from '../runner.js';
@@ -29,7 +35,9 @@ export const managedIds: Rule<DoctorContext> = {
     ctx.facts.typesInUse = typesInUse;
     if (good > 0) {
       verdicts.push(
-        ok(`${good} of ${enabled.length} enabled mapping(s) resolve to exactly one company, device type Backup Stats, with an Active default agreement`),
+        ok(
+          `${good} of ${enabled.length} enabled mapping(s) resolve to exactly one company, device type Backup Stats, with an Active default agreement`,
+        ),
       );
     }
     return verdicts;
@@ -53,7 +61,10 @@ export function checkMappings(
   const verdicts: Verdict[] = [];
   let good = 0;
   for (const mapping of [...enabled].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
-    const row = { id: `mapping:${mapping.clientId}`, check: `Managed ID "${mapping.managedId}" (client ${mapping.clientId})` };
+    const row = {
+      id: `mapping:${mapping.clientId}`,
+      check: `Managed ID "${mapping.managedId}" (client ${mapping.clientId})`,
+    };
     const resolution = resolveManagedId(tab, solution, mapping.managedId);
     const only = resolution.matches.length === 1 ? resolution.matches[0] : undefined;
     if (!only) {
@@ -77,7 +88,11 @@ export function checkMappings(
   return { verdicts, typesInUse, good };
 }
 
-function unresolved(solution: ManagementItSolution, mapping: Mapping, resolution: ReturnType<typeof resolveManagedId>): Verdict {
+function unresolved(
+  solution: ManagementItSolution,
+  mapping: Mapping,
+  resolution: ReturnType<typeof resolveManagedId>,
+): Verdict {
   if (resolution.matches.length > 1) {
     return fail(
       `on ${resolution.matches.length} companies (${resolution.matches.map((m) => m.company.identifier).join(', ')}); it must be on exactly one`,
@@ -85,8 +100,13 @@ function unresolved(solution: ManagementItSolution, mapping: Mapping, resolution
     );
   }
   const hints = [
-    ...resolution.otherSolution.map((o) => `company ${o.company.identifier} has it for solution "${o.entry.managementSolution?.name ?? '?'}", not "${solution.name}"`),
-    ...resolution.otherCase.map((o) => `company ${o.company.identifier} has "${o.entry.groupIdentifier}" (Managed IDs match case-sensitively)`),
+    ...resolution.otherSolution.map(
+      (o) =>
+        `company ${o.company.identifier} has it for solution "${o.entry.managementSolution?.name ?? '?'}", not "${solution.name}"`,
+    ),
+    ...resolution.otherCase.map(
+      (o) => `company ${o.company.identifier} has "${o.entry.groupIdentifier}" (Managed IDs match case-sensitively)`,
+    ),
   ];
   return fail(
     `on no company's Management tab for solution "${solution.name}"${hints.length ? `; ${hints.join('; ')}` : ''}`,
@@ -106,10 +126,14 @@ function entryProblems(
     problems.push(what);
     fixes.push(fix);
   };
-  if (entry.deviceType !== 'BackupStats') problem(`device type is ${entry.deviceType ?? 'not set'}, not Backup Stats`, 'set Device Type to Backup Stats');
+  if (entry.deviceType !== 'BackupStats')
+    problem(`device type is ${entry.deviceType ?? 'not set'}, not Backup Stats`, 'set Device Type to Backup Stats');
   const ref = entry.agreement;
   if (!ref) {
-    problem('no default agreement (the sync bills nothing for this company)', 'pick the default Agreement the backup usage is billed on');
+    problem(
+      'no default agreement (the sync bills nothing for this company)',
+      'pick the default Agreement the backup usage is billed on',
+    );
     return { problems, fixes };
   }
   const agreement = agreementById.get(ref.id);
@@ -118,11 +142,21 @@ function entryProblems(
     return { problems, fixes };
   }
   if (agreement.company?.id !== undefined && agreement.company.id !== company.id) {
-    problem(`default agreement "${agreement.name}" belongs to another company (${agreement.company.identifier ?? agreement.company.id})`, `pick an agreement of ${company.identifier}`);
+    problem(
+      `default agreement "${agreement.name}" belongs to another company (${agreement.company.identifier ?? agreement.company.id})`,
+      `pick an agreement of ${company.identifier}`,
+    );
   }
   if (agreement.agreementStatus && agreement.agreementStatus !== 'Active') {
-    problem(`default agreement "${agreement.name}" is ${agreement.agreementStatus}, not Active`, 'pick an Active agreement (or reactivate it under Finance > Agreements)');
+    problem(
+      `default agreement "${agreement.name}" is ${agreement.agreementStatus}, not Active`,
+      'pick an Active agreement (or reactivate it under Finance > Agreements)',
+    );
   }
-  if (!agreement.type) problem(`default agreement "${agreement.name}" has no agreement type`, 'set the agreement type under Finance > Agreements');
+  if (!agreement.type)
+    problem(
+      `default agreement "${agreement.name}" has no agreement type`,
+      'set the agreement type under Finance > Agreements',
+    );
   return { problems, fixes, ...(agreement.type ? { agreementType: agreement.type } : {}) };
 }

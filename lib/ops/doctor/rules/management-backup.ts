@@ -23,7 +23,9 @@ export const managementBackup: Rule<DoctorContext> = {
           `${FIX_IN.managementBackup}: add the agreement type of your backup agreements, your backup product and billing level Detail`,
         );
       }
-      const why = typesInUse ? 'no default agreement in use' : 'the default agreements in use are not known (see Managed IDs)';
+      const why = typesInUse
+        ? 'no default agreement in use'
+        : 'the default agreements in use are not known (see Managed IDs)';
       return ok(`${backups.length} setup(s); ${why} to check them against`);
     }
     return [...typesInUse.values()].sort((a, b) => a.id - b.id).map((type) => checkBackupFor(type, backups));
@@ -45,7 +47,14 @@ export function checkBackupFor(type: Reference, backups: readonly ManagementBack
     };
   }
   const product = setup.item ? (setup.item.identifier ?? setup.item.name ?? `#${setup.item.id}`) : undefined;
-  if (!product) return { ...row, ...fail(`setup #${setup.id} has no product`, `${FIX_IN.managementBackup}: pick the backup product for agreement type "${typeName}"`) };
+  if (!product)
+    return {
+      ...row,
+      ...fail(
+        `setup #${setup.id} has no product`,
+        `${FIX_IN.managementBackup}: pick the backup product for agreement type "${typeName}"`,
+      ),
+    };
   const detail = `product ${product}, billing level ${setup.billingLevel ?? 'not set'}${setups.length > 1 ? ` (${setups.length} setups name this type)` : ''}`;
   if (setup.billingLevel === 'Summary') {
     return {

@@ -19,7 +19,9 @@ export const management: Rule<DoctorContext> = {
       );
     }
     ctx.facts.management = record;
-    return ok(`record #${record.id}${record.integratorLogin?.name ? ` (integrator login ${record.integratorLogin.name})` : ''}`);
+    return ok(
+      `record #${record.id}${record.integratorLogin?.name ? ` (integrator login ${record.integratorLogin.name})` : ''}`,
+    );
   },
 };
 
@@ -35,15 +37,29 @@ export const managementStatuses: Rule<DoctorContext> = {
   title: 'Management record: added/deleted configuration status',
   dependsOn: ['management'],
   async run(ctx) {
-    const { addedConfigurationStatus: added, deletedConfigurationStatus: deleted } = need(ctx.facts.management, 'the Management record');
+    const { addedConfigurationStatus: added, deletedConfigurationStatus: deleted } = need(
+      ctx.facts.management,
+      'the Management record',
+    );
     const problems: string[] = [];
-    if (!deleted) problems.push('deletedConfigurationStatus is not set: retiring a configuration then only deactivates it (activeFlag false), its status stays as it was');
-    if (!added) problems.push('addedConfigurationStatus is not set: a re-activated configuration keeps the status it was retired with');
+    if (!deleted)
+      problems.push(
+        'deletedConfigurationStatus is not set: retiring a configuration then only deactivates it (activeFlag false), its status stays as it was',
+      );
+    if (!added)
+      problems.push(
+        'addedConfigurationStatus is not set: a re-activated configuration keeps the status it was retired with',
+      );
     if (added && deleted && added.id === deleted.id) {
-      problems.push(`added and deleted configuration status are both ${statusName(added)}: a retired configuration cannot be told from a billed one`);
+      problems.push(
+        `added and deleted configuration status are both ${statusName(added)}: a retired configuration cannot be told from a billed one`,
+      );
     }
     if (problems.length > 0) {
-      return warn(problems.join('; '), `${FIX_IN.management}: pick an Added Configuration Status and a (closed) Deleted Configuration Status`);
+      return warn(
+        problems.join('; '),
+        `${FIX_IN.management}: pick an Added Configuration Status and a (closed) Deleted Configuration Status`,
+      );
     }
     return ok(`added configurations get status ${statusName(added!)}, retired ones ${statusName(deleted!)}`);
   },

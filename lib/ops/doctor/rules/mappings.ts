@@ -12,12 +12,19 @@ export const mappings: Rule<DoctorContext> = {
     const enabled = all.items.filter((m) => m.enabled);
     if (all.invalid.length > 0) {
       const keys = all.invalid.map((i) => `clientId=${i.key.clientId ?? '?'} (${formatProblems(i.problems)})`);
-      return fail(`${all.invalid.length} invalid mapping item(s): ${keys.join('; ')}`, 'fix them with cwpub mappings put, or re-import them', {
-        blocksDependents: false,
-      });
+      return fail(
+        `${all.invalid.length} invalid mapping item(s): ${keys.join('; ')}`,
+        'fix them with cwpub mappings put, or re-import them',
+        {
+          blocksDependents: false,
+        },
+      );
     }
     if (enabled.length === 0) {
-      return warn(`no enabled mappings (${all.items.length} in total): nothing will be published`, 'add mappings with cwpub mappings put or cwpub mappings import FILE.csv');
+      return warn(
+        `no enabled mappings (${all.items.length} in total): nothing will be published`,
+        'add mappings with cwpub mappings put or cwpub mappings import FILE.csv',
+      );
     }
     return ok(`${enabled.length} enabled, ${all.items.length - enabled.length} disabled`);
   },

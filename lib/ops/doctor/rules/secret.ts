@@ -5,7 +5,7 @@ import { need, type DoctorContext } from '../types.js';
 /** The account's ConnectWise secret: readable and valid. Never prints a value (SecretError names fields only). */
 export const secret: Rule<DoctorContext> = {
   id: 'secret',
-  title: (ctx) => `Secret ${ctx.facts.account?.secretId ?? '(the account\'s secretId)'}`,
+  title: (ctx) => `Secret ${ctx.facts.account?.secretId ?? "(the account's secretId)"}`,
   dependsOn: ['account'],
   fixFor: (error) =>
     error instanceof SecretError && error.code === 'SECRET_UNREADABLE'

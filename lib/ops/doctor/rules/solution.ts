@@ -27,6 +27,8 @@ export const solution: Rule<DoctorContext> = {
         { blocksDependents: false },
       );
     }
-    return ok(`exists (#${exact.id}), type Custom${exact.managementSolutionName ? `, solution name "${exact.managementSolutionName}"` : ''}`);
+    return ok(
+      `exists (#${exact.id}), type Custom${exact.managementSolutionName ? `, solution name "${exact.managementSolutionName}"` : ''}`,
+    );
   },
 };
