@@ -6,7 +6,7 @@ import { dryRunResult, failedResult, planBilling, type ClientAction } from './bi
 import { isActive } from './configuration-sync.js';
 import { executeAction } from './execute-actions.js';
 import { ledgerRow, needsSync, resultFromLedger, summarize } from './outcomes.js';
-import { planClients } from './plan-clients.js';
+import { planClients, type Candidate, type ClientPlan, type RetireCandidate } from './plan-clients.js';
 import type { Account, AccountSummary, ClientResult, OwnedConfiguration, PublisherDeps, SyncOutcome } from './ports.js';
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
@@ -68,6 +68,8 @@ const FINISH_RESERVE_MS = 15_000;
 /** Clients written at once; the site's request governor paces the requests themselves. */
 const CLIENT_CONCURRENCY = 8;
 const LOCK_RENEW_MS = 60_000;
+
+type Extra = { syncReason?: string; error?: string };
 
 /**
  * Publishes one account (contract v2): mappings + usage + what the account owns → ConnectWise
@@ -174,7 +176,54 @@ class AccountRun {
     ]);
   }
 
+  /** The mass-retirement guard's base: counted once, when the run starts (carried by continuations). */
+  private ownedActiveAtStart = 0;
+
+  private outcome(done: boolean, sync: SyncOutcome = 'not-needed', extra: Extra = {}): AccountRunOutcome {
+    const summary = summarize(this.account.accountId, this.results, sync, this.requests, extra);
+    return { summary, done, ownedActiveAtStart: this.ownedActiveAtStart };
+  }
+
   async run(): Promise<AccountRunOutcome> {
+    const { owned, plan } = await this.planFromTables();
+    try {
+      if (plan.candidates.length > 0 || plan.retirements.length > 0) {
+        const { setup, actions } = await this.planWithConnectWise(plan, owned);
+        if (this.options.dryRun) {
+          this.results.push(...actions.map(dryRunResult));
+          return this.outcome(true);
+        }
+        if (!(await this.confirmed(actions))) {
+          const retiring = actions.filter((a) => a.kind === 'retire').length;
+          const error = `${retiring} retirement(s) not confirmed: nothing was written for this account`;
+          this.results.push(
+            ...actions.map((a) => ({
+              ...dryRunResult(a),
+              status: 'skipped' as const,
+              action: undefined,
+              reason: 'not confirmed: nothing written',
+            })),
+          );
+          return this.outcome(true, 'not-needed', { error });
+        }
+        if (!(await this.execute(actions, setup, owned))) return await this.unfinished();
+      }
+    } catch (error) {
+      if (error instanceof RunDeadlineError) return await this.unfinished();
+      return await this.stopAccount(error, [...plan.candidates, ...plan.retirements]);
+    }
+    if (this.options.dryRun || !needsSync(this.results)) return this.outcome(true);
+    try {
+      const sync = await this.triggerSync();
+      return this.outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
+    } catch (error) {
+      if (error instanceof RunDeadlineError) return await this.unfinished();
+      throw error;
+    }
+  }
+
+  /** Mappings, usage and what the account owns → who is published, retired or settled at once. */
+  private async planFromTables(): Promise<{ owned: OwnedConfiguration[]; plan: ClientPlan }> {
     const { account, deps, options } = this;
     // Always read this run's earlier outcomes: a Step Functions retry of a timed-out invocation repeats
     // the same payload, and what that attempt settled must stand (held retirements stay held).
@@ -188,9 +237,7 @@ class AccountRun {
     for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
     const fromEarlier = earlier.filter((e) => e.runId === options.runId).map(resultFromLedger);
     this.results.push(...fromEarlier);
-    // The mass-retirement guard's base: counted once, when the run starts (from ConnectWise, below).
-    let ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
-
+    this.ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
     const plan = planClients({
       mappings,
       usage,
@@ -202,133 +249,99 @@ class AccountRun {
       done: new Set(fromEarlier.map((r) => r.clientId)),
     });
     await this.settle(plan.settled);
-    const outcome = (
-      done: boolean,
-      sync: SyncOutcome = 'not-needed',
-      extra: { syncReason?: string; error?: string } = {},
-    ) => ({
-      summary: summarize(account.accountId, this.results, sync, this.requests, extra),
-      done,
-      ownedActiveAtStart,
+    return { owned, plan };
+  }
+
+  /** What ConnectWise holds now → each client's writes (settling failures and skips at once). */
+  private async planWithConnectWise(
+    plan: ClientPlan,
+    owned: readonly OwnedConfiguration[],
+  ): Promise<{ setup: AccountSetup; actions: readonly ClientAction[] }> {
+    const { account, deps, options } = this;
+    const cw = await this.connect();
+    const setup = await loadAccountSetup(cw, account);
+    const [listed, managementSetups, cache] = await Promise.all([
+      cw.listConfigurations(account.configurationTypeName),
+      cw.listManagementSetups(),
+      deps.resolutionCache.load(account.accountId),
+    ]);
+    const configurations = listed.filter((c) => c.type.id === setup.type.id);
+    if (options.ownedActiveAtStart === undefined) {
+      // What ConnectWise bills, not what the records say (they may lag).
+      const billed = new Set(configurations.filter(isActive).map((c) => c.id));
+      this.ownedActiveAtStart = owned.filter((o) => billed.has(o.configurationId)).length;
+    }
+    const wanted = new Set(plan.candidates.map((c) => c.managedId));
+    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, { rescan: options.rescan });
+    if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
+    const management = primaryManagementSetup(managementSetups);
+    const billing = planBilling({
+      period: options.period,
+      candidates: plan.candidates,
+      retirements: plan.retirements,
+      configurations,
+      owned,
+      companies: resolved.index,
+      statuses: {
+        added: management?.addedConfigurationStatus?.id,
+        deleted: management?.deletedConfigurationStatus?.id,
+      },
+      managementItName: account.managementItName,
+      allowOlderPeriod: options.allowOlderPeriod === true,
+      allowMassRetire: options.allowMassRetire === true,
+      ownedActiveAtStart: this.ownedActiveAtStart,
     });
+    await this.settle(billing.settled, options.dryRun ? [] : billing.stale);
+    return { setup, actions: billing.actions };
+  }
 
-    let actions: readonly ClientAction[] = [];
-    try {
-      if (plan.candidates.length > 0 || plan.retirements.length > 0) {
-        const cw = await this.connect();
-        const setup = await loadAccountSetup(cw, account);
-        const [listed, managementSetups, cache] = await Promise.all([
-          cw.listConfigurations(account.configurationTypeName),
-          cw.listManagementSetups(),
-          deps.resolutionCache.load(account.accountId),
-        ]);
-        const configurations = listed.filter((c) => c.type.id === setup.type.id);
-        if (options.ownedActiveAtStart === undefined) {
-          const billing = new Set(configurations.filter(isActive).map((c) => c.id));
-          ownedActiveAtStart = owned.filter((o) => billing.has(o.configurationId)).length;
-        }
-        const resolved = await resolveManagedIds(
-          cw,
-          setup.solution,
-          new Set(plan.candidates.map((c) => c.managedId)),
-          cache,
-          {
-            rescan: options.rescan,
-          },
-        );
-        if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
-        const management = primaryManagementSetup(managementSetups);
-        const billing = planBilling({
-          period: options.period,
-          candidates: plan.candidates,
-          retirements: plan.retirements,
-          configurations,
-          owned,
-          companies: resolved.index,
-          statuses: {
-            added: management?.addedConfigurationStatus?.id,
-            deleted: management?.deletedConfigurationStatus?.id,
-          },
-          managementItName: account.managementItName,
-          allowOlderPeriod: options.allowOlderPeriod === true,
-          allowMassRetire: options.allowMassRetire === true,
-          ownedActiveAtStart,
-        });
-        await this.settle(billing.settled, options.dryRun ? [] : billing.stale);
-        actions = billing.actions;
-        if (options.dryRun) {
-          this.results.push(...actions.map(dryRunResult));
-          return outcome(true);
-        }
-        const retiring = actions.filter((a) => a.kind === 'retire').map(dryRunResult);
-        if (retiring.length > 0 && options.confirmRetirements) {
-          const yes = await options.confirmRetirements({
-            accountId: account.accountId,
-            period: options.period.key,
-            retirements: retiring,
-          });
-          if (!yes) {
-            const error = `${retiring.length} retirement(s) not confirmed: nothing was written for this account`;
-            this.results.push(
-              ...actions.map((a) => ({
-                ...dryRunResult(a),
-                status: 'skipped' as const,
-                reason: 'not confirmed: nothing written',
-              })),
-            );
-            return outcome(true, 'not-needed', { error });
-          }
-        }
-        const finished = await this.execute(actions, setup, owned);
-        if (!finished) return await this.unfinished(outcome);
-      }
-    } catch (error) {
-      if (error instanceof RunDeadlineError) return await this.unfinished(outcome);
-      const reason = describeError(error);
-      this.log.error({ err: serializeError(error) }, 'account publish stopped');
-      const pending = [...plan.candidates, ...plan.retirements].filter(
-        (c) => !this.results.some((r) => r.clientId === c.clientId),
-      );
-      await this.settle(
-        pending.map((c) => ({
-          clientId: c.clientId,
-          managedId: c.managedId,
-          status: 'failed' as const,
-          reason,
-          ...('billableSpaceGb' in c ? { billableSpaceGb: c.billableSpaceGb } : {}),
-        })),
-      );
-      return outcome(true, 'not-needed', { error: reason });
-    }
+  /** Asks before stopping anyone's billing, when the caller wants to be asked (the CLI on a terminal). */
+  private async confirmed(actions: readonly ClientAction[]): Promise<boolean> {
+    const retirements = actions.filter((a) => a.kind === 'retire').map(dryRunResult);
+    if (retirements.length === 0 || !this.options.confirmRetirements) return true;
+    return this.options.confirmRetirements({
+      accountId: this.account.accountId,
+      period: this.options.period.key,
+      retirements,
+    });
+  }
 
-    if (options.dryRun || !needsSync(this.results)) return outcome(true);
-    try {
-      const sync = await this.triggerSync();
-      return outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
-    } catch (error) {
-      if (error instanceof RunDeadlineError) return outcome(false);
-      throw error;
-    }
+  /** Something stopped the whole account (secret, setup, ConnectWise down): every pending client fails with it. */
+  private async stopAccount(
+    error: unknown,
+    pending: readonly (Candidate | RetireCandidate)[],
+  ): Promise<AccountRunOutcome> {
+    const reason = describeError(error);
+    this.log.error({ err: serializeError(error) }, 'account publish stopped');
+    const open = pending.filter((c) => !this.results.some((r) => r.clientId === c.clientId));
+    await this.settle(
+      open.map((c) => ({
+        clientId: c.clientId,
+        managedId: c.managedId,
+        status: 'failed' as const,
+        reason,
+        ...('billableSpaceGb' in c ? { billableSpaceGb: c.billableSpaceGb } : {}),
+      })),
+    );
+    return this.outcome(true, 'not-needed', { error: reason });
   }
 
   /**
    * Time ran out (or the lock was lost). When no other invocation continues this run, what it changed
    * is still synced now, in the reserve kept for it, so a retired client stops being billed.
    */
-  private async unfinished(
-    outcome: (done: boolean, sync?: SyncOutcome, extra?: { syncReason?: string; error?: string }) => AccountRunOutcome,
-  ): Promise<AccountRunOutcome> {
+  private async unfinished(): Promise<AccountRunOutcome> {
     const error = this.stopped;
-    if (this.options.continues && error === undefined) return outcome(false);
-    if (!needsSync(this.results)) return outcome(false, 'not-needed', error ? { error } : {});
+    if (this.options.continues && error === undefined) return this.outcome(false);
+    if (!needsSync(this.results)) return this.outcome(false, 'not-needed', error ? { error } : {});
     try {
       const sync = await this.triggerSync();
-      return outcome(false, sync.sync, {
+      return this.outcome(false, sync.sync, {
         ...(sync.reason ? { syncReason: sync.reason } : {}),
         ...(error ? { error } : {}),
       });
     } catch {
-      return outcome(false, 'failed', {
+      return this.outcome(false, 'failed', {
         syncReason: 'the run ran out of time before the Management sync',
         ...(error ? { error } : {}),
       });
