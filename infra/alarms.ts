@@ -55,7 +55,8 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
     throttles: alarm(
       'ThrottlesAlarm',
       fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-      'A publish invocation was throttled: the AWS account is out of Lambda concurrency (the state machine retries; lower maxParallelAccounts if it persists). See the operating guide.',
+      'A publish invocation was throttled: the AWS account is out of Lambda concurrency ' +
+        '(the state machine retries; lower maxParallelAccounts if it persists). See the operating guide.',
     ),
     deadLetterQueue: alarm(
       'DeadLetterQueueAlarm',
@@ -63,7 +64,8 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
         period: fiveMinutes,
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
-      'Something could not be delivered or failed after its retries: a publish request, a schedule invocation or a notification. See the operating guide.',
+      'Something could not be delivered or failed after its retries: ' +
+        'a publish request, a schedule invocation or a notification. See the operating guide.',
     ),
     duration: alarm(
       'DurationAlarm',
@@ -82,7 +84,9 @@ export function createAlarms(scope: Construct, subjects: AlarmSubjects): Publish
         period: fiveMinutes,
         label: 'Failed or timed-out publish runs',
       }),
-      "A publish run (state machine execution) failed or timed out: an account could not be published, or the run could not be planned. The execution's error names the accounts. See the operating guide.",
+      'A publish run (state machine execution) failed or timed out: ' +
+        'an account could not be published, or the run could not be planned. ' +
+        "The execution's error names the accounts. See the operating guide.",
     ),
   };
 }
@@ -123,7 +127,8 @@ export function notifyPublishFailures(
   Validations.of(rule).acknowledge({
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
     reason:
-      "The rule's role publishes to the encrypted alarm topic, which needs kms:GenerateDataKey* (as granted by Topic.grantPublish) on the topic's own key only.",
+      "The rule's role publishes to the encrypted alarm topic, which needs kms:GenerateDataKey* " +
+      "(as granted by Topic.grantPublish) on the topic's own key only.",
   });
   return rule;
 }

@@ -63,7 +63,8 @@ export function settingsFromContext(node: Node): AppSettings {
   const secretNamePrefix = text(node, CONTEXT_KEYS.secretNamePrefix);
   if (secretNamePrefix === undefined) {
     throw new Error(
-      `context "${CONTEXT_KEYS.secretNamePrefix}" is required: the Secrets Manager name prefix of the ConnectWise secrets, e.g. -c secretNamePrefix=connectwise-usage-publisher/`,
+      `context "${CONTEXT_KEYS.secretNamePrefix}" is required: the Secrets Manager name ` +
+        'prefix of the ConnectWise secrets, e.g. -c secretNamePrefix=connectwise-usage-publisher/',
     );
   }
   const optional = <K extends keyof UsagePublisherProps>(key: K, value: UsagePublisherProps[K] | undefined) =>

@@ -99,12 +99,15 @@ export function createFanOut(
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Log delivery (logs:CreateLogDelivery and the other vended-log actions) and X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions, so Step Functions logging and tracing need *.',
+        'Log delivery (logs:CreateLogDelivery and the other vended-log actions) and X-Ray ' +
+        '(xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
+        'support no resource-level permissions, so Step Functions logging and tracing need *.',
     },
     {
       id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
       reason:
-        "CDK's LambdaInvoke task grants the publish function and its qualified ARNs (versions, aliases): the same function's code, nothing else; the state machine invokes the unqualified function.",
+        "CDK's LambdaInvoke task grants the publish function and its qualified ARNs (versions, aliases): " +
+        "the same function's code, nothing else; the state machine invokes the unqualified function.",
     },
   );
 

@@ -20,12 +20,14 @@ export function createDeadLetterQueue(scope: Construct): sqs.Queue {
     {
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is itself the dead-letter queue: failed asynchronous invocations, undeliverable rule targets, schedule invocations and alarm emails end here.',
+        'This queue is itself the dead-letter queue: failed asynchronous invocations, ' +
+        'undeliverable rule targets, schedule invocations and alarm emails end here.',
     },
     {
       id: 'Serverless-SQSRedrivePolicy',
       reason:
-        'This queue is itself the dead-letter queue and has no consumer that could fail; a redrive queue behind it would only hold the same messages.',
+        'This queue is itself the dead-letter queue and has no consumer that could fail; ' +
+        'a redrive queue behind it would only hold the same messages.',
     },
   );
   return queue;

@@ -75,19 +75,24 @@ export function createPublishFunction(
   Validations.of(fn).acknowledge({
     id: 'Serverless-LambdaDLQ',
     reason:
-      'Asynchronous failures go to the dead-letter queue through an on-failure destination (EventInvokeConfig), which records the error as well as the payload; a DeadLetterConfig as well would deliver every failure twice.',
+      'Asynchronous failures go to the dead-letter queue through an on-failure destination ' +
+      '(EventInvokeConfig), which records the error as well as the payload; ' +
+      'a DeadLetterConfig as well would deliver every failure twice.',
   });
   for (const id of ['AwsSolutions-L1', 'Serverless-LambdaLatestVersion']) {
     Validations.of(fn).acknowledge({
       id,
       reason:
-        'Node.js 22 is the runtime this project targets and tests (it is supported by Lambda into 2027); moving to a newer runtime is a deliberate, tested change, not a side effect of upgrading aws-cdk-lib.',
+        'Node.js 22 is the runtime this project targets and tests ' +
+        '(it is supported by Lambda into 2027); moving to a newer runtime is a deliberate, ' +
+        'tested change, not a side effect of upgrading aws-cdk-lib.',
     });
   }
   acknowledgeOnPolicy(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so their resource must be *.',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do ' +
+      'not support resource-level permissions, so their resource must be *.',
   });
   return { fn, role, logGroup };
 }
@@ -124,9 +129,12 @@ export function bindConnectWiseSecrets(
     }),
   );
   acknowledgeOnPolicy(role, {
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${config.secretNamePrefix}*]`,
+    id:
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:' +
+      `${config.secretNamePrefix}*]`,
     reason:
-      'Only secrets under the operator-configured name prefix; the trailing * is required because Secrets Manager appends a random suffix to every secret ARN.',
+      'Only secrets under the operator-configured name prefix; ' +
+      'the trailing * is required because Secrets Manager appends a random suffix to every secret ARN.',
   });
   if (config.secretsKmsKeyArn) {
     role.addToPrincipalPolicy(

@@ -191,7 +191,8 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
       failWith(
         S.invocationLimitReached,
         'InvocationLimitReached',
-        `The account was not done after ${MAX_INVOCATIONS_PER_ACCOUNT} invocations; what was published is kept, publish it again to continue.`,
+        `The account was not done after ${MAX_INVOCATIONS_PER_ACCOUNT} invocations; ` +
+          'what was published is kept, publish it again to continue.',
       ),
     )
     .when(
@@ -240,7 +241,8 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
   const describeFailures = new sfn.Pass(scope, S.describeFailures, {
     parameters: {
       cause: sfn.JsonPath.format(
-        'Accounts that could not be published: {}. Each has a Usage Publish Failed event; the PublishAccounts state output has the details.',
+        'Accounts that could not be published: {}. Each has a Usage Publish Failed event; ' +
+          'the PublishAccounts state output has the details.',
         sfn.JsonPath.jsonToString(
           sfn.JsonPath.listAt(`$.summary.accounts[?(@.status == '${ACCOUNT_STATUS.failed}')].accountId`),
         ),

@@ -115,7 +115,8 @@ export function checkMonthlySchedule(expression: string, timeZone: string): Cron
   }
   if (day > 28) {
     throw new Error(
-      `schedule "${expression}" runs on day ${day}, which some months do not have, so those months would not be published; use a day from 1 to 28`,
+      `schedule "${expression}" runs on day ${day}, which some months do not have, ` +
+        'so those months would not be published; use a day from 1 to 28',
     );
   }
   for (const year of SAMPLE_YEARS) {
@@ -124,7 +125,8 @@ export function checkMonthlySchedule(expression: string, timeZone: string): Cron
       if (fires.getUTCFullYear() !== year || fires.getUTCMonth() + 1 !== month) {
         throw new Error(
           `schedule "${expression}" in time zone "${timeZone}" fires at ${fires.toISOString()}, which is not in the same month in UTC, ` +
-            "and the function publishes the month before the run's UTC date, so it would publish the wrong month; choose a later hour or day",
+            "and the function publishes the month before the run's UTC date, " +
+            'so it would publish the wrong month; choose a later hour or day',
         );
       }
     }

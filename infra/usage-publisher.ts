@@ -116,7 +116,8 @@ export class UsagePublisher extends Construct {
     if (config.serializeRunsGiven) {
       Annotations.of(this).addWarningV2(
         'connectwise-usage-publisher:serializeRuns',
-        'serializeRuns is no longer used and is ignored: each account has its own run lock, and accounts are published in parallel (maxParallelAccounts). Remove it from cdk.json or -c.',
+        'serializeRuns is no longer used and is ignored: each account has its own run lock, ' +
+          'and accounts are published in parallel (maxParallelAccounts). Remove it from cdk.json or -c.',
       );
     }
   }

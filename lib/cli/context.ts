@@ -163,7 +163,9 @@ export class CliContext {
       } catch (error) {
         problems.push({
           variable: 'AWS credentials',
-          problem: `${sources.length ? `could not be loaded from ${sources.join(', ')} (${describeError(error)})` : 'none found'}: ${CREDENTIALS_HELP}`,
+          problem: sources.length
+            ? `could not be loaded from ${sources.join(', ')} (${describeError(error)}): ${CREDENTIALS_HELP}`
+            : `none found: ${CREDENTIALS_HELP}`,
         });
       }
     }

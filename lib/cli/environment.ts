@@ -47,14 +47,14 @@ export function credentialSources(
 export const REGION_HELP =
   'pass --region, set AWS_REGION, or use a profile that has a region (--profile / AWS_PROFILE)';
 export const CREDENTIALS_HELP =
-  'sign in with `aws sso login --profile NAME` and pass --profile NAME (or set AWS_PROFILE), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  'sign in with `aws sso login --profile NAME` and pass --profile NAME ' +
+  '(or set AWS_PROFILE), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 
 /** The one message for everything missing: what, and where each value comes from. */
 export function describeSetupProblems(problems: readonly ConfigProblem[], selection: AwsSelection): string {
   const width = Math.max(...problems.map((p) => p.variable.length));
-  const lines = [
-    `cwpub cannot reach the publisher's AWS resources; ${problems.length === 1 ? 'one setting is' : `${problems.length} settings are`} missing or invalid:`,
-  ];
+  const settings = problems.length === 1 ? 'one setting is' : `${problems.length} settings are`;
+  const lines = [`cwpub cannot reach the publisher's AWS resources; ${settings} missing or invalid:`];
   for (const p of problems) lines.push(`  ${p.variable.padEnd(width)}  ${p.problem}`);
   const tables = problems.filter((p) => (Object.values(STACK_OUTPUTS) as string[]).includes(p.variable));
   if (tables.length > 0 && !selection.stack) {

@@ -46,7 +46,8 @@ export async function readStackSettings(
     .map(([output]) => output);
   if (missing.length > 0) {
     throw new ConfigurationError(
-      `--stack ${stackName}: the stack has no output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; is it the publisher's stack (infra/publisher-stack.ts)?`,
+      `--stack ${stackName}: the stack has no output${missing.length > 1 ? 's' : ''} ` +
+        `${missing.join(', ')}; is it the publisher's stack (infra/publisher-stack.ts)?`,
     );
   }
   return settings;

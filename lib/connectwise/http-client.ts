@@ -154,7 +154,8 @@ class Transport {
           // The site still asked everyone to wait: other work on it must not send meanwhile.
           if (status === 429) this.pauseSite(decision.delayMs, upper, path);
           throw new RunDeadlineError(
-            `ConnectWise ${upper} ${path}: waiting ${Math.ceil(decision.delayMs / 1000)} s (${status === 429 ? 'rate limited' : 'before retrying'}) would pass the run's deadline`,
+            `ConnectWise ${upper} ${path}: waiting ${Math.ceil(decision.delayMs / 1000)} s ` +
+              `(${status === 429 ? 'rate limited' : 'before retrying'}) would pass the run's deadline`,
             { cause: failure },
           );
         }
@@ -404,7 +405,9 @@ export function httpStatusError(
   const upper = method.toUpperCase();
   if (status >= 300 && status < 400) {
     return new ConnectWiseHttpError(
-      `ConnectWise answered ${status} (${redirectTarget(headerValue(response.headers.location), requestUrl, redact)}); redirects are not followed: check the site in the secret`,
+      `ConnectWise answered ${status} ` +
+        `(${redirectTarget(headerValue(response.headers.location), requestUrl, redact)}); ` +
+        'redirects are not followed: check the site in the secret',
       { method: upper, path, status },
     );
   }

@@ -76,7 +76,9 @@ export function decideRetry(
     ) {
       return {
         action: 'fail',
-        reason: `ConnectWise asked to wait ${Math.ceil(attempt.retryAfterMs / 1000)} s, more than the ${duration(policy.maxRetryAfterMs)} a run without a deadline waits`,
+        reason:
+          `ConnectWise asked to wait ${Math.ceil(attempt.retryAfterMs / 1000)} s, ` +
+          `more than the ${duration(policy.maxRetryAfterMs)} a run without a deadline waits`,
       };
     }
     const delayMs =

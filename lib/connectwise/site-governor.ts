@@ -198,10 +198,12 @@ export class SiteGovernor {
 
   private deadlineError(deadlineAt: number): RunDeadlineError {
     const paused = this.resumeAt > Date.now();
+    const deadline = `the run's deadline (${new Date(deadlineAt).toISOString()})`;
     return new RunDeadlineError(
       paused
-        ? `the run's deadline (${new Date(deadlineAt).toISOString()}) comes before ConnectWise at ${this.label} accepts requests again (rate limited until ${new Date(this.resumeAt).toISOString()})`
-        : `the run's deadline (${new Date(deadlineAt).toISOString()}) came while a request to ConnectWise at ${this.label} was waiting for its turn`,
+        ? `${deadline} comes before ConnectWise at ${this.label} accepts requests again ` +
+            `(rate limited until ${new Date(this.resumeAt).toISOString()})`
+        : `${deadline} came while a request to ConnectWise at ${this.label} was waiting for its turn`,
     );
   }
 }

@@ -45,7 +45,8 @@ export async function applyImport<T>(
       if (created.length > 0) await store.removeMany(created);
     } catch (rollbackError) {
       throw new StoreError(
-        `the import failed after writing up to ${attempted} of ${toWrite.length} items (${cause}), and rolling them back failed too (${describeError(rollbackError)}): ` +
+        `the import failed after writing up to ${attempted} of ${toWrite.length} items ` +
+          `(${cause}), and rolling them back failed too (${describeError(rollbackError)}): ` +
           'the table may hold part of the file; importing the same file again completes it',
         { table: store.table, cause: error },
       );

@@ -149,6 +149,7 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
   }
   const headerRow = startRow(header);
   const known = [...spec.required, ...spec.optional];
+  const expected = spec.required.join(', ') + (spec.optional.length ? `; optional ${spec.optional.join(', ')}` : '');
   const problems: CsvProblem[] = [];
   const columns: string[] = [];
   const seen = new Map<string, number>();
@@ -161,7 +162,7 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
       problems.push({
         row: headerRow,
         field: name,
-        problem: `unknown column (expected ${spec.required.join(', ')}${spec.optional.length ? `; optional ${spec.optional.join(', ')}` : ''})`,
+        problem: `unknown column (expected ${expected})`,
       });
     } else if (seen.has(canonical)) {
       problems.push({
@@ -192,7 +193,9 @@ export function parseCsvTable(text: string, spec: CsvSpec): ParsedTable {
     if (record.record.length !== columns.length) {
       problems.push({
         row,
-        problem: `has ${record.record.length} cells, the header has ${columns.length} (a missing or extra comma, or an unquoted comma in a value?)`,
+        problem:
+          `has ${record.record.length} cells, the header has ${columns.length} ` +
+          '(a missing or extra comma, or an unquoted comma in a value?)',
       });
       continue;
     }

@@ -55,7 +55,8 @@ export function accountIdOf(account: Account | InvalidItem): string {
 export function requireValidAccount(account: Account | InvalidItem): Account {
   if (isValidAccount(account)) return account;
   throw new AccountError(
-    `account item (accountId=${account.key.accountId ?? '?'}) is invalid: ${formatProblems(account.problems)}; fix it with \`cwpub accounts put\``,
+    `account item (accountId=${account.key.accountId ?? '?'}) is invalid: ` +
+      `${formatProblems(account.problems)}; fix it with \`cwpub accounts put\``,
     { code: 'ACCOUNT_INVALID' },
   );
 }

@@ -272,6 +272,7 @@ export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<
 /** An account this run could not finish: it says so, and publishing again finishes it. */
 function outOfTime(summary: AccountSummary): AccountSummary {
   const why =
-    'the run ran out of time before every client of this account was done; publish the account again to finish (finished clients stay as they are)';
+    'the run ran out of time before every client of this account was done; ' +
+    'publish the account again to finish (finished clients stay as they are)';
   return { ...summary, error: summary.error ? `${summary.error}; ${why}` : why };
 }

@@ -53,7 +53,8 @@ export function registerBilling(program: Command, ctx: CliContext, setExit: (cod
   const command = program
     .command('billing')
     .description(
-      'what was billed for a month (from the Ledger): per company and client, the GB published, the configuration, when, and the clients whose billing was stopped',
+      'what was billed for a month (from the Ledger): per company and client, ' +
+        'the GB published, the configuration, when, and the clients whose billing was stopped',
     )
     .addOption(periodOption())
     .addOption(accountOption('only this account (default: every account)'))
@@ -202,7 +203,10 @@ function renderBilling(
     `${count(billed.length)} client(s) billed, ${formatGb(gb)} GB` +
     `${by('retired') ? `; billing stopped for ${count(by('retired'))}` : ''}${by('failed') ? `; ${count(by('failed'))} failed` : ''}`;
   if (all.length === 0) {
-    return `${head}.\nNothing in the Ledger for ${scope.period}${scope.client ? ' and this client' : ''}: no publish (other than dry runs) recorded it.`;
+    return (
+      `${head}.\nNothing in the Ledger for ${scope.period}${scope.client ? ' and this client' : ''}: ` +
+      'no publish (other than dry runs) recorded it.'
+    );
   }
   const columns: Column<BillingRow>[] = [
     ...(scope.accounts > 1
@@ -228,12 +232,16 @@ function renderBilling(
       header: 'STATUS',
       fit: 'wrap',
       minWidth: 20,
-      value: (r) =>
-        r.status === 'retired'
-          ? `billing stopped${r.reason ? `: ${reasonText(r.reason)}` : ''}${r.retiredConfigurationIds.length ? ` (configuration ${r.retiredConfigurationIds.join(', ')})` : ''}`
-          : r.status === 'published'
-            ? 'billed'
-            : `${CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.words ?? r.status}${r.reason ? `: ${r.reason}` : ''}`,
+      value: (r) => {
+        if (r.status === 'published') return 'billed';
+        if (r.status !== 'retired') {
+          const words = CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.words ?? r.status;
+          return `${words}${r.reason ? `: ${r.reason}` : ''}`;
+        }
+        const ids = r.retiredConfigurationIds;
+        const configurations = ids.length ? ` (configuration ${ids.join(', ')})` : '';
+        return `billing stopped${r.reason ? `: ${reasonText(r.reason)}` : ''}${configurations}`;
+      },
       style: (t, r) =>
         r.status === 'failed'
           ? c.red(t)

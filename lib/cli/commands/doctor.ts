@@ -16,7 +16,9 @@ export function registerDoctor(program: Command, ctx: CliContext, setExit: (code
   const command = program
     .command('doctor')
     .description(
-      'check the whole setup of an account (AWS tables and secret, ConnectWise credentials, Management IT, Management, configuration type, Managed IDs, Management Backup) and say how to fix what is missing',
+      'check the whole setup of an account (AWS tables and secret, ' +
+        'ConnectWise credentials, Management IT, Management, configuration type, ' +
+        'Managed IDs, Management Backup) and say how to fix what is missing',
     )
     .addOption(accountOption())
     .option('--json', 'print the checks as JSON on stdout');
@@ -54,9 +56,11 @@ export function renderDoctor(
   const by = (s: string) => report.checks.filter((x) => x.status === s).length;
   const failed = by('failed');
   const warnings = by('warning');
+  const warned = warnings ? `${count(warnings)} warning(s)` : '';
   const verdict = report.ready
-    ? `Account ${report.accountId}: ready${warnings ? ` (${count(warnings)} warning(s))` : ''} · ${count(by('ok'))} check(s) passed.`
-    : `Account ${report.accountId || '(none)'}: NOT ready — ${count(failed)} check(s) failed${warnings ? `, ${count(warnings)} warning(s)` : ''} · ${count(by('ok'))} passed.`;
+    ? `Account ${report.accountId}: ready${warned ? ` (${warned})` : ''} · ${count(by('ok'))} check(s) passed.`
+    : `Account ${report.accountId || '(none)'}: NOT ready — ${count(failed)} check(s) failed` +
+      `${warned ? `, ${warned}` : ''} · ${count(by('ok'))} passed.`;
   const lines = [color ? (report.ready ? c.green(verdict) : c.red(c.bold(verdict))) : verdict];
   const shown = report.checks
     .filter((x) => listed.has(x.status))

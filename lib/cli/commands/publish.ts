@@ -115,7 +115,8 @@ export function retirementPrompt(
     if (options.yes) return true;
     if (!ctx.interactive) {
       refused.push(
-        `cwpub: account ${accountId}: not published: it would stop billing ${count(retirements.length)} client(s) for ${period} and there is no terminal to confirm on. ` +
+        `cwpub: account ${accountId}: not published: it would stop billing ` +
+          `${count(retirements.length)} client(s) for ${period} and there is no terminal to confirm on. ` +
           `Review with \`cwpub publish --account ${accountId} --period ${period} --dry-run\`, then re-run with --yes.`,
       );
       return false;
@@ -245,7 +246,8 @@ export function renderSummary(
     const failed = summary.accounts.filter((a) => a.failed > 0 || a.sync === 'failed' || a.error !== undefined).length;
     lines.push(
       '',
-      `${count(summary.accounts.length)} accounts: ${count(summary.accounts.length - failed)} without failures, ${count(failed)} with failures`,
+      `${count(summary.accounts.length)} accounts: ` +
+        `${count(summary.accounts.length - failed)} without failures, ${count(failed)} with failures`,
     );
   }
   return lines.join('\n');

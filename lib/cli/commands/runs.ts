@@ -93,7 +93,9 @@ function renderRuns(
 ): string {
   const display = ctx.display;
   const failed = runs.filter((r) => r.outcome === 'failed').length;
-  const head = `${count(runs.length)} run(s)${scope.period ? ` for ${scope.period}` : ''} in ${count(scope.accounts)} account(s)${failed ? `, ${count(failed)} failed` : ''}`;
+  const head =
+    `${count(runs.length)} run(s)${scope.period ? ` for ${scope.period}` : ''} in ` +
+    `${count(scope.accounts)} account(s)${failed ? `, ${count(failed)} failed` : ''}`;
   if (runs.length === 0) return `${head}. Runs are recorded when a publish (not a dry run) finishes an account.`;
   const columns: Column<RunRecord>[] = [
     { header: 'STARTED (UTC)', value: (r) => shortTime(r.startedAt) },

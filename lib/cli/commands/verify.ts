@@ -23,7 +23,8 @@ export function registerVerify(program: Command, ctx: CliContext, setExit: (code
   const command = program
     .command('verify')
     .description(
-      "check that ConnectWise holds what was published for a month: each client's configuration (GB, year, month, exactly one) and, after the sync, the agreement additions",
+      "check that ConnectWise holds what was published for a month: each client's configuration " +
+        '(GB, year, month, exactly one) and, after the sync, the agreement additions',
     )
     .addOption(periodOption('the month to verify (default: last month, UTC)'))
     .addOption(accountOption())

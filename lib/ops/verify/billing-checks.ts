@@ -85,7 +85,9 @@ function billingGroups(view: VerifyView, f: Findings): BillingGroup[] {
         ...where,
         kind: 'not-billed',
         agreement: agreement.name,
-        detail: `no Management Backup setup for agreement type "${agreement.type?.name ?? '?'}": the sync bills nothing on "${agreement.name}" (run cwpub doctor)`,
+        detail:
+          `no Management Backup setup for agreement type "${agreement.type?.name ?? '?'}": ` +
+          `the sync bills nothing on "${agreement.name}" (run cwpub doctor)`,
       });
       continue;
     }
@@ -145,7 +147,9 @@ function checkSummary(view: VerifyView, group: BillingGroup, additions: readonly
       kind: 'duplicate-addition',
       expected: 1,
       found: additions.length,
-      detail: `${additions.length} active ${product} additions on agreement ${label} (Summary expects one): ${additions.map((a) => `#${a.id}`).join(', ')}`,
+      detail:
+        `${additions.length} active ${product} additions on agreement ${label} ` +
+        `(Summary expects one): ${additions.map((a) => `#${a.id}`).join(', ')}`,
     });
   } else if (!sameGb(only.quantity, expected)) {
     f.mismatch({
@@ -153,7 +157,9 @@ function checkSummary(view: VerifyView, group: BillingGroup, additions: readonly
       kind: 'wrong-addition-quantity',
       expected,
       found: only.quantity ?? 'none',
-      detail: `addition #${only.id} on ${label} bills ${only.quantity ?? 'no'} GB; the total for ${group.company.identifier} is ${expected} GB`,
+      detail:
+        `addition #${only.id} on ${label} bills ${only.quantity ?? 'no'} GB; ` +
+        `the total for ${group.company.identifier} is ${expected} GB`,
     });
   }
 }
@@ -190,7 +196,9 @@ function checkDetail(view: VerifyView, group: BillingGroup, additions: readonly 
         kind: 'duplicate-addition',
         expected: 1,
         found: found.length,
-        detail: `${found.length} ${product} additions bill this client on ${label}: ${found.map((a) => `#${a.id} (${a.quantity ?? 0} GB)`).join(', ')}`,
+        detail:
+          `${found.length} ${product} additions bill this client on ${label}: ` +
+          `${found.map((a) => `#${a.id} (${a.quantity ?? 0} GB)`).join(', ')}`,
       });
     } else if (!sameGb(only.quantity, want)) {
       f.mismatch({
@@ -198,7 +206,9 @@ function checkDetail(view: VerifyView, group: BillingGroup, additions: readonly 
         kind: 'wrong-addition-quantity',
         expected: want,
         found: only.quantity ?? 'none',
-        detail: `addition #${only.id} on ${label} bills ${only.quantity ?? 'no'} GB; the ${want === t.usage.billableSpaceGb ? `usage for ${period.key}` : 'configuration'} is ${want} GB`,
+        detail:
+          `addition #${only.id} on ${label} bills ${only.quantity ?? 'no'} GB; the ` +
+          `${want === t.usage.billableSpaceGb ? `usage for ${period.key}` : 'configuration'} is ${want} GB`,
       });
     }
   }
@@ -230,7 +240,9 @@ export function reportUnpaired(
       kind: 'addition-for-retired-configuration',
       clientIds: [...new Set(retired.map((r) => r.record.clientId))],
       configurationIds: retired.map((r) => r.record.configurationId),
-      detail: `${what} still bills retired configuration(s) ${retired.map((r) => r.describe).join(', ')}: has the Management sync run since the retirement?`,
+      detail:
+        `${what} still bills retired configuration(s) ${retired.map((r) => r.describe).join(', ')}: ` +
+        'has the Management sync run since the retirement?',
     });
     return;
   }

@@ -47,7 +47,9 @@ export function checkStillBilled(view: VerifyView, f: Findings): void {
         managedId: why.managedId,
         expected: period.key,
         found: heldPeriod(c),
-        detail: `configuration ${describeConfiguration(c)} already holds a later period than ${period.key} (a later publish wrote it); for ${period.key} ${why.reason}`,
+        detail:
+          `configuration ${describeConfiguration(c)} already holds a later period than ` +
+          `${period.key} (a later publish wrote it); for ${period.key} ${why.reason}`,
       });
       continue;
     }
@@ -131,7 +133,11 @@ export function checkRetiredAdditions(
             company: company.identifier,
             agreement: agreement.name,
             found: a.quantity ?? 'none',
-            detail: `addition #${a.id} (${a.quantity ?? 0} GB) on "${agreement.name}" (#${agreement.id}) is not cancelled, but nothing on ${company.identifier} is billed any more (retired: ${retired.map((r) => r.describe).join(', ')}): has the Management sync run since the retirement?`,
+            detail:
+              `addition #${a.id} (${a.quantity ?? 0} GB) on "${agreement.name}" (#${agreement.id}) ` +
+              `is not cancelled, but nothing on ${company.identifier} is billed any more ` +
+              `(retired: ${retired.map((r) => r.describe).join(', ')}): ` +
+              'has the Management sync run since the retirement?',
           });
         }
         continue;
@@ -167,7 +173,9 @@ export function noteForeignConfigurations(view: VerifyView, f: Findings): void {
       kind: 'foreign-configuration',
       clientIds: [clientId],
       configurationIds: foreign.map((c) => c.id),
-      detail: `active "${view.input.type.name}" configuration(s) with this client id that this account does not own: ${foreign.map(describeConfiguration).join(', ')}; publish never changes them`,
+      detail:
+        `active "${view.input.type.name}" configuration(s) with this client id that this account ` +
+        `does not own: ${foreign.map(describeConfiguration).join(', ')}; publish never changes them`,
     });
   }
 }

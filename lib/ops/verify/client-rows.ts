@@ -47,11 +47,12 @@ export function listClients(view: VerifyView, f: Findings): void {
       ...(ledger?.publishedGb !== undefined ? { publishedGb: ledger.publishedGb } : {}),
     });
     if (ledger?.publishedGb === undefined) {
+      const lastRun = ledger ? ` (last run: ${ledger.status}${ledger.reason ? `, ${ledger.reason}` : ''})` : '';
       f.note({
         kind: 'not-in-ledger',
         clientIds: [mapping.clientId],
         managedId: mapping.managedId,
-        detail: `the ledger records no publish of ${period.key} for this client${ledger ? ` (last run: ${ledger.status}${ledger.reason ? `, ${ledger.reason}` : ''})` : ''}`,
+        detail: `the ledger records no publish of ${period.key} for this client${lastRun}`,
       });
     } else if (!sameGb(ledger.publishedGb, usage.billableSpaceGb)) {
       f.note({
@@ -60,7 +61,9 @@ export function listClients(view: VerifyView, f: Findings): void {
         managedId: mapping.managedId,
         expected: usage.billableSpaceGb,
         found: ledger.publishedGb,
-        detail: `published ${ledger.publishedGb} GB${ledger.publishedAt ? ` at ${ledger.publishedAt}` : ''}; the usage table now says ${usage.billableSpaceGb} GB (re-publish)`,
+        detail:
+          `published ${ledger.publishedGb} GB${ledger.publishedAt ? ` at ${ledger.publishedAt}` : ''}; ` +
+          `the usage table now says ${usage.billableSpaceGb} GB (re-publish)`,
       });
     }
   }

@@ -35,7 +35,10 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
     f.mismatch({
       ...where,
       kind: 'configuration-on-other-company',
-      detail: `active configuration(s) for this client on other companies: ${elsewhere.map((c) => `#${c.id} on ${c.company.identifier ?? c.company.id}`).join(', ')} (billed there too; deactivate or delete them)`,
+      detail:
+        'active configuration(s) for this client on other companies: ' +
+        `${elsewhere.map((c) => `#${c.id} on ${c.company.identifier ?? c.company.id}`).join(', ')} ` +
+        '(billed there too; deactivate or delete them)',
     });
   }
   const c = mine[0];
@@ -54,7 +57,9 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
       kind: 'duplicate-configuration',
       expected: 1,
       found: mine.length,
-      detail: `${mine.length} active configurations for this client on ${t.company.identifier}: ${mine.map((x) => `#${x.id}`).join(', ')} (the sync bills each)`,
+      detail:
+        `${mine.length} active configurations for this client on ${t.company.identifier}: ` +
+        `${mine.map((x) => `#${x.id}`).join(', ')} (the sync bills each)`,
     });
   }
   f.client(clientId, { configurationGb: c.backupBillableSpaceGb ?? null });
@@ -65,7 +70,9 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
       configurationIds: [c.id],
       expected: period.key,
       found: heldPeriod(c),
-      detail: `configuration ${describeConfiguration(c)} already holds a later period than ${period.key}: a later publish wrote it, so it is not compared with ${period.key}`,
+      detail:
+        `configuration ${describeConfiguration(c)} already holds a later period than ${period.key}: ` +
+        `a later publish wrote it, so it is not compared with ${period.key}`,
     });
     return;
   }
@@ -75,7 +82,9 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
       kind: 'wrong-gb',
       expected: t.usage.billableSpaceGb,
       found: c.backupBillableSpaceGb ?? 'none',
-      detail: `configuration #${c.id} holds ${c.backupBillableSpaceGb ?? 'no'} GB; usage for ${period.key} is ${t.usage.billableSpaceGb} GB`,
+      detail:
+        `configuration #${c.id} holds ${c.backupBillableSpaceGb ?? 'no'} GB; ` +
+        `usage for ${period.key} is ${t.usage.billableSpaceGb} GB`,
     });
   }
   if (c.backupYear !== period.year || c.backupMonth !== period.month) {

@@ -87,7 +87,8 @@ function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solu
       detail:
         res.matches.length === 0
           ? `Managed ID "${mapping.managedId}" is on no company's Management tab for "${input.solution.name}"`
-          : `Managed ID "${mapping.managedId}" is on ${res.matches.length} companies (${res.matches.map((m) => m.company.identifier).join(', ')})`,
+          : `Managed ID "${mapping.managedId}" is on ${res.matches.length} companies ` +
+            `(${res.matches.map((m) => m.company.identifier).join(', ')})`,
     });
   }
   return { targets, unresolved };

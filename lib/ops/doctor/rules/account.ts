@@ -50,11 +50,15 @@ export const accountLimits: Rule<DoctorContext> = {
   dependsOn: ['account'],
   async run(ctx) {
     const account = need(ctx.facts.account, 'the account');
-    const detail = `at most ${account.requestsPerMinute} ConnectWise requests per minute; usage above ${account.maxBillableSpaceGb} GB fails the client`;
+    const detail =
+      `at most ${account.requestsPerMinute} ConnectWise requests per minute; ` +
+      `usage above ${account.maxBillableSpaceGb} GB fails the client`;
     if (account.requestsPerMinute > REQUESTS_PER_MINUTE_ADVISED_MAX) {
       return warn(
-        `${detail}: above ~${REQUESTS_PER_MINUTE_ADVISED_MAX}/min ConnectWise is likely to throttle (429), and other integrations on the site share its allowance`,
-        `lower requestsPerMinute on account ${account.accountId} (Accounts table; absent = 600) to ${REQUESTS_PER_MINUTE_ADVISED_MAX} or less`,
+        `${detail}: above ~${REQUESTS_PER_MINUTE_ADVISED_MAX}/min ConnectWise is likely to throttle ` +
+          '(429), and other integrations on the site share its allowance',
+        `lower requestsPerMinute on account ${account.accountId} (Accounts table; ` +
+          `absent = 600) to ${REQUESTS_PER_MINUTE_ADVISED_MAX} or less`,
       );
     }
     return ok(detail);

@@ -36,7 +36,8 @@ export const managedIds: Rule<DoctorContext> = {
     if (good > 0) {
       verdicts.push(
         ok(
-          `${good} of ${enabled.length} enabled mapping(s) resolve to exactly one company, device type Backup Stats, with an Active default agreement`,
+          `${good} of ${enabled.length} enabled mapping(s) resolve to exactly one company, ` +
+            'device type Backup Stats, with an Active default agreement',
         ),
       );
     }
@@ -95,7 +96,8 @@ function unresolved(
 ): Verdict {
   if (resolution.matches.length > 1) {
     return fail(
-      `on ${resolution.matches.length} companies (${resolution.matches.map((m) => m.company.identifier).join(', ')}); it must be on exactly one`,
+      `on ${resolution.matches.length} companies ` +
+        `(${resolution.matches.map((m) => m.company.identifier).join(', ')}); it must be on exactly one`,
       `ConnectWise: Companies > Management tab: keep Managed ID "${mapping.managedId}" on one company only`,
     );
   }
@@ -110,7 +112,9 @@ function unresolved(
   ];
   return fail(
     `on no company's Management tab for solution "${solution.name}"${hints.length ? `; ${hints.join('; ')}` : ''}`,
-    `ConnectWise: Companies > (the client's company) > Management tab: add Managed ID "${mapping.managedId}" with Management IT "${solution.name}" and device type Backup Stats (or fix the mapping with cwpub mappings put)`,
+    "ConnectWise: Companies > (the client's company) > Management tab: " +
+      `add Managed ID "${mapping.managedId}" with Management IT "${solution.name}" ` +
+      'and device type Backup Stats (or fix the mapping with cwpub mappings put)',
   );
 }
 

@@ -41,7 +41,8 @@ export function checkBackupFor(type: Reference, backups: readonly ManagementBack
     return {
       ...row,
       ...fail(
-        `missing: default agreements of type "${typeName}" are in use, but no Management Backup setup names that type, so the sync bills nothing on them`,
+        `missing: default agreements of type "${typeName}" are in use, ` +
+          'but no Management Backup setup names that type, so the sync bills nothing on them',
         `${FIX_IN.managementBackup}: add agreement type "${typeName}", your backup product, billing level Detail`,
       ),
     };
@@ -55,7 +56,8 @@ export function checkBackupFor(type: Reference, backups: readonly ManagementBack
         `${FIX_IN.managementBackup}: pick the backup product for agreement type "${typeName}"`,
       ),
     };
-  const detail = `product ${product}, billing level ${setup.billingLevel ?? 'not set'}${setups.length > 1 ? ` (${setups.length} setups name this type)` : ''}`;
+  const shared = setups.length > 1 ? ` (${setups.length} setups name this type)` : '';
+  const detail = `product ${product}, billing level ${setup.billingLevel ?? 'not set'}${shared}`;
   if (setup.billingLevel === 'Summary') {
     return {
       ...row,

@@ -44,7 +44,8 @@ export const managementStatuses: Rule<DoctorContext> = {
     const problems: string[] = [];
     if (!deleted)
       problems.push(
-        'deletedConfigurationStatus is not set: retiring a configuration then only deactivates it (activeFlag false), its status stays as it was',
+        'deletedConfigurationStatus is not set: retiring a configuration then ' +
+          'only deactivates it (activeFlag false), its status stays as it was',
       );
     if (!added)
       problems.push(

@@ -15,7 +15,8 @@ export const solution: Rule<DoctorContext> = {
       const near = solutions.map((s) => `"${s.name}"`).join(', ');
       return fail(
         near ? `not found; ConnectWise has ${near} (names must match exactly, letter case included)` : 'not found',
-        `${FIX_IN.solution}: add a solution named "${account.managementItName}" of type Custom (or correct managementItName with cwpub accounts put)`,
+        `${FIX_IN.solution}: add a solution named "${account.managementItName}" ` +
+          'of type Custom (or correct managementItName with cwpub accounts put)',
       );
     }
     ctx.facts.solution = exact;
