@@ -148,9 +148,11 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
         managedId: a.managedId,
         status: 'failed',
         reason:
-          `retirement held: ${held} of the account's ${input.ownedActiveAtStart} billed configurations have no usage for ${input.period.key} ` +
-          `(more than ${threshold} at once), which usually means the metering is incomplete; nothing was changed for this client. ` +
-          'Fix the usage data and publish again, or, if these clients really stopped, re-run with --allow-mass-retire (allowMassRetire: true)',
+          `retirement held: ${held} of the account's ${input.ownedActiveAtStart} ` +
+          `billed configurations have no usage for ${input.period.key} (more than ${threshold} at once), ` +
+          'which usually means the metering is incomplete; nothing was changed for this client. ' +
+          'Fix the usage data and publish again, or, if these clients really stopped, ' +
+          're-run with --allow-mass-retire (allowMassRetire: true)',
       });
     }
   } else actions.push(...noUsage);
@@ -195,7 +197,9 @@ function planPublish(
     return {
       ...base,
       status: 'failed',
-      reason: `Managed ID "${candidate.managedId}" is on ${matches.length} companies (${matches.map((c) => c.identifier).join(', ')}); it must be on exactly one`,
+      reason:
+        `Managed ID "${candidate.managedId}" is on ${matches.length} companies ` +
+        `(${matches.map((c) => c.identifier).join(', ')}); it must be on exactly one`,
     };
   }
   const company = matches[0]!;
@@ -242,12 +246,29 @@ export function publishWrites(action: PublishAction): boolean {
   return !action.keep || action.patch.length > 0 || action.retire.some((r) => r.patch.length > 0);
 }
 
+type ResultSubject = Pick<
+  ClientResult,
+  'clientId' | 'managedId' | 'billableSpaceGb' | 'companyId' | 'companyIdentifier'
+>;
+
+/** Whom a result of the action is about: the client, and for a publish also its GB and company. */
+export function resultSubject(action: ClientAction): ResultSubject {
+  if (action.kind === 'retire') return { clientId: action.clientId, managedId: action.managedId };
+  const { candidate, company } = action;
+  return {
+    clientId: candidate.clientId,
+    managedId: candidate.managedId,
+    billableSpaceGb: candidate.billableSpaceGb,
+    companyId: company.id,
+    companyIdentifier: company.identifier,
+  };
+}
+
 /** What a dry run reports for an action: `planned` with what it would do, or `unchanged`. */
 export function dryRunResult(action: ClientAction): ClientResult {
   if (action.kind === 'retire') {
     return {
-      clientId: action.clientId,
-      managedId: action.managedId,
+      ...resultSubject(action),
       status: 'planned',
       action: 'retire',
       reason: `would stop billing: ${RETIRE_REASONS[action.why]}`,
@@ -255,14 +276,10 @@ export function dryRunResult(action: ClientAction): ClientResult {
       retiredConfigurationIds: action.retire.map((r) => r.configuration.id),
     };
   }
-  const { candidate, company, keep } = action;
+  const { keep } = action;
   const retired = action.retire.map((r) => r.configuration.id);
   return {
-    clientId: candidate.clientId,
-    managedId: candidate.managedId,
-    billableSpaceGb: candidate.billableSpaceGb,
-    companyId: company.id,
-    companyIdentifier: company.identifier,
+    ...resultSubject(action),
     ...(keep ? { configurationId: keep.id } : {}),
     ...(retired.length ? { retiredConfigurationIds: retired } : {}),
     ...(publishWrites(action)
@@ -280,22 +297,9 @@ export function dryRunResult(action: ClientAction): ClientResult {
 
 /** The result of an action that ConnectWise refused: that client fails, with the cause. */
 export function failedResult(action: ClientAction, reason: string): ClientResult {
-  if (action.kind === 'retire') {
-    return {
-      clientId: action.clientId,
-      managedId: action.managedId,
-      status: 'failed',
-      reason: `could not stop billing (${RETIRE_REASONS[action.why]}): ${reason}`,
-    };
-  }
-  const { candidate, company } = action;
   return {
-    clientId: candidate.clientId,
-    managedId: candidate.managedId,
-    billableSpaceGb: candidate.billableSpaceGb,
-    companyId: company.id,
-    companyIdentifier: company.identifier,
+    ...resultSubject(action),
     status: 'failed',
-    reason,
+    reason: action.kind === 'retire' ? `could not stop billing (${RETIRE_REASONS[action.why]}): ${reason}` : reason,
   };
 }

@@ -5,6 +5,7 @@ import type { Period } from '../period.js';
 import { describeError, IncompleteActionError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
 import {
+  resultSubject,
   retirementReason,
   type ClientAction,
   type PublishAction,
@@ -134,11 +135,7 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
   const retiredIds = action.retire.map((r) => r.configuration.id);
   return {
     result: {
-      clientId: candidate.clientId,
-      managedId: candidate.managedId,
-      billableSpaceGb: candidate.billableSpaceGb,
-      companyId: company.id,
-      companyIdentifier: company.identifier,
+      ...resultSubject(action),
       configurationId: configuration.id,
       status: wrote ? 'published' : 'unchanged',
       ...(retiredIds.length
@@ -162,8 +159,7 @@ async function executeRetire(action: RetireAction, ctx: ExecutionContext): Promi
   const first = action.retire[0]!.configuration;
   return {
     result: {
-      clientId: action.clientId,
-      managedId: action.managedId,
+      ...resultSubject(action),
       status: 'retired',
       reason: `billing stopped: ${RETIRE_REASONS[action.why]}`,
       companyId: first.company.id,
