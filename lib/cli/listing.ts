@@ -54,6 +54,12 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "N <what>, N enabled[, N invalid]": the count line of a list whose items can be disabled or invalid. */
+export function enabledCounts(what: string, items: readonly { enabled: boolean }[], invalid: number): string {
+  const enabled = items.filter((i) => i.enabled).length;
+  return `${count(items.length)} ${what}, ${count(enabled)} enabled${invalid ? `, ${count(invalid)} invalid` : ''}`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }

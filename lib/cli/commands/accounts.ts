@@ -6,7 +6,7 @@ import { accountItemSchema, formatProblems, validate } from '../../schemas.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
-import { count } from '../listing.js';
+import { count, enabledCounts } from '../listing.js';
 import { yesNo } from './ops-common.js';
 
 interface PutOptions {
@@ -53,10 +53,7 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
       const { items, invalid } = await (await ctx.repositories()).accounts.list();
       if (options.json) ctx.json({ accounts: items, invalid });
       else {
-        const enabled = items.filter((a) => a.enabled).length;
-        ctx.out(
-          `${count(items.length)} account(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`,
-        );
+        ctx.out(enabledCounts('account(s)', items, invalid.length));
         if (items.length === 0 && invalid.length === 0) {
           ctx.out('Add one with: cwpub accounts put --account ID --secret-id SECRET --management-it-name NAME');
         }
@@ -146,7 +143,8 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
       .description(
         enabled
           ? 'enable an account again'
-          : 'disable an account: the schedule and `cwpub publish` skip it, so its clients are no longer published; nothing is deleted. Asks first',
+          : 'disable an account: the schedule and `cwpub publish` skip it, ' +
+              'so its clients are no longer published; nothing is deleted. Asks first',
       )
       .requiredOption('--account <id>', 'account ID', keyArgument('--account'))
       .option('--json', 'print the result as JSON on stdout');

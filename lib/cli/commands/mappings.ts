@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
-import { applyImport } from '../../ops/apply-import.js';
-import { itemsToWrite } from '../../ops/import-plan.js';
 import { parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
 import type { Mapping } from '../../publisher/ports.js';
@@ -9,9 +7,20 @@ import { formatProblems, mappingItemSchema, validate } from '../../schemas.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
-import { count } from '../listing.js';
+import { enabledCounts } from '../listing.js';
 import { renderInvalid } from './accounts.js';
-import { accountOption, readInputFile, renderPlan, reportCsvProblems, yesNo } from './ops-common.js';
+import {
+  accountOption,
+  importCommand,
+  importHeading,
+  importWritten,
+  readInputFile,
+  renderPlan,
+  reportCsvProblems,
+  writeImport,
+  yesNo,
+  type ImportOptions,
+} from './ops-common.js';
 
 interface PutOptions {
   account?: string;
@@ -48,10 +57,7 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       const sorted = [...items].sort((a, b) => a.clientId.localeCompare(b.clientId));
       if (options.json) ctx.json({ accountId, mappings: sorted, invalid });
       else {
-        const enabled = sorted.filter((m) => m.enabled).length;
-        ctx.out(
-          `Account ${accountId}: ${count(sorted.length)} mapping(s), ${count(enabled)} enabled${invalid.length ? `, ${count(invalid.length)} invalid` : ''}`,
-        );
+        ctx.out(`Account ${accountId}: ${enabledCounts('mapping(s)', sorted, invalid.length)}`);
         if (sorted.length > 0) ctx.out(renderColumns(COLUMNS, sorted, ctx.display));
         if (invalid.length > 0) {
           ctx.out('Invalid items (the publisher reports them as failed):');
@@ -161,70 +167,61 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
     });
 
-  mappings
-    .command('import')
-    .description(
-      'import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): every row is validated first; the file is applied whole or not at all',
-    )
-    .argument('<file>', 'CSV file, UTF-8, with a header row')
-    .addOption(accountOption())
-    .option('--dry-run', 'validate and show what would change; write nothing')
-    .option('--json', 'print the result as JSON on stdout')
-    .action(async (file: string, options: { account?: string; dryRun?: boolean; json?: boolean }) => {
-      const bytes = await readInputFile(file);
-      // The file is checked before any AWS call: a bad file needs no environment to be reported.
-      const parsed = parseMappingsCsv(bytes, options.account ?? 'account');
-      if (!parsed.ok) {
-        reportCsvProblems(ctx, file, parsed.problems, options.json);
-        setExit(EXIT.usage);
-        return;
-      }
-      const repos = await ctx.repositories();
-      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
-      const plan = planMappingsImport(accountId, parsed.rows, await repos.mappings.listByAccount(accountId));
-      const dryRun = options.dryRun ?? false;
-      const written = dryRun
-        ? 0
-        : await applyImport(
-            plan,
-            {
-              table: repos.mappings.table,
-              putMany: (items) => repos.mappings.putMany(items),
-              removeMany: async (items) => {
-                for (const m of items) await repos.mappings.remove(m.accountId, m.clientId);
-              },
-            },
-            ctx.progress(options.json),
-          );
-      if (options.json) {
-        ctx.json({
-          file,
-          accountId,
-          ok: true,
-          dryRun,
-          rows: parsed.rows.length,
-          ...plan.counts,
-          written,
-          changes: plan.changes,
-        });
-      } else {
-        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(parsed.rows.length)} row(s)`;
-        ctx.out(
-          renderPlan(
-            plan,
-            heading,
-            (m) =>
-              `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`,
-            ctx.display,
-          ),
-        );
-        ctx.out(
-          dryRun
-            ? `Would write ${count(itemsToWrite(plan).length)} mapping(s).`
-            : `Wrote ${count(written)} mapping(s).`,
-        );
-      }
-    });
+  importCommand(
+    mappings,
+    'import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): ' +
+      'every row is validated first; the file is applied whole or not at all',
+    'CSV file, UTF-8, with a header row',
+  ).action(async (file: string, options: ImportOptions) => {
+    const bytes = await readInputFile(file);
+    // The file is checked before any AWS call: a bad file needs no environment to be reported.
+    const parsed = parseMappingsCsv(bytes, options.account ?? 'account');
+    if (!parsed.ok) {
+      reportCsvProblems(ctx, file, parsed.problems, options.json);
+      setExit(EXIT.usage);
+      return;
+    }
+    const repos = await ctx.repositories();
+    const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+    const plan = planMappingsImport(accountId, parsed.rows, await repos.mappings.listByAccount(accountId));
+    const dryRun = options.dryRun ?? false;
+    const written = await writeImport(
+      ctx,
+      plan,
+      {
+        table: repos.mappings.table,
+        putMany: (items) => repos.mappings.putMany(items),
+        removeMany: async (items) => {
+          for (const m of items) await repos.mappings.remove(m.accountId, m.clientId);
+        },
+      },
+      options,
+    );
+    if (options.json) {
+      ctx.json({
+        file,
+        accountId,
+        ok: true,
+        dryRun,
+        rows: parsed.rows.length,
+        ...plan.counts,
+        written,
+        changes: plan.changes,
+      });
+    } else {
+      const heading = importHeading(file, accountId, parsed.rows.length, dryRun);
+      ctx.out(
+        renderPlan(
+          plan,
+          heading,
+          (m) =>
+            `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`,
+          ctx.display,
+        ),
+      );
+      ctx.out(importWritten(plan, written, dryRun, 'mapping(s)'));
+    }
+  });
 }
 
 function sameMapping(a: Mapping, b: Mapping): boolean {

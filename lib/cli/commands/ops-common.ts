@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
+import { applyImport, type ImportStore } from '../../ops/apply-import.js';
 import { formatCsvProblem, type CsvProblem } from '../../ops/csv-file.js';
-import { describeChange, type ImportChange, type ImportPlan } from '../../ops/import-plan.js';
+import { describeChange, itemsToWrite, type ImportChange, type ImportPlan } from '../../ops/import-plan.js';
 import { parsePeriod, previousPeriod, type Period } from '../../period.js';
 import { renderColumns } from '../columns.js';
 import type { CliContext } from '../context.js';
@@ -43,6 +44,43 @@ export async function readInputFile(path: string): Promise<Uint8Array> {
             : (code ?? 'unreadable');
     throw new InputValidationError(`cannot read ${path}: ${why}`, { field: 'FILE' });
   }
+}
+
+export interface ImportOptions {
+  account?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `<parent> import <file>`: the argument and options every CSV import takes. */
+export function importCommand(parent: Command, description: string, fileHelp: string): Command {
+  return parent
+    .command('import')
+    .description(description)
+    .argument('<file>', fileHelp)
+    .addOption(accountOption())
+    .option('--dry-run', 'validate and show what would change; write nothing')
+    .option('--json', 'print the result as JSON on stdout');
+}
+
+/** Writes a validated plan (nothing on --dry-run): how many items were written. */
+export async function writeImport<T>(
+  ctx: CliContext,
+  plan: ImportPlan<T>,
+  store: ImportStore<T>,
+  options: ImportOptions,
+): Promise<number> {
+  return options.dryRun ? 0 : await applyImport(plan, store, ctx.progress(options.json));
+}
+
+/** The first line of an import's text report: the file, the account, the rows (and when nothing is written). */
+export function importHeading(file: string, accountId: string, rows: number, dryRun: boolean): string {
+  return `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(rows)} row(s)`;
+}
+
+/** The last line of an import's text report: what a dry run would write, or what was written. */
+export function importWritten<T>(plan: ImportPlan<T>, written: number, dryRun: boolean, items: string): string {
+  return dryRun ? `Would write ${count(itemsToWrite(plan).length)} ${items}.` : `Wrote ${count(written)} ${items}.`;
 }
 
 /** How many problems a terminal report lists before summarizing (JSON lists them all). */

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { createDocumentClient } from '../../aws/dynamo-client.js';
 import { makePeriod } from '../../period.js';
-import { applyImport } from '../../ops/apply-import.js';
-import { itemsToWrite } from '../../ops/import-plan.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
 import { parseUsageCsv, periodsOf, planUsageImport } from '../../ops/usage-import.js';
 import { deleteUsageItems } from '../../ops/usage-store.js';
@@ -11,87 +9,92 @@ import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, formatGb } from '../listing.js';
 import { renderInvalid } from './accounts.js';
-import { accountOption, periodOf, periodOption, readInputFile, renderPlan, reportCsvProblems } from './ops-common.js';
+import {
+  accountOption,
+  importCommand,
+  importHeading,
+  importWritten,
+  periodOf,
+  periodOption,
+  readInputFile,
+  renderPlan,
+  reportCsvProblems,
+  writeImport,
+  type ImportOptions,
+} from './ops-common.js';
 
 /** `cwpub usage import|list`: monthly billable space per client. */
 export function registerUsage(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const usage = program.command('usage').description('import and list monthly billable space per client');
 
-  usage
-    .command('import')
-    .description(
-      'import usage from a CSV file (clientId,period,billableSpaceGb): every row is validated first; the file is applied whole or not at all',
-    )
-    .argument('<file>', 'CSV file, UTF-8, with a header row; may hold several months')
-    .addOption(accountOption())
-    .option('--dry-run', 'validate and show what would change; write nothing')
-    .option('--json', 'print the result as JSON on stdout')
-    .action(async (file: string, options: { account?: string; dryRun?: boolean; json?: boolean }) => {
-      const bytes = await readInputFile(file);
-      const parsed = parseUsageCsv(bytes, options.account ?? 'account', ctx.now());
-      if (!parsed.ok) {
-        reportCsvProblems(ctx, file, parsed.problems, options.json);
-        setExit(EXIT.usage);
-        return;
-      }
-      const repos = await ctx.repositories();
-      const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
-      const rows = parsed.items.map((r) => ({ row: r.row, item: { ...r.item, accountId } }));
-      const existingByPeriod = await Promise.all(
-        periodsOf(rows).map((p) =>
-          repos.usage.listByPeriod(accountId, makePeriod(Number(p.slice(0, 4)), Number(p.slice(5, 7)))),
-        ),
-      );
-      const existing = {
-        items: existingByPeriod.flatMap((v) => [...v.items]),
-        invalid: existingByPeriod.flatMap((v) => [...v.invalid]),
-      };
-      const plan = planUsageImport(rows, existing);
-      const mapped = await repos.mappings.listByAccount(accountId);
-      const known = new Set([...mapped.items.map((m) => m.clientId), ...mapped.invalid.map((i) => i.key.clientId)]);
-      const unmapped = [...new Set(rows.map((r) => r.item.clientId).filter((c) => !known.has(c)))].sort();
+  importCommand(
+    usage,
+    'import usage from a CSV file (clientId,period,billableSpaceGb): ' +
+      'every row is validated first; the file is applied whole or not at all',
+    'CSV file, UTF-8, with a header row; may hold several months',
+  ).action(async (file: string, options: ImportOptions) => {
+    const bytes = await readInputFile(file);
+    const parsed = parseUsageCsv(bytes, options.account ?? 'account', ctx.now());
+    if (!parsed.ok) {
+      reportCsvProblems(ctx, file, parsed.problems, options.json);
+      setExit(EXIT.usage);
+      return;
+    }
+    const repos = await ctx.repositories();
+    const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
+    const rows = parsed.items.map((r) => ({ row: r.row, item: { ...r.item, accountId } }));
+    const existingByPeriod = await Promise.all(
+      periodsOf(rows).map((p) =>
+        repos.usage.listByPeriod(accountId, makePeriod(Number(p.slice(0, 4)), Number(p.slice(5, 7)))),
+      ),
+    );
+    const existing = {
+      items: existingByPeriod.flatMap((v) => [...v.items]),
+      invalid: existingByPeriod.flatMap((v) => [...v.invalid]),
+    };
+    const plan = planUsageImport(rows, existing);
+    const mapped = await repos.mappings.listByAccount(accountId);
+    const known = new Set([...mapped.items.map((m) => m.clientId), ...mapped.invalid.map((i) => i.key.clientId)]);
+    const unmapped = [...new Set(rows.map((r) => r.item.clientId).filter((c) => !known.has(c)))].sort();
 
-      const dryRun = options.dryRun ?? false;
-      const db = createDocumentClient((await ctx.settings()).clients.dynamodb);
-      const written = dryRun
-        ? 0
-        : await applyImport(
-            plan,
-            {
-              table: repos.usage.table,
-              putMany: (items) => repos.usage.putMany(items),
-              removeMany: (items) => deleteUsageItems(db, repos.usage.table, items),
-            },
-            ctx.progress(options.json),
-          );
-      if (options.json) {
-        ctx.json({
-          file,
-          accountId,
-          ok: true,
-          dryRun,
-          rows: rows.length,
-          periods: periodsOf(rows),
-          ...plan.counts,
-          written,
-          unmapped,
-          changes: plan.changes,
-        });
-      } else {
-        const heading = `${dryRun ? 'DRY RUN (nothing written) · ' : ''}${file} → account ${accountId}, ${count(rows.length)} row(s) for ${periodsOf(rows).join(', ')}`;
-        ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`, ctx.display));
-        if (unmapped.length > 0) {
-          ctx.out(
-            `Note: ${unmapped.length} client(s) have no mapping in account ${accountId} (the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}${unmapped.length > 20 ? ', …' : ''}`,
-          );
-        }
+    const dryRun = options.dryRun ?? false;
+    const db = createDocumentClient((await ctx.settings()).clients.dynamodb);
+    const written = await writeImport(
+      ctx,
+      plan,
+      {
+        table: repos.usage.table,
+        putMany: (items) => repos.usage.putMany(items),
+        removeMany: (items) => deleteUsageItems(db, repos.usage.table, items),
+      },
+      options,
+    );
+    if (options.json) {
+      ctx.json({
+        file,
+        accountId,
+        ok: true,
+        dryRun,
+        rows: rows.length,
+        periods: periodsOf(rows),
+        ...plan.counts,
+        written,
+        unmapped,
+        changes: plan.changes,
+      });
+    } else {
+      const heading = `${importHeading(file, accountId, rows.length, dryRun)} for ${periodsOf(rows).join(', ')}`;
+      ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`, ctx.display));
+      if (unmapped.length > 0) {
         ctx.out(
-          dryRun
-            ? `Would write ${count(itemsToWrite(plan).length)} usage item(s).`
-            : `Wrote ${count(written)} usage item(s).`,
+          `Note: ${unmapped.length} client(s) have no mapping in account ${accountId} ` +
+            `(the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}` +
+            (unmapped.length > 20 ? ', …' : ''),
         );
       }
-    });
+      ctx.out(importWritten(plan, written, dryRun, 'usage item(s)'));
+    }
+  });
 
   usage
     .command('list')
