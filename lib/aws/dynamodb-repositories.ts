@@ -36,6 +36,33 @@ export async function guarded<T>(table: string, what: string, call: () => Promis
   }
 }
 
+/** Sets `enabled` on an existing item; false (and nothing created) when there is no item with that key. */
+async function setEnabledIfExists(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Item,
+  keyAttribute: string,
+  enabled: boolean,
+): Promise<boolean> {
+  return guarded(table, 'UpdateItem', async () => {
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET enabled = :e',
+          ConditionExpression: `attribute_exists(${keyAttribute})`,
+          ExpressionAttributeValues: { ':e': enabled },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  });
+}
+
 export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];
   for await (const page of paginateQuery({ client: db }, input)) items.push(...((page.Items ?? []) as Item[]));
@@ -100,23 +127,7 @@ export class DynamoAccountsRepository implements AccountsRepository {
   }
 
   async setEnabled(accountId: string, enabled: boolean): Promise<boolean> {
-    return guarded(this.table, 'UpdateItem', async () => {
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { accountId },
-            UpdateExpression: 'SET enabled = :e',
-            ConditionExpression: 'attribute_exists(accountId)',
-            ExpressionAttributeValues: { ':e': enabled },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-        throw error;
-      }
-    });
+    return setEnabledIfExists(this.db, this.table, { accountId }, 'accountId', enabled);
   }
 }
 
@@ -191,23 +202,7 @@ export class DynamoMappingsRepository implements MappingsRepository {
   }
 
   async setEnabled(accountId: string, clientId: string, enabled: boolean): Promise<boolean> {
-    return guarded(this.table, 'UpdateItem', async () => {
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { accountId, clientId },
-            UpdateExpression: 'SET enabled = :e',
-            ConditionExpression: 'attribute_exists(clientId)',
-            ExpressionAttributeValues: { ':e': enabled },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-        throw error;
-      }
-    });
+    return setEnabledIfExists(this.db, this.table, { accountId, clientId }, 'clientId', enabled);
   }
 }
 
