@@ -7,18 +7,15 @@ import { Harness, type TestAccount } from './harness.js';
  */
 describe('billing integrity through cwpub publish', () => {
   let harness: Harness;
-  const opened: TestAccount[] = [];
   beforeAll(async () => {
     harness = await Harness.start();
   });
   afterAll(async () => {
-    await Promise.all(opened.map((a) => a.close()));
     await harness.close();
   });
 
   const account = async (n: number, item: Record<string, unknown> = {}) => {
     const a = await harness.account({ item });
-    opened.push(a);
     for (let i = 1; i <= n; i++) {
       a.company(`Co-${i}`, `M-${i}`);
       await a.mapping(`c-${i}`, `M-${i}`);

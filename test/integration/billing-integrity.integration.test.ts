@@ -1,24 +1,20 @@
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunSummary } from '../../lib/publisher/ports.js';
 import { InputValidationError } from '../../lib/errors.js';
 import { TABLES } from '../support/local-aws.js';
-import { Harness, type TestAccount } from './harness.js';
+import { Harness, results, type TestAccount } from './harness.js';
 
 /**
  * Contract v2 "Billing integrity", end to end through the real Lambda handler against dynalite and
  * the ConnectWise simulator, whose sync bills active configurations and cancels the additions of
  * retired ones: what is billed after each run is read from the simulator's additions.
  */
-const results = (summary: RunSummary) => Object.fromEntries(summary.accounts[0]!.results.map((r) => [r.clientId, r]));
 
 describe('billing integrity through the Lambda handler', () => {
   let harness: Harness;
-  const opened: TestAccount[] = [];
   beforeAll(async () => {
     harness = await Harness.start();
   });
   afterAll(async () => {
-    await Promise.all(opened.map((a) => a.close()));
     await harness.close();
   });
 
@@ -28,7 +24,6 @@ describe('billing integrity through the Lambda handler', () => {
       setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' },
       item: extra,
     });
-    opened.push(a);
     for (let i = 1; i <= n; i++) {
       a.company(`Co-${i}`, `M-${i}`);
       await a.mapping(`c-${i}`, `M-${i}`);

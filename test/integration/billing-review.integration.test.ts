@@ -1,24 +1,20 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { RUN_LOCK_LEASE_MS } from '../../lib/contract.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
 import { TABLES } from '../support/local-aws.js';
-import { Harness, type TestAccount } from './harness.js';
+import { Harness, results, type TestAccount } from './harness.js';
 
 /**
  * Review of billing integrity through the real handler, dynalite and the ConnectWise simulator: the
  * paths where only the real stack tells (a POST whose answer is lost after ConnectWise saved it, a
  * run lock left behind by a crashed run).
  */
-const results = (summary: RunSummary) => Object.fromEntries(summary.accounts[0]!.results.map((r) => [r.clientId, r]));
 
 describe('billing integrity review through the Lambda handler', () => {
   let harness: Harness;
-  const opened: TestAccount[] = [];
   beforeAll(async () => {
     harness = await Harness.start();
   });
   afterAll(async () => {
-    await Promise.all(opened.map((a) => a.close()));
     await harness.close();
   });
 
@@ -26,7 +22,6 @@ describe('billing integrity review through the Lambda handler', () => {
     const a = await harness.account({
       setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' },
     });
-    opened.push(a);
     return a;
   };
   const publish = (a: TestAccount, payload: Record<string, unknown> = {}) =>

@@ -27,7 +27,6 @@ describe('cwpub publish (the real CLI against dynalite and the simulator)', () =
     await a.usage('c-bad', P, 1);
   });
   afterAll(async () => {
-    await a.close();
     await harness.close();
   });
 

@@ -13,10 +13,15 @@ import type { BackupBillingSetup, BackupBillingSetupOptions } from '../simulator
 
 export const BUS = 'cwpub-test-bus';
 
+/** The results of a run's first account, by client id. */
+export const results = (summary: RunSummary) =>
+  Object.fromEntries(summary.accounts[0]!.results.map((r) => [r.clientId, r]));
+
 /** Local AWS (dynalite + stand-ins) for a whole test file; a fresh ConnectWise simulator per account. */
 export class Harness {
   private counter = 0;
   readonly logs: string[] = [];
+  private readonly accounts: TestAccount[] = [];
   private constructor(
     readonly aws: LocalAws,
     readonly db: DynamoDBDocumentClient,
@@ -30,7 +35,9 @@ export class Harness {
     return new Harness(aws, db);
   }
 
+  /** Closes every account's simulator (those not closed yet), then the local AWS. */
   async close(): Promise<void> {
+    await Promise.all(this.accounts.map((a) => a.close()));
     this.db.destroy();
     await this.aws.close();
   }
@@ -55,7 +62,9 @@ export class Harness {
     const secret = options.secret ?? { site: sim.url, ...sim.credentials, codebase: sim.codebase };
     this.aws.standIns.secrets.set(secretId, typeof secret === 'string' ? secret : JSON.stringify(secret));
     await this.put(TABLES.ACCOUNTS_TABLE, { accountId, secretId, managementItName: 'Backup Cloud', ...options.item });
-    return new TestAccount(this, accountId, secretId, sim, setup);
+    const account = new TestAccount(this, accountId, secretId, sim, setup);
+    this.accounts.push(account);
+    return account;
   }
 
   async put(table: string, item: Record<string, unknown>): Promise<void> {
@@ -68,16 +77,8 @@ export class Harness {
 
   /** The real Lambda handler, wired exactly as in production, with logs captured. */
   handler() {
-    const sink = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        this.logs.push(chunk.toString());
-        done();
-      },
-    });
-    const config = readConfig(process.env);
-    const handler = createHandler({ config, clients: createAwsClients(), logger: createLogger(config.logLevel, sink) });
     // The contract's inputs answer with the run summary.
-    return handler as (event: unknown, context?: InvocationContext) => Promise<RunSummary>;
+    return this.taskHandler() as (event: unknown, context?: InvocationContext) => Promise<RunSummary>;
   }
 
   /** The handler for state machine tasks, whose answers have their own shapes. */
@@ -152,7 +153,10 @@ export class TestAccount {
     return this.sim.requests.filter((r) => r.method !== 'GET');
   }
 
+  private closing: Promise<void> | undefined;
+
+  /** Closes the simulator once (the harness closes what a test left open). */
   close(): Promise<void> {
-    return this.sim.close();
+    return (this.closing ??= this.sim.close());
   }
 }

@@ -40,7 +40,6 @@ describe('the bundled Lambda (index.mjs) end to end', () => {
     await a.usage('c-1', '2026-10', 64);
   });
   afterAll(async () => {
-    await a.close();
     await harness.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,26 +1,18 @@
 import { TABLES } from '../support/local-aws.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
-import { Harness, type TestAccount } from './harness.js';
+import { Harness, results } from './harness.js';
 
 const P = '2026-10';
 const scheduled = (time: string) => ({ source: 'aws.events', 'detail-type': 'Scheduled Event', time, detail: {} });
-const results = (summary: RunSummary) => Object.fromEntries(summary.accounts[0]!.results.map((r) => [r.clientId, r]));
 
 describe('publish through the real Lambda handler (dynalite + ConnectWise simulator)', () => {
   let harness: Harness;
-  const accounts: TestAccount[] = [];
   beforeAll(async () => {
     harness = await Harness.start();
   });
   afterAll(async () => {
-    await Promise.all(accounts.map((a) => a.close()));
     await harness.close();
   });
-  const newAccount = async (options?: Parameters<Harness['account']>[0]) => {
-    const account = await harness.account(options);
-    accounts.push(account);
-    return account;
-  };
+  const newAccount = (options?: Parameters<Harness['account']>[0]) => harness.account(options);
 
   it('publishes several companies (two clients on one), syncs once and bills additions per client', async () => {
     const a = await newAccount();

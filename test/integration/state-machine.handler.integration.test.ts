@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PutEventsEntry } from '../support/local-state-machine.js';
 import { loadPublishStateMachine, type LocalStateMachine } from '../support/local-state-machine.js';
 import { TABLES } from '../support/local-aws.js';
-import { Harness, type TestAccount } from './harness.js';
+import { Harness } from './harness.js';
 
 /**
  * The synthesized state machine run locally (aws-local-stepfunctions), its Lambda tasks served by the
@@ -14,20 +14,17 @@ import { Harness, type TestAccount } from './harness.js';
 describe('State machine with the real handler (dynalite + simulator)', () => {
   let harness: Harness;
   let machine: LocalStateMachine;
-  const opened: TestAccount[] = [];
 
   beforeAll(async () => {
     harness = await Harness.start();
     machine = loadPublishStateMachine({ maxParallelAccounts: '2' });
   });
   afterAll(async () => {
-    await Promise.all(opened.map((a) => a.close()));
     await harness.close();
   });
 
   const account = async (clients: number, period: string) => {
     const a = await harness.account();
-    opened.push(a);
     for (let i = 1; i <= clients; i++) {
       if (i <= 10) a.company(`Co-${i}`, `M-${i}`);
       await a.mapping(`c-${i}`, `M-${((i - 1) % 10) + 1}`);
