@@ -182,6 +182,36 @@ export const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({
   ...patch,
 });
 
+/**
+ * The verify world's ConnectWise records for client `c<n>`: company `100 + n` (identifier `Client<n>`),
+ * its default agreement `2000 + n`, and its configuration `10000 + n` holding 10·n GB for 2026-10.
+ */
+export const SOLUTION = { id: 11, name: 'Backup Cloud', managementItSolutionType: 'Custom' };
+export const TYPE = { id: 31, name: 'Backup Stats' };
+
+export const company = (n: number): Company => ({ id: 100 + n, identifier: `Client${n}`, name: `Client ${n}` });
+
+export const agreement = (n: number): Agreement => ({
+  id: 2000 + n,
+  name: `Agreement ${n}`,
+  type: { id: 71, name: 'Managed Services' },
+  company: { id: 100 + n },
+  agreementStatus: 'Active',
+});
+
+export const configuration = (n: number, patch: Partial<Configuration> = {}): Configuration => ({
+  id: 10000 + n,
+  name: `Client ${n}`,
+  type: { id: TYPE.id, name: TYPE.name },
+  company: { id: 100 + n, identifier: `Client${n}` },
+  deviceIdentifier: `c${n}`,
+  activeFlag: true,
+  backupBillableSpaceGb: 10 * n,
+  backupYear: 2026,
+  backupMonth: 10,
+  ...patch,
+});
+
 /** The doctor's dependencies over in-memory tables and `cw`; `patch` replaces any of them. */
 export function doctorDeps(
   cw: FakeInspection,

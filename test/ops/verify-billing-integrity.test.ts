@@ -1,25 +1,22 @@
-import type { Addition, Agreement, Company, Configuration, ManagementEntry } from '../../lib/connectwise/types.js';
+import type { Addition, Company, ManagementEntry } from '../../lib/connectwise/types.js';
 import { agreementsToRead, reconcile, type VerifyInput, type VerifyReport } from '../../lib/ops/verify.js';
 import { billsNow } from '../../lib/ops/verify/billing-model.js';
 import { makePeriod } from '../../lib/period.js';
 import type { LedgerEntry } from '../../lib/publisher/ports.js';
 import type { UsageItem } from '../../lib/schemas.js';
-import { ACCOUNT, mapping, owned } from './fakes-ops.js';
+import { ACCOUNT, SOLUTION, TYPE, agreement, company, configuration, mapping, owned } from './fakes-ops.js';
 
 /**
  * Billing integrity (contract v2), one minimal fixture per finding: each would pass verify without
  * the rule it tests. The base world: clients c1..c3 on companies 101..103, Managed IDs M-1..M-3, one
  * owned configuration each (10001..10003), all published for 2026-10 and billed by one addition each.
  */
-const SOLUTION = { id: 11, name: 'Backup Cloud', managementItSolutionType: 'Custom' };
-const TYPE = { id: 31, name: 'Backup Stats' };
 const MANAGEMENT = {
   id: 1,
   addedConfigurationStatus: { id: 1, name: 'Active' },
   deletedConfigurationStatus: { id: 2, name: 'Inactive' },
 };
 
-const company = (n: number): Company => ({ id: 100 + n, identifier: `Client${n}`, name: `Client ${n}` });
 const entry = (n: number, patch: Partial<ManagementEntry> = {}): { company: Company; entry: ManagementEntry } => ({
   company: company(n),
   entry: {
@@ -30,25 +27,6 @@ const entry = (n: number, patch: Partial<ManagementEntry> = {}): { company: Comp
     agreement: { id: 2000 + n },
     ...patch,
   },
-});
-const agreement = (n: number): Agreement => ({
-  id: 2000 + n,
-  name: `Agreement ${n}`,
-  type: { id: 71, name: 'Managed Services' },
-  company: { id: 100 + n },
-  agreementStatus: 'Active',
-});
-const configuration = (n: number, patch: Partial<Configuration> = {}): Configuration => ({
-  id: 10000 + n,
-  name: `Client ${n}`,
-  type: { id: TYPE.id, name: TYPE.name },
-  company: { id: 100 + n, identifier: `Client${n}` },
-  deviceIdentifier: `c${n}`,
-  activeFlag: true,
-  backupBillableSpaceGb: 10 * n,
-  backupYear: 2026,
-  backupMonth: 10,
-  ...patch,
 });
 const addition = (n: number, patch: Partial<Addition> = {}): Addition => ({
   id: 40000 + n,

@@ -1,17 +1,12 @@
-import type { Addition, Agreement, Company, Configuration, ManagementEntry } from '../../lib/connectwise/types.js';
+import type { Addition, Company, ManagementEntry } from '../../lib/connectwise/types.js';
 import { agreementsToRead, reconcile, type VerifyInput } from '../../lib/ops/verify.js';
 import { makePeriod } from '../../lib/period.js';
-import type { LedgerEntry, Mapping } from '../../lib/publisher/ports.js';
+import type { LedgerEntry } from '../../lib/publisher/ports.js';
 import type { UsageItem } from '../../lib/schemas.js';
-import { ACCOUNT, owned } from './fakes-ops.js';
+import { ACCOUNT, SOLUTION, TYPE, agreement, company, configuration, mapping, owned } from './fakes-ops.js';
 
-const SOLUTION = { id: 11, name: 'Backup Cloud', managementItSolutionType: 'Custom' };
-const TYPE = { id: 31, name: 'Backup Stats' };
 const PERIOD = makePeriod(2026, 10);
 
-function company(n: number): Company {
-  return { id: 100 + n, identifier: `Client${n}`, name: `Client ${n}` };
-}
 function entry(n: number, patch: Partial<ManagementEntry> = {}): { company: Company; entry: ManagementEntry } {
   return {
     company: company(n),
@@ -25,29 +20,6 @@ function entry(n: number, patch: Partial<ManagementEntry> = {}): { company: Comp
     },
   };
 }
-function agreement(n: number): Agreement {
-  return {
-    id: 2000 + n,
-    name: `Agreement ${n}`,
-    type: { id: 71, name: 'Managed Services' },
-    company: { id: 100 + n },
-    agreementStatus: 'Active',
-  };
-}
-function configuration(n: number, patch: Partial<Configuration> = {}): Configuration {
-  return {
-    id: 10000 + n,
-    name: `Client ${n}`,
-    type: { id: TYPE.id, name: TYPE.name },
-    company: { id: 100 + n, identifier: `Client${n}` },
-    deviceIdentifier: `c${n}`,
-    activeFlag: true,
-    backupBillableSpaceGb: 10 * n,
-    backupYear: 2026,
-    backupMonth: 10,
-    ...patch,
-  };
-}
 function addition(n: number, patch: Partial<Addition> = {}): Addition {
   return {
     id: 40000 + n,
@@ -57,13 +29,6 @@ function addition(n: number, patch: Partial<Addition> = {}): Addition {
     ...patch,
   };
 }
-const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({
-  accountId: 'acme',
-  clientId: `c${n}`,
-  managedId: `M-${n}`,
-  enabled: true,
-  ...patch,
-});
 const usage = (n: number, gb = 10 * n): UsageItem => ({
   accountId: 'acme',
   usageKey: `2026-10#c${n}`,
