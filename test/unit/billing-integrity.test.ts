@@ -1,11 +1,7 @@
 import { runPublish } from '../../lib/publisher/run-publish.js';
-import type { AccountSummary, ClientResult } from '../../lib/publisher/ports.js';
+import type { ClientResult } from '../../lib/publisher/ports.js';
 import { InputValidationError } from '../../lib/errors.js';
-import { ACCOUNT, FakeConnectWise, MemoryStore, makeDeps } from './fakes.js';
-
-function byClient(summary: AccountSummary): Record<string, ClientResult> {
-  return Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
-}
+import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 describe('Billing integrity (contract v2) in the core', () => {
   let store: MemoryStore;
@@ -24,13 +20,7 @@ describe('Billing integrity (contract v2) in the core', () => {
     cw.addCompany('AlphaCo', ['M-A']);
     cw.addCompany('BetaCo', ['M-B']);
     cw.addCompany('GammaCo', ['M-G']);
-    cw.setups = [
-      {
-        id: 1,
-        deletedConfigurationStatus: { id: 90, name: 'Removed' },
-        addedConfigurationStatus: { id: 91, name: 'Active' },
-      },
-    ];
+    cw.setups = [MANAGEMENT_WITH_STATUSES];
     store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({
       accountId: 'acct-1',
       clientId: `client-${x}`,
@@ -137,6 +127,16 @@ describe('Billing integrity (contract v2) in the core', () => {
     expect(cw.configurations.every((c) => c.backupMonth === 10)).toBe(true);
     const forced = await publish({ period: '2026-09', allowOlderPeriod: true });
     expect(forced.published).toBe(4);
+  });
+
+  it('does not bring back, in a run for an older month, a client that a later month stopped billing', async () => {
+    store.usage = store.usage.filter((u) => !(u.clientId === 'client-c' && u.period === '2026-10'));
+    expect(byClient(await publish())['client-c']!.status).toBe('retired');
+    const back = await publish({ period: '2026-09' });
+    expect(byClient(back)['client-c']!.status).toBe('failed');
+    expect(byClient(back)['client-c']!.reason).toMatch(/stopped by the run for 2026-10, later than 2026-09.*--allow-older-period/);
+    expect(active('client-c')).toHaveLength(0);
+    expect(byClient(await publish({ period: '2026-09', allowOlderPeriod: true }))['client-c']!.status).toBe('published');
   });
 
   it('refuses the open month as invalid input, before anything is read or written', async () => {

@@ -5,10 +5,10 @@ import { ConnectWiseGateway } from '../../lib/connectwise/gateway.js';
 import { ConnectWiseClient } from '../../lib/connectwise/http-client.js';
 import type { PatchOperation } from '../../lib/connectwise/types.js';
 import { ConnectWiseHttpError, RunDeadlineError, StoreError } from '../../lib/errors.js';
-import type { AccountSummary, ClientResult, OwnedConfiguration } from '../../lib/publisher/ports.js';
+import type { OwnedConfiguration } from '../../lib/publisher/ports.js';
 import { runAccountStep, runPublish, type AccountStep } from '../../lib/publisher/run-publish.js';
 import type { ConnectWiseSecret } from '../../lib/schemas.js';
-import { ACCOUNT, FakeConnectWise, MemoryStore, makeDeps } from './fakes.js';
+import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 /**
  * An independent review of the billing-integrity core (contract v2 "Billing integrity" and "Scale").
@@ -16,9 +16,6 @@ import { ACCOUNT, FakeConnectWise, MemoryStore, makeDeps } from './fakes.js';
  * the review report. Money flows through these paths: a client billed twice or after it left is the
  * worst outcome, and a failed client must keep what it is billed.
  */
-
-const byClient = (summary: AccountSummary): Record<string, ClientResult> =>
-  Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
 
 const PAST = {
   sep: new Date('2026-10-05T06:00:00Z'),
@@ -110,13 +107,7 @@ describe('Billing integrity review', () => {
     cw.addCompany('BetaCo', ['M-B']);
     cw.addCompany('GammaCo', ['M-C']);
     cw.addCompany('DeltaCo', ['M-D']);
-    cw.setups = [
-      {
-        id: 1,
-        deletedConfigurationStatus: { id: 90, name: 'Removed' },
-        addedConfigurationStatus: { id: 91, name: 'Active' },
-      },
-    ];
+    cw.setups = [MANAGEMENT_WITH_STATUSES];
     store.mappings = ['a', 'b', 'c', 'd'].map((x) => ({
       accountId: 'acct-1',
       clientId: `client-${x}`,

@@ -15,7 +15,9 @@ import { ConnectWiseNetworkError } from '../../lib/errors.js';
 import type { Period } from '../../lib/period.js';
 import type {
   Account,
+  AccountSummary,
   AccountsRepository,
+  ClientResult,
   EventSink,
   InvalidItem,
   LedgerEntry,
@@ -302,6 +304,18 @@ export function makeDeps(
     sent,
   };
 }
+
+/** An account's results by client id. */
+export function byClient(summary: AccountSummary): Record<string, ClientResult> {
+  return Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
+}
+
+/** A Management record naming both statuses: retiring sets Removed (90), re-activating sets Active (91). */
+export const MANAGEMENT_WITH_STATUSES: ManagementSetup = {
+  id: 1,
+  deletedConfigurationStatus: { id: 90, name: 'Removed' },
+  addedConfigurationStatus: { id: 91, name: 'Active' },
+};
 
 export const ACCOUNT: Account = {
   accountId: 'acct-1',

@@ -1,11 +1,7 @@
 import { runPublish } from '../../lib/publisher/run-publish.js';
 import { ConnectWiseHttpError, SecretError } from '../../lib/errors.js';
-import type { AccountSummary, ClientResult } from '../../lib/publisher/ports.js';
-import { ACCOUNT, FakeConnectWise, MemoryStore, makeDeps } from './fakes.js';
-
-function byClient(summary: AccountSummary): Record<string, ClientResult> {
-  return Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
-}
+import type { ClientResult } from '../../lib/publisher/ports.js';
+import { ACCOUNT, FakeConnectWise, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 describe('Function: runPublish', () => {
   let store: MemoryStore;
