@@ -18,6 +18,7 @@ const ownedSchema = z.object({
   active: z.boolean(),
   period: z.string().optional(),
   retiredReason: z.string().optional(),
+  retiredPeriod: z.string().optional(),
   updatedAt: z.string(),
   runId: z.string(),
 });

@@ -223,10 +223,24 @@ function planPublish(
       .map((configuration) => ({ configuration, why: 'moved' as const })),
   ].map((r) => ({ ...r, patch: retirePatch(r.configuration, input.statuses) }));
 
-  for (const touched of [keep, ...retire.map((r) => r.configuration)]) {
-    const later = touched && laterPeriodHeld(touched, input.period);
-    if (later && !input.allowOlderPeriod)
-      return { ...base, ...where, status: 'failed', reason: olderPeriodReason(later, input.period) };
+  if (!input.allowOlderPeriod) {
+    for (const touched of [keep, ...retire.map((r) => r.configuration)]) {
+      const later = touched && laterPeriodHeld(touched, input.period);
+      if (later) return { ...base, ...where, status: 'failed', reason: olderPeriodReason(later, input.period) };
+    }
+    // Billing stopped by a later period's run (a retirement) is a later month's decision too: a run for
+    // an older period must not bring the configuration back.
+    const stoppedLater = keep && !isActive(keep) ? ownedIds.get(keep.id)?.retiredPeriod : undefined;
+    if (stoppedLater !== undefined && stoppedLater > input.period.key) {
+      return {
+        ...base,
+        ...where,
+        status: 'failed',
+        reason:
+          `its billing was stopped by the run for ${stoppedLater}, later than ${input.period.key}: a run never undoes a ` +
+          "later month's decision (re-run with --allow-older-period, allowOlderPeriod: true, if you really mean to go back)",
+      };
+    }
   }
   const desired = { billableSpaceGb: candidate.billableSpaceGb, year: input.period.year, month: input.period.month };
   return {

@@ -57,6 +57,7 @@ function record(
     active: change.active,
     period: change.period ?? before?.period,
     retiredReason: change.active ? undefined : change.retiredReason,
+    retiredPeriod: change.active ? undefined : ctx.period.key,
     updatedAt: ctx.now().toISOString(),
     runId: ctx.runId,
   };

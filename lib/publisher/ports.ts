@@ -135,6 +135,8 @@ export interface OwnedConfiguration {
   /** The period last published on it. */
   readonly period?: string | undefined;
   readonly retiredReason?: string | undefined;
+  /** The period of the run that retired it: a run for an earlier period must not bring it back. */
+  readonly retiredPeriod?: string | undefined;
   readonly updatedAt: string;
   readonly runId: string;
 }

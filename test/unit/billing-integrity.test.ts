@@ -134,9 +134,13 @@ describe('Billing integrity (contract v2) in the core', () => {
     expect(byClient(await publish())['client-c']!.status).toBe('retired');
     const back = await publish({ period: '2026-09' });
     expect(byClient(back)['client-c']!.status).toBe('failed');
-    expect(byClient(back)['client-c']!.reason).toMatch(/stopped by the run for 2026-10, later than 2026-09.*--allow-older-period/);
+    expect(byClient(back)['client-c']!.reason).toMatch(
+      /stopped by the run for 2026-10, later than 2026-09.*--allow-older-period/,
+    );
     expect(active('client-c')).toHaveLength(0);
-    expect(byClient(await publish({ period: '2026-09', allowOlderPeriod: true }))['client-c']!.status).toBe('published');
+    expect(byClient(await publish({ period: '2026-09', allowOlderPeriod: true }))['client-c']!.status).toBe(
+      'published',
+    );
   });
 
   it('refuses the open month as invalid input, before anything is read or written', async () => {
