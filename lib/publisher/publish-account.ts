@@ -45,6 +45,8 @@ export interface AccountRunOutcome {
   readonly ownedActiveAtStart: number;
   /** Another run holds the account: this one wrote nothing at all. */
   readonly busy?: boolean;
+  /** The retirements were not confirmed: nothing at all was written (no Ledger rows, no run record, no event). */
+  readonly declined?: boolean;
 }
 
 type Deps = Pick<
@@ -162,9 +164,28 @@ class AccountRun {
   }
 
   /** Records outcomes at once (not on a dry run): the Ledger is the run's journal. */
+  /** Records held back until the retirements are confirmed (when the caller asks for confirmation). */
+  private held: { results: ClientResult[]; ownership: OwnedConfiguration[] } | undefined;
+
   private async settle(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[] = []): Promise<void> {
     this.results.push(...results);
     if (this.options.dryRun) return;
+    if (this.held) {
+      this.held.results.push(...results);
+      this.held.ownership.push(...ownership);
+      return;
+    }
+    await this.record(results, ownership);
+  }
+
+  /** Writes what `settle` held back, once the retirements are confirmed. */
+  private async release(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (held) await this.record(held.results, held.ownership);
+  }
+
+  private async record(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[]): Promise<void> {
     const at = this.deps.clock().toISOString();
     await Promise.all([
       ownership.length ? this.deps.ownership.put(ownership) : undefined,
@@ -185,6 +206,7 @@ class AccountRun {
   }
 
   async run(): Promise<AccountRunOutcome> {
+    if (this.options.confirmRetirements && !this.options.dryRun) this.held = { results: [], ownership: [] };
     const { owned, plan } = await this.planFromTables();
     try {
       if (plan.candidates.length > 0 || plan.retirements.length > 0) {
@@ -196,6 +218,7 @@ class AccountRun {
         if (!(await this.confirmed(actions))) {
           const retiring = actions.filter((a) => a.kind === 'retire').length;
           const error = `${retiring} retirement(s) not confirmed: nothing was written for this account`;
+          this.held = undefined;
           this.results.push(
             ...actions.map((a) => ({
               ...dryRunResult(a),
@@ -204,14 +227,16 @@ class AccountRun {
               reason: 'not confirmed: nothing written',
             })),
           );
-          return this.outcome(true, 'not-needed', { error });
+          return { ...this.outcome(true, 'not-needed', { error }), declined: true };
         }
+        await this.release();
         if (!(await this.execute(actions, setup, owned))) return await this.unfinished();
       }
     } catch (error) {
       if (error instanceof RunDeadlineError) return await this.unfinished();
       return await this.stopAccount(error, [...plan.candidates, ...plan.retirements]);
     }
+    await this.release();
     if (this.options.dryRun || !needsSync(this.results)) return this.outcome(true);
     try {
       const sync = await this.triggerSync();
@@ -311,6 +336,7 @@ class AccountRun {
     error: unknown,
     pending: readonly (Candidate | RetireCandidate)[],
   ): Promise<AccountRunOutcome> {
+    await this.release();
     const reason = describeError(error);
     this.log.error({ err: serializeError(error) }, 'account publish stopped');
     const open = pending.filter((c) => !this.results.some((r) => r.clientId === c.clientId));
@@ -331,6 +357,7 @@ class AccountRun {
    * is still synced now, in the reserve kept for it, so a retired client stops being billed.
    */
   private async unfinished(): Promise<AccountRunOutcome> {
+    await this.release();
     const error = this.stopped;
     if (this.options.continues && error === undefined) return this.outcome(false);
     if (!needsSync(this.results)) return this.outcome(false, 'not-needed', error ? { error } : {});

@@ -182,7 +182,8 @@ export async function runAccountStep(
   }
   // Done — or out of time with nobody to continue: the run ends here either way, and says so.
   const final = outcome.done ? outcome : { ...outcome, summary: outOfTime(summary) };
-  if (!step.request.dryRun) {
+  // A run whose retirements were not confirmed wrote nothing: no run record, no event (the CLI says so).
+  if (!step.request.dryRun && !outcome.declined) {
     await finishAccount(
       final.summary,
       { runId: step.runId, period: step.period, startedAt, invocations: step.invocation, busy: outcome.busy },

@@ -143,6 +143,28 @@ describe('Billing integrity (contract v2) in the core', () => {
     );
   });
 
+  it('writes nothing at all when the retirements are not confirmed, and everything when they are', async () => {
+    store.mappings[0] = { ...store.mappings[0]!, enabled: false };
+    const rowsBefore = store.ledger.length;
+    const runsBefore = deps.memory.runs.length;
+    const eventsBefore = deps.sent.length;
+    const asked: string[][] = [];
+    const declined = await publish({
+      confirmRetirements: async ({ retirements }) => (asked.push(retirements.map((r) => r.clientId)), false),
+    });
+    expect(asked).toEqual([['client-a']]);
+    expect(declined.error).toMatch(/1 retirement\(s\) not confirmed: nothing was written/);
+    expect(cw.writes()).toEqual([]);
+    expect([store.ledger.length, deps.memory.runs.length, deps.sent.length]).toEqual([
+      rowsBefore,
+      runsBefore,
+      eventsBefore,
+    ]);
+    const confirmed = await publish({ confirmRetirements: async () => true });
+    expect(confirmed).toMatchObject({ retired: 1, published: 3 });
+    expect(deps.sent.length).toBe(eventsBefore + 1);
+  });
+
   it('refuses the open month as invalid input, before anything is read or written', async () => {
     await expect(publish({ period: '2026-11' })).rejects.toThrow(InputValidationError);
     await expect(publish({ period: '2026-11' })).rejects.toThrow(/--allow-open-period/);
