@@ -31,13 +31,12 @@ describe('confirmations', () => {
     expect(stderr()).toBe('');
   });
 
-  it('without a terminal and without --yes: no, and the refusal says how to proceed', async () => {
+  it('without a terminal there is nobody to ask: the run proceeds like the scheduled Lambda, asking nothing', async () => {
     const refused: string[] = [];
-    const { ctx } = context({ tty: false });
-    expect(await retirementPrompt(ctx, {}, refused)({ accountId: 'acme', period: '2026-10', retirements })).toBe(false);
-    expect(refused).toEqual([
-      'cwpub: account acme: not published: it would stop billing 1 client(s) for 2026-10 and there is no terminal to confirm on. Review with `cwpub publish --account acme --period 2026-10 --dry-run`, then re-run with --yes.',
-    ]);
+    const { ctx, stderr } = context({ tty: false });
+    expect(await retirementPrompt(ctx, {}, refused)({ accountId: 'acme', period: '2026-10', retirements })).toBe(true);
+    expect(refused).toEqual([]);
+    expect(stderr()).toBe('');
   });
 
   it.each([
