@@ -153,9 +153,10 @@ export function outcomeWords(r: ClientResult): string {
     case 'planned':
       return r.action === 'retire'
         ? `would STOP billing${reason}${retired}`
-        : `would publish${gb}${reason}${retired ? `; would stop billing${retired}` : ''}`;
+        : // The core's reason already names the configurations a move or a duplicate would retire.
+          `would publish${gb}${reason || (retired ? `; would stop billing${retired}` : '')}`;
     case 'published':
-      return `${CLIENT_STATUSES.published.words}${gb}${retired ? `; billing stopped on the old${retired}` : ''}`;
+      return `${CLIENT_STATUSES.published.words}${gb}${reason || (retired ? `; billing stopped on the old${retired}` : '')}`;
     case 'unchanged':
       return `${CLIENT_STATUSES.unchanged.words}${gb ? ` (${gb.trim()})` : ''}`;
     case 'retired':

@@ -21,7 +21,7 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
     .description('list recent publish runs (from the Ledger): when, which month, what each did, and whether it failed')
     .addOption(accountOption('only this account (default: every account)'))
     .option('--period <YYYY-MM>', 'only runs for this month (default: any month)')
-    .option('--limit <n>', 'runs per account (default: 10)', wholeNumber('--limit', 1000), 10)
+    .option('--limit <n>', 'runs per account', wholeNumber('--limit', 1000), 10)
     .option('--json', 'print the runs as JSON on stdout')
     .option('--csv', 'print the runs as CSV on stdout')
     .addHelpText(
