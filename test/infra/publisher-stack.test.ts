@@ -165,7 +165,7 @@ describe('Stack: PublisherStack', () => {
         Environment: { Variables: Match.objectLike({ LOG_LEVEL: 'debug' }) },
       });
       custom.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.absent(), RetentionInDays: 30 });
-      custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 240_000 });
+      custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 285_000 });
     });
 
     it('ignores the deprecated serializeRuns, with a synth-time warning saying to remove it', () => {
@@ -574,14 +574,14 @@ describe('Stack: PublisherStack', () => {
       );
     });
 
-    it('alarms when a run takes more than 80% of the timeout', () => {
+    it('alarms when an invocation runs past 95% of the timeout (it should have stopped to continue)', () => {
       template.hasResourceProperties(
         'AWS::CloudWatch::Alarm',
         alarm(
           'Duration',
           'AWS/Lambda',
           { Name: 'FunctionName', Value: { Ref: ids.function } },
-          { Statistic: 'Maximum', Threshold: 720_000 },
+          { Statistic: 'Maximum', Threshold: 855_000 },
         ),
       );
     });
