@@ -61,6 +61,14 @@ export interface StatusInfo {
 export type ClientStatus = keyof typeof CLIENT_STATUSES;
 export const CLIENT_STATUS_NAMES = Object.keys(CLIENT_STATUSES) as ClientStatus[];
 
+/** One count per status: the summary's, the run record's and (but `planned`) the event's. */
+export type StatusCounts = { readonly [S in ClientStatus]: number };
+/** A real run has no `planned` results: the counts its event and its run record carry. */
+export type RunStatusCounts = Omit<StatusCounts, 'planned'>;
+export const RUN_STATUS_NAMES = CLIENT_STATUS_NAMES.filter(
+  (s): s is Exclude<ClientStatus, 'planned'> => s !== 'planned',
+);
+
 /** What a dry run's `planned` result would do. */
 export type PlannedAction = 'publish' | 'retire';
 

@@ -1,7 +1,15 @@
-import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, type ClientStatus, type SyncOutcome } from '../contract.js';
+import {
+  CLIENT_STATUSES,
+  CLIENT_STATUS_NAMES,
+  RUN_STATUS_NAMES,
+  type ClientStatus,
+  type RunStatusCounts,
+  type StatusCounts,
+  type SyncOutcome,
+} from '../contract.js';
 import type { AccountSummary, ClientResult, LedgerEntry, LedgerRow } from './ports.js';
 
-type Counts = Record<Exclude<ClientStatus, never>, number>;
+type Counts = Record<ClientStatus, number>;
 
 /** The per-status counts of an account's results; every status of the contract table has one. */
 export function countResults(results: readonly ClientResult[]): Counts {
@@ -47,6 +55,11 @@ export function needsSync(results: readonly ClientResult[]): boolean {
   return results.some((r) => CLIENT_STATUSES[r.status].triggersSync);
 }
 
+/** The counts of a real run (events, run records): every status but the dry run's `planned`. */
+export function runCounts(counts: StatusCounts): RunStatusCounts {
+  return Object.fromEntries(RUN_STATUS_NAMES.map((s) => [s, counts[s]])) as unknown as RunStatusCounts;
+}
+
 /** EventBridge rejects events over 256 KB; keep the detail well below that. */
 export const MAX_EVENT_DETAIL_BYTES = 200_000;
 
@@ -64,11 +77,7 @@ export function eventDetail(summary: AccountSummary, run: { runId: string; perio
     runId: run.runId,
     accountId: summary.accountId,
     period: run.period,
-    published: counts.published,
-    unchanged: counts.unchanged,
-    retired: counts.retired,
-    skipped: counts.skipped,
-    failed: counts.failed,
+    ...runCounts(counts),
     sync: summary.sync,
     ...(summary.syncReason ? { syncReason: summary.syncReason } : {}),
     ...(summary.error ? { error: summary.error } : {}),

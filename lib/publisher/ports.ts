@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import type { ClientStatus, OutgoingDetailType, PlannedAction, SyncOutcome } from '../contract.js';
+import type {
+  ClientStatus,
+  OutgoingDetailType,
+  PlannedAction,
+  RunStatusCounts,
+  StatusCounts,
+  SyncOutcome,
+} from '../contract.js';
 import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
@@ -91,17 +98,12 @@ export interface LedgerEntry {
 }
 
 /** One account run (one per account, period and runId), for `cwpub runs`. Written when the account ends. */
-export interface RunRecord {
+export interface RunRecord extends RunStatusCounts {
   readonly accountId: string;
   readonly period: string;
   readonly runId: string;
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly published: number;
-  readonly unchanged: number;
-  readonly retired: number;
-  readonly skipped: number;
-  readonly failed: number;
   readonly sync: SyncOutcome;
   readonly error?: string;
   /** `ok` or `failed` (a failed client, a failed sync or an account error). */
@@ -233,14 +235,9 @@ export interface ClientResult {
   readonly retiredConfigurationIds?: readonly number[];
 }
 
-export interface AccountSummary {
+/** Counts per status (published, unchanged, retired, skipped, failed, planned: one per row of CLIENT_STATUSES). */
+export interface AccountSummary extends StatusCounts {
   readonly accountId: string;
-  readonly published: number;
-  readonly unchanged: number;
-  readonly retired: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly planned: number;
   readonly sync: SyncOutcome;
   readonly syncReason?: string;
   /** Set when something stopped the whole account (invalid account item, secret, ConnectWise setup). */

@@ -3,7 +3,7 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import { accountFailed, eventDetail, summarize } from './outcomes.js';
+import { accountFailed, countResults, eventDetail, runCounts, summarize } from './outcomes.js';
 import { publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
 import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
@@ -163,12 +163,7 @@ export async function runAccountStep(
     {
       done: outcome.done,
       invocation: step.invocation,
-      published: summary.published,
-      unchanged: summary.unchanged,
-      retired: summary.retired,
-      skipped: summary.skipped,
-      failed: summary.failed,
-      planned: summary.planned,
+      ...countResults(summary.results),
       sync: summary.sync,
       requests: summary.requests,
     },
@@ -210,11 +205,7 @@ async function finishAccount(
         runId: run.runId,
         startedAt: run.startedAt,
         finishedAt: deps.clock().toISOString(),
-        published: summary.published,
-        unchanged: summary.unchanged,
-        retired: summary.retired,
-        skipped: summary.skipped,
-        failed: summary.failed,
+        ...runCounts(summary),
         sync: summary.sync,
         ...(summary.error ? { error: summary.error } : {}),
         outcome: accountFailed(summary) ? 'failed' : 'ok',
