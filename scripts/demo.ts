@@ -288,7 +288,7 @@ async function main(): Promise<void> {
         sim.seed.moveManagedId(account.move.managedId, to.id);
         const moved = account.companies.find((c) => c.managedId === account.move!.managedId)!;
         out(
-          `- Managed ID ${moved.managedId} (${moved.clients.map((c) => c.clientId).join(', ')}) moved in ConnectWise ` +
+          `- Managed ID ${moved.managedId} (${moved.clients.map((c) => c.clientId).join(', ')}) moved ` +
             `from company ${moved.identifier} to ${to.identifier} (new)`,
         );
       }
