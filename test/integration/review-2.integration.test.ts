@@ -59,7 +59,8 @@ describe('Review 2: state machine, run lock, accounts table', () => {
       let gets = 0;
       const accounts = {
         get: async (id: string) => {
-          if (++gets === 3) throw new StoreError('DynamoDB GetItem on accounts failed: throttled', { code: 'STORE' });
+          if (++gets === 3)
+            throw new StoreError('DynamoDB GetItem on accounts failed: throttled', { table: 'accounts' });
           return store.get(id);
         },
         list: () => store.list(),
