@@ -13,6 +13,7 @@ const ownedSchema = z.object({
   ownerClientId: z.string(),
   configurationId: z.number(),
   companyId: z.number(),
+  companyIdentifier: z.string().optional(),
   managedId: z.string(),
   origin: z.enum(['created', 'adopted']),
   active: z.boolean(),

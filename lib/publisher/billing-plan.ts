@@ -13,6 +13,8 @@ export interface Retirement {
   readonly configuration: Configuration;
   readonly why: RetireWhy;
   readonly patch: readonly PatchOperation[];
+  /** Its company's identifier as last recorded (reports name the company, not only its id). */
+  readonly companyIdentifier?: string | undefined;
 }
 
 /** What one client's publish will do in ConnectWise. */
@@ -132,6 +134,7 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
         configuration,
         why: r.why,
         patch: retirePatch(configuration, input.statuses),
+        companyIdentifier: ownedIds.get(configuration.id)?.companyIdentifier,
       })),
     };
     if (r.why === 'noUsage') noUsage.push(action);
@@ -221,7 +224,11 @@ function planPublish(
     ...owned
       .filter((c) => c.company.id !== company.id && isActive(c))
       .map((configuration) => ({ configuration, why: 'moved' as const })),
-  ].map((r) => ({ ...r, patch: retirePatch(r.configuration, input.statuses) }));
+  ].map((r) => ({
+    ...r,
+    patch: retirePatch(r.configuration, input.statuses),
+    companyIdentifier: ownedIds.get(r.configuration.id)?.companyIdentifier,
+  }));
 
   if (!input.allowOlderPeriod) {
     for (const touched of [keep, ...retire.map((r) => r.configuration)]) {
@@ -255,6 +262,11 @@ function planPublish(
   };
 }
 
+/** " on company Northwind" (or its id when its identifier was never recorded). */
+export function onCompany(r: Retirement): string {
+  return ` on company ${r.companyIdentifier ?? `#${r.configuration.company.id}`}`;
+}
+
 /** Whether a publish action writes anything to ConnectWise. */
 export function publishWrites(action: PublishAction): boolean {
   return !action.keep || action.patch.length > 0 || action.retire.some((r) => r.patch.length > 0);
@@ -267,7 +279,15 @@ type ResultSubject = Pick<
 
 /** Whom a result of the action is about: the client, and for a publish also its GB and company. */
 export function resultSubject(action: ClientAction): ResultSubject {
-  if (action.kind === 'retire') return { clientId: action.clientId, managedId: action.managedId };
+  if (action.kind === 'retire') {
+    const first = action.retire[0];
+    return {
+      clientId: action.clientId,
+      managedId: action.managedId,
+      ...(first ? { companyId: first.configuration.company.id } : {}),
+      ...(first?.companyIdentifier ? { companyIdentifier: first.companyIdentifier } : {}),
+    };
+  }
   const { candidate, company } = action;
   return {
     clientId: candidate.clientId,
@@ -302,7 +322,10 @@ export function dryRunResult(action: ClientAction): ClientResult {
     ...(action.retire.length
       ? {
           reason: action.retire
-            .map((r) => `would stop billing configuration ${r.configuration.id}: ${retirementReason(r.why)}`)
+            .map(
+              (r) =>
+                `would stop billing configuration ${r.configuration.id}${onCompany(r)}: ${retirementReason(r.why)}`,
+            )
             .join('; '),
         }
       : {}),

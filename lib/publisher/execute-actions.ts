@@ -5,6 +5,7 @@ import type { Period } from '../period.js';
 import { describeError, IncompleteActionError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
 import {
+  onCompany,
   resultSubject,
   retirementReason,
   type ClientAction,
@@ -43,7 +44,7 @@ function record(
   ctx: ExecutionContext,
   clientId: string,
   managedId: string,
-  configuration: Pick<Configuration, 'id'> & { company: { id: number } },
+  configuration: Pick<Configuration, 'id'> & { company: { id: number; identifier?: string | undefined } },
   change: { active: boolean; origin?: OwnedConfiguration['origin']; period?: string; retiredReason?: string },
 ): OwnedConfiguration {
   const before = ctx.owned.get(configuration.id);
@@ -52,6 +53,7 @@ function record(
     clientId,
     configurationId: configuration.id,
     companyId: configuration.company.id,
+    companyIdentifier: configuration.company.identifier ?? before?.companyIdentifier,
     managedId,
     origin: change.origin ?? before?.origin ?? 'created',
     active: change.active,
@@ -123,7 +125,7 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
     ctx,
     candidate.clientId,
     candidate.managedId,
-    { id: configuration.id, company: { id: company.id } },
+    { id: configuration.id, company: { id: company.id, identifier: company.identifier } },
     {
       active: true,
       period: period.key,
@@ -143,10 +145,7 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
         ? {
             retiredConfigurationIds: retiredIds,
             reason: action.retire
-              .map(
-                (r) =>
-                  `configuration ${r.configuration.id} on company ${r.configuration.company.id} retired: ${retirementReason(r.why)}`,
-              )
+              .map((r) => `configuration ${r.configuration.id}${onCompany(r)} retired: ${retirementReason(r.why)}`)
               .join('; '),
           }
         : {}),
@@ -163,7 +162,6 @@ async function executeRetire(action: RetireAction, ctx: ExecutionContext): Promi
       ...resultSubject(action),
       status: 'retired',
       reason: `billing stopped: ${RETIRE_REASONS[action.why]}`,
-      companyId: first.company.id,
       configurationId: first.id,
       retiredConfigurationIds: action.retire.map((r) => r.configuration.id),
     },

@@ -129,6 +129,8 @@ export interface OwnedConfiguration {
   readonly clientId: string;
   readonly configurationId: number;
   readonly companyId: number;
+  /** The company's identifier when it was last written (for reports; ids are what count). */
+  readonly companyIdentifier?: string | undefined;
   /** The Managed ID the client had when this configuration was last written. */
   readonly managedId: string;
   readonly origin: 'created' | 'adopted';
