@@ -18,7 +18,16 @@ export function parsePublishInput(event: unknown): PublishRun {
   const detailType = record['detail-type'];
   if (detailType === undefined) {
     // The monthly schedule's payload: `{ scheduledTime }` fixes the period, whenever the delivery arrives.
-    if ('scheduledTime' in record) return { referenceTime: parseTime(record.scheduledTime, 'scheduledTime') };
+    if ('scheduledTime' in record) {
+      // Nothing may ride along: a `dryRun` or an `accountId` silently dropped would be a real run of everyone.
+      const extra = Object.keys(record).find((k) => k !== 'scheduledTime');
+      if (extra !== undefined) {
+        throw new InputValidationError(`a scheduled invocation carries only "scheduledTime" (got "${extra}" too)`, {
+          field: extra,
+        });
+      }
+      return { referenceTime: parseTime(record.scheduledTime, 'scheduledTime') };
+    }
     return toRun(parseOrThrow(publishRequestSchema, record, 'invocation payload'));
   }
 

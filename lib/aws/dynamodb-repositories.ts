@@ -115,9 +115,16 @@ export class DynamoAccountsRepository implements AccountsRepository {
         all.push(...((page.Items ?? []) as Item[]));
       return all;
     });
-    const parsed = items.map(toAccount);
-    const accounts = parsed.filter(isAccount).sort((a, b) => a.accountId.localeCompare(b.accountId));
-    return { items: accounts, invalid: parsed.filter((p): p is InvalidItem => !isAccount(p)) };
+    const parsed = items.map((item) => ({ item, account: toAccount(item) }));
+    const accounts = parsed
+      .map((p) => p.account)
+      .filter(isAccount)
+      .sort((a, b) => a.accountId.localeCompare(b.accountId));
+    // An invalid item that is explicitly disabled is not due to run: not reported every month.
+    const invalid = parsed
+      .filter((p) => !isAccount(p.account) && p.item.enabled !== false)
+      .map((p) => p.account as InvalidItem);
+    return { items: accounts, invalid };
   }
 
   async put(account: Account): Promise<void> {

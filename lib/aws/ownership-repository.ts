@@ -151,33 +151,52 @@ export class DynamoRunLock implements RunLock {
   async acquire(accountId: string, runId: string): Promise<{ heldBy: string; since: string } | undefined> {
     const now = this.clock().getTime();
     const key = { [PK]: LEDGER_KEYS.lock(accountId), [SK]: LEDGER_KEYS.lockSort };
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: 'SET runId = :run, leaseUntil = :until, since = if_not_exists(since, :now)',
-          ConditionExpression: 'attribute_not_exists(runId) OR leaseUntil < :nowMs OR runId = :run',
-          ExpressionAttributeValues: {
-            ':run': runId,
-            ':until': now + this.leaseMs,
-            ':now': new Date(now).toISOString(),
-            ':nowMs': now,
-          },
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') {
-        return guarded(this.table, 'UpdateItem', () => Promise.reject(error));
+    const until = now + this.leaseMs;
+    // Renew our own lease; else take a free or expired one (a fresh `since`); else it is busy.
+    const renewed = await this.conditionalUpdate(key, 'SET leaseUntil = :until', 'runId = :run', {
+      ':run': runId,
+      ':until': until,
+    });
+    if (renewed) return undefined;
+    const taken = await this.conditionalUpdate(
+      key,
+      'SET runId = :run, leaseUntil = :until, since = :now',
+      'attribute_not_exists(runId) OR leaseUntil < :nowMs',
+      { ':run': runId, ':until': until, ':now': new Date(now).toISOString(), ':nowMs': now },
+    );
+    if (taken) return undefined;
+    const out = await guarded(this.table, 'GetItem', () =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
+    );
+    const heldBy = typeof out.Item?.runId === 'string' ? out.Item.runId : 'unknown';
+    const since = typeof out.Item?.since === 'string' ? out.Item.since : 'unknown';
+    return { heldBy, since };
+  }
+
+  /** One conditional UpdateItem: true when written, false when its condition did not hold. */
+  private async conditionalUpdate(
+    key: Record<string, string>,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    return guarded(this.table, 'UpdateItem', async () => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        throw error;
       }
-      const out = await guarded(this.table, 'GetItem', () =>
-        this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
-      );
-      const heldBy = typeof out.Item?.runId === 'string' ? out.Item.runId : 'unknown';
-      const since = typeof out.Item?.since === 'string' ? out.Item.since : 'unknown';
-      return { heldBy, since };
-    }
-    return undefined;
+    });
   }
 
   async release(accountId: string, runId: string): Promise<void> {

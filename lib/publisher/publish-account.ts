@@ -92,8 +92,14 @@ export async function publishAccount(
         `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; nothing was written. ` +
         'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
       log.warn({ heldBy: busy.heldBy }, 'account busy');
+      // A continuation that finds the account taken still reports what its earlier invocations did.
+      const earlier = options.dryRun
+        ? []
+        : (await deps.ledger.list(account.accountId, options.period.key))
+            .filter((e) => e.runId === options.runId)
+            .map(resultFromLedger);
       return {
-        summary: summarize(account.accountId, [], 'not-needed', 0, { error }),
+        summary: summarize(account.accountId, earlier, 'not-needed', 0, { error }),
         done: true,
         ownedActiveAtStart: 0,
         busy: true,

@@ -3,9 +3,9 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import { accountFailed, countResults, eventDetail, runCounts, summarize } from './outcomes.js';
+import { accountFailed, countResults, eventDetail, resultFromLedger, runCounts, summarize } from './outcomes.js';
 import { publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
-import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
+import type { Account, AccountSummary, ClientResult, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
 
@@ -59,7 +59,12 @@ export async function planRun(
   const period: Period =
     run.period !== undefined
       ? parsePeriod(run.period, now, 'period', { allowOpenPeriod: run.allowOpenPeriod })
-      : previousPeriod(run.referenceTime ?? now);
+      : run.referenceTime !== undefined
+        ? // A schedule's time in the future would bill an open (or future) month: refused like a typed one.
+          parsePeriod(previousPeriod(run.referenceTime).key, now, 'scheduledTime', {
+            allowOpenPeriod: run.allowOpenPeriod,
+          })
+        : previousPeriod(now);
   const accounts = await selectAccounts(run.accountId, deps);
   const selected = accounts.filter((a): a is Account => 'secretId' in a);
   const invalid = accounts
@@ -140,6 +145,20 @@ export async function runAccountStep(
   if (!('secretId' in account)) {
     const error = `account item (accountId=${step.accountId}) is invalid: ${formatProblems(account.problems)}`;
     outcome = { summary: summarize(step.accountId, [], 'not-needed', 0, { error }), done: true, ownedActiveAtStart: 0 };
+  } else if (!account.enabled) {
+    // Disabled while the run waited for its turn (or between two invocations): publish nothing more.
+    const earlier = await earlierResults(deps, step);
+    const error =
+      `account "${step.accountId}" was disabled after this run was planned; ` +
+      (earlier.length
+        ? 'what earlier invocations of the run wrote stays, nothing more was written'
+        : 'nothing was written');
+    await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
+    outcome = {
+      summary: summarize(step.accountId, earlier, 'not-needed', 0, { error }),
+      done: true,
+      ownedActiveAtStart: 0,
+    };
   } else {
     outcome = await publishAccount(account, deps, {
       runId: step.runId,
@@ -187,6 +206,16 @@ export async function runAccountStep(
     );
   }
   return final;
+}
+
+/** What earlier invocations of this run recorded for the account (its Ledger rows of this runId). */
+export async function earlierResults(
+  deps: Pick<PublisherDeps, 'ledger'>,
+  step: { runId: string; accountId: string; period: string },
+): Promise<ClientResult[]> {
+  return (await deps.ledger.list(step.accountId, step.period))
+    .filter((e) => e.runId === step.runId)
+    .map(resultFromLedger);
 }
 
 /** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */
