@@ -37,6 +37,7 @@ export const WORKFLOW_STATES = {
   continueAccount: 'ContinueAccount',
   invocationLimitReached: 'InvocationLimitReached',
   nextPayloadMissing: 'NextPayloadMissing',
+  finishFailedAccount: 'FinishFailedAccount',
   reportAccountFailure: 'ReportAccountFailure',
   accountFailed: 'AccountFailed',
   summarize: 'Summarize',
@@ -172,13 +173,34 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
   reportAccountFailure.addCatch(accountFailed, { errors: [sfn.Errors.ALL], resultPath: '$.reportError' });
   reportAccountFailure.next(accountFailed);
 
-  publishAccount.addCatch(reportAccountFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  // The function's own last word on a failed account: it reports what earlier invocations did (a
+  // client they retired included), triggers the sync for it, records the run and sends the account's
+  // Usage Publish Failed event in the contract's shape, and frees the account. Should that fail too,
+  // the bare event above is sent instead.
+  const finishFailedAccount = invoke(
+    S.finishFailedAccount,
+    sfn.TaskInput.fromObject({
+      task: 'finishAccount',
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      period: sfn.JsonPath.stringAt('$.period'),
+      request: sfn.JsonPath.objectAt('$.request'),
+      accountId: sfn.JsonPath.stringAt('$.accountId'),
+      invocation: sfn.JsonPath.numberAt('$.invocation'),
+      error: sfn.JsonPath.stringAt('$.failure.Error'),
+      cause: sfn.JsonPath.stringAt('$.failure.Cause'),
+    }),
+    sfn.JsonPath.DISCARD,
+  );
+  finishFailedAccount.addCatch(reportAccountFailure, { errors: [sfn.Errors.ALL], resultPath: '$.finishError' });
+  finishFailedAccount.next(accountFailed);
+
+  publishAccount.addCatch(finishFailedAccount, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
 
   const failWith = (id: string, error: string, cause: string): sfn.Chain =>
     new sfn.Pass(scope, id, {
       result: sfn.Result.fromObject({ Error: error, Cause: cause }),
       resultPath: '$.failure',
-    }).next(reportAccountFailure);
+    }).next(finishFailedAccount);
 
   const accountProgress = new sfn.Choice(scope, S.accountProgress)
     .when(

@@ -13,6 +13,7 @@ export type LambdaTask =
   | { readonly kind: 'run'; readonly run: PublishRun }
   | { readonly kind: 'plan'; readonly run: PublishRun }
   | { readonly kind: 'publishAccount'; readonly step: AccountStep }
+  | { readonly kind: 'finishAccount'; readonly step: AccountStep & { error: string; cause?: string } }
   | { readonly kind: 'startScheduled'; readonly scheduledTime: Date };
 
 const requestSchema = z
@@ -39,6 +40,12 @@ const stepSchema = z
   })
   .strict();
 
+/** The state machine's last word on an account whose invocation failed for good. */
+const finishSchema = stepSchema
+  .omit({ task: true })
+  .extend({ task: z.literal('finishAccount'), error: z.string(), cause: z.string().optional() })
+  .strict();
+
 export function parseLambdaTask(event: unknown): LambdaTask {
   const task =
     typeof event === 'object' && event !== null && !Array.isArray(event)
@@ -53,13 +60,17 @@ export function parseLambdaTask(event: unknown): LambdaTask {
       const { task: _task, ...step } = parseOrThrow(stepSchema, event, 'publishAccount task');
       return { kind: 'publishAccount', step };
     }
+    case 'finishAccount': {
+      const { task: _task, ...step } = parseOrThrow(finishSchema, event, 'finishAccount task');
+      return { kind: 'finishAccount', step };
+    }
     case 'startScheduled': {
       const run = parsePublishInput({ scheduledTime: record.scheduledTime });
       return { kind: 'startScheduled', scheduledTime: run.referenceTime! };
     }
     default:
       throw new InputValidationError(
-        `unknown task ${JSON.stringify(task)} (expected plan, publishAccount or startScheduled)`,
+        `unknown task ${JSON.stringify(task)} (expected plan, publishAccount, finishAccount or startScheduled)`,
         { field: 'task' },
       );
   }

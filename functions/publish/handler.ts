@@ -6,7 +6,7 @@ import { serializeError } from '../../lib/errors.js';
 import { parseLambdaTask } from '../../lib/lambda-tasks.js';
 import { previousPeriod } from '../../lib/period.js';
 import type { PublisherDeps } from '../../lib/publisher/ports.js';
-import { planRun, runAccountStep, runPublish } from '../../lib/publisher/run-publish.js';
+import { finishFailedAccount, planRun, runAccountStep, runPublish } from '../../lib/publisher/run-publish.js';
 import { createPublisherDeps, type AwsClients } from '../../lib/runtime.js';
 
 export interface HandlerContext {
@@ -71,6 +71,10 @@ export function createHandler(
             invocation: task.step.invocation,
             ...(outcome.next ? { next: { task: 'publishAccount', ...outcome.next } } : {}),
           };
+        }
+        case 'finishAccount': {
+          const { results: _results, ...counts } = await finishFailedAccount(task.step, deps, { deadlineAt });
+          return counts;
         }
         case 'startScheduled': {
           if (!handlerContext.starter)

@@ -10,6 +10,7 @@ import { planClients, type Candidate, type ClientPlan, type RetireCandidate } fr
 import type { Account, AccountSummary, ClientResult, OwnedConfiguration, PublisherDeps, SyncOutcome } from './ports.js';
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
+import { triggerSync } from './sync.js';
 
 /** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
 export type ConfirmRetirements = (request: {
@@ -435,26 +436,7 @@ class AccountRun {
     return deferred === 0;
   }
 
-  private async triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
-    try {
-      const cw = await this.connect();
-      const setup = primaryManagementSetup(await cw.listManagementSetups());
-      if (!setup) {
-        return {
-          sync: 'failed',
-          reason: 'no Management record in ConnectWise (System > Setup Tables > Management): nothing to sync',
-        };
-      }
-      const answer = await cw.executeManagedItSync(setup.id);
-      if (answer && answer.success === false) {
-        return { sync: 'failed', reason: `ConnectWise refused the Management sync: ${answer.message ?? 'no message'}` };
-      }
-      return { sync: 'triggered' };
-    } catch (error) {
-      if (error instanceof RunDeadlineError) throw error;
-      const reason = describeError(error);
-      this.log.error({ err: serializeError(error) }, 'Management sync failed');
-      return { sync: 'failed', reason };
-    }
+  private triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
+    return triggerSync(() => this.connect(), this.log);
   }
 }

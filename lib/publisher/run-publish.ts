@@ -3,7 +3,19 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import { accountFailed, countResults, eventDetail, resultFromLedger, runCounts, summarize } from './outcomes.js';
+import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { SyncOutcome } from '../contract.js';
+import { describeError } from '../errors.js';
+import {
+  accountFailed,
+  countResults,
+  eventDetail,
+  needsSync,
+  resultFromLedger,
+  runCounts,
+  summarize,
+} from './outcomes.js';
+import { triggerSync } from './sync.js';
 import { publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
 import type { Account, AccountSummary, ClientResult, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
@@ -206,6 +218,55 @@ export async function runAccountStep(
     );
   }
   return final;
+}
+
+/**
+ * The end of an account whose invocation failed for good (the state machine caught it): what its
+ * earlier invocations did is reported and synced — a client they retired stops being billed now,
+ * not at next month's run — the run is recorded as failed, the account's event sent in the
+ * contract's shape with the error, and the account's lock released.
+ */
+export async function finishFailedAccount(
+  step: AccountStep & { readonly error: string; readonly cause?: string | undefined },
+  deps: PublisherDeps,
+  extra: { deadlineAt?: number | undefined } = {},
+): Promise<AccountSummary> {
+  const log = deps.logger.child({ runId: step.runId, accountId: step.accountId, period: step.period });
+  const earlier = step.request.dryRun ? [] : await earlierResults(deps, step);
+  const detail = step.cause ? `: ${step.cause.slice(0, 500)}` : '';
+  const error = `the run of this account stopped (${step.error}${detail}); publish it again to finish`;
+  let sync: { sync: SyncOutcome; reason?: string } = { sync: 'not-needed' };
+  let requests = 0;
+  if (!step.request.dryRun && needsSync(earlier)) {
+    const account = await deps.accounts.get(step.accountId).catch(() => undefined);
+    if (account && 'secretId' in account) {
+      let cw: ConnectWisePort | undefined;
+      const connect = async () =>
+        (cw ??= await deps.connectWise(await deps.secrets.load(account.secretId), account, {
+          deadlineAt: extra.deadlineAt,
+        }));
+      sync = await triggerSync(connect, log).catch((e: unknown) => ({
+        sync: 'failed' as const,
+        reason: describeError(e),
+      }));
+      requests = (cw as ConnectWisePort | undefined)?.requestCount() ?? 0;
+    } else sync = { sync: 'failed', reason: 'the account item cannot be read: the Management sync was not triggered' };
+  }
+  const summary = summarize(step.accountId, earlier, sync.sync, requests, {
+    error,
+    ...(sync.reason ? { syncReason: sync.reason } : {}),
+  });
+  await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
+  if (!step.request.dryRun) {
+    const startedAt = step.startedAt ?? deps.clock().toISOString();
+    await finishAccount(
+      summary,
+      { runId: step.runId, period: step.period, startedAt, invocations: step.invocation },
+      deps,
+      log,
+    );
+  }
+  return summary;
 }
 
 /** What earlier invocations of this run recorded for the account (its Ledger rows of this runId). */

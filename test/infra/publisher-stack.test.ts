@@ -361,7 +361,7 @@ describe('Stack: PublisherStack', () => {
       expect(state(S.accountProgress).Default).toBe(S.nextPayloadMissing);
       expect(state(S.continueAccount)).toEqual({ Type: 'Pass', InputPath: '$.result.next', Next: S.publishAccount });
       expect(state(S.accountPublished)).toMatchObject({ Type: 'Pass', End: true, Parameters: { status: 'completed' } });
-      expect(state(S.invocationLimitReached)).toMatchObject({ ResultPath: '$.failure', Next: S.reportAccountFailure });
+      expect(state(S.invocationLimitReached)).toMatchObject({ ResultPath: '$.failure', Next: S.finishFailedAccount });
     });
 
     it('retries Lambda service errors with jittered backoff, and timeouts twice, on both Lambda tasks', () => {
@@ -393,10 +393,30 @@ describe('Stack: PublisherStack', () => {
       }
     });
 
-    it('catches any error of an account, sends Usage Publish Failed to the bus with run, account, period, error and cause, and ends that account', () => {
+    it('catches any error of an account and lets the function finish it (report, sync, run record, event), the same payload keys as publishAccount', () => {
       expect(state(S.publishAccount).Catch).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: S.reportAccountFailure },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: S.finishFailedAccount },
       ]);
+      expect(state(S.finishFailedAccount)).toMatchObject({
+        Type: 'Task',
+        // payloadResponseOnly: the parameters are the function's payload.
+        Parameters: {
+          task: 'finishAccount',
+          'runId.$': '$.runId',
+          'period.$': '$.period',
+          'request.$': '$.request',
+          'accountId.$': '$.accountId',
+          'invocation.$': '$.invocation',
+          'error.$': '$.failure.Error',
+          'cause.$': '$.failure.Cause',
+        },
+        ResultPath: null,
+        Next: S.accountFailed,
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.finishError', Next: S.reportAccountFailure }],
+      });
+    });
+
+    it('falls back, when the function cannot finish the account, to a bare Usage Publish Failed on the bus, and ends that account', () => {
       expect(state(S.reportAccountFailure)).toMatchObject({
         Type: 'Task',
         Resource: 'arn:${AWS::Partition}:states:::events:putEvents',

@@ -82,9 +82,12 @@ describe('Review 2: state machine, run lock, accounts table', () => {
       // The situation under test: b retired in invocation 1, invocation 2 failed, the execution failed.
       expect(cw.writes()).toContain('PATCH 1001 activeFlag,status');
       expect(outcome.status).toBe('FAILED');
-      const failure = events.find((e) => e.DetailType === 'Usage Publish Failed');
+      // The function's own Usage Publish Failed event (the state machine's FinishFailedAccount task);
+      // the state machine's bare putEvents is only the fallback, not used here.
+      expect(events).toEqual([]);
+      const failure = deps.sent.find((e) => e.type === 'Usage Publish Failed');
       expect(failure).toBeDefined();
-      return { cw, deps, detail: JSON.parse(failure!.Detail) as Record<string, unknown> };
+      return { cw, deps, detail: failure!.detail };
     };
 
     it("sends the failure event in the contract's shape, naming the client it stopped billing", async () => {
