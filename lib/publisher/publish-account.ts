@@ -74,6 +74,14 @@ const LOCK_RENEW_MS = 60_000;
 
 type Extra = { syncReason?: string; error?: string };
 
+/** What earlier invocations of this run recorded for the account (its Ledger rows of this runId). */
+export async function earlierResults(
+  deps: Pick<PublisherDeps, 'ledger'>,
+  run: { runId: string; accountId: string; period: string },
+): Promise<ClientResult[]> {
+  return (await deps.ledger.list(run.accountId, run.period)).filter((e) => e.runId === run.runId).map(resultFromLedger);
+}
+
 /**
  * Publishes one account (contract v2): mappings + usage + what the account owns → ConnectWise
  * configurations → one Management sync. Takes the account's run lock first (nothing is written while
@@ -96,9 +104,11 @@ export async function publishAccount(
       // A continuation that finds the account taken still reports what its earlier invocations did.
       const earlier = options.dryRun
         ? []
-        : (await deps.ledger.list(account.accountId, options.period.key))
-            .filter((e) => e.runId === options.runId)
-            .map(resultFromLedger);
+        : await earlierResults(deps, {
+            runId: options.runId,
+            accountId: account.accountId,
+            period: options.period.key,
+          });
       return {
         summary: summarize(account.accountId, earlier, 'not-needed', 0, { error }),
         done: true,
@@ -259,15 +269,16 @@ class AccountRun {
     const { account, deps, options } = this;
     // Always read this run's earlier outcomes: a Step Functions retry of a timed-out invocation repeats
     // the same payload, and what that attempt settled must stand (held retirements stay held).
-    const [mappings, usage, owned, earlier] = await Promise.all([
+    const [mappings, usage, owned, fromEarlier] = await Promise.all([
       deps.mappings.listByAccount(account.accountId),
       deps.usage.listByPeriod(account.accountId, options.period),
       deps.ownership.listByAccount(account.accountId),
-      options.dryRun ? Promise.resolve([]) : deps.ledger.list(account.accountId, options.period.key),
+      options.dryRun
+        ? Promise.resolve([])
+        : earlierResults(deps, { runId: options.runId, accountId: account.accountId, period: options.period.key }),
     ]);
     for (const bad of mappings.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
     for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
-    const fromEarlier = earlier.filter((e) => e.runId === options.runId).map(resultFromLedger);
     this.results.push(...fromEarlier);
     this.ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
     const plan = planClients({

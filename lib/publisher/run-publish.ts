@@ -6,18 +6,10 @@ import { formatProblems } from '../schemas.js';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { SyncOutcome } from '../contract.js';
 import { describeError } from '../errors.js';
-import {
-  accountFailed,
-  countResults,
-  eventDetail,
-  needsSync,
-  resultFromLedger,
-  runCounts,
-  summarize,
-} from './outcomes.js';
+import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
 import { triggerSync } from './sync.js';
-import { publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
-import type { Account, AccountSummary, ClientResult, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
+import { earlierResults, publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
+import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
 
@@ -267,16 +259,6 @@ export async function finishFailedAccount(
     );
   }
   return summary;
-}
-
-/** What earlier invocations of this run recorded for the account (its Ledger rows of this runId). */
-export async function earlierResults(
-  deps: Pick<PublisherDeps, 'ledger'>,
-  step: { runId: string; accountId: string; period: string },
-): Promise<ClientResult[]> {
-  return (await deps.ledger.list(step.accountId, step.period))
-    .filter((e) => e.runId === step.runId)
-    .map(resultFromLedger);
 }
 
 /** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */
