@@ -60,6 +60,8 @@ export interface NewConfiguration {
   readonly backupBillableSpaceGb: number;
   readonly backupYear: number;
   readonly backupMonth: number;
+  /** The Management record's addedConfigurationStatus, when it names one. */
+  readonly status?: { readonly id: number };
 }
 
 /** The JSON Patch operations the product sends: the usage values, `activeFlag`, and `status` (by id). */

@@ -28,6 +28,8 @@ export interface PublishAction {
   readonly patch: readonly PatchOperation[];
   /** Owned configurations the client no longer needs: on another company (moved), or duplicates. */
   readonly retire: readonly Retirement[];
+  /** The status a created configuration gets (the Management record's addedConfigurationStatus). */
+  readonly createStatus?: number | undefined;
   /** Ids of the client's configurations on the company now (to recognise our own create after a lost answer). */
   readonly knownIds: ReadonlySet<number>;
 }
@@ -257,6 +259,7 @@ function planPublish(
     keep,
     adopt,
     patch: keep ? patchFor(keep, desired, input.statuses) : [],
+    createStatus: input.statuses.added,
     retire,
     knownIds: new Set(clientConfigs.filter((c) => c.company.id === company.id).map((c) => c.id)),
   };

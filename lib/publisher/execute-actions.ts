@@ -111,6 +111,8 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
           backupBillableSpaceGb: candidate.billableSpaceGb,
           backupYear: period.year,
           backupMonth: period.month,
+          // As ConnectWise's managed-device integrations do for what they add.
+          ...(action.createStatus !== undefined ? { status: { id: action.createStatus } } : {}),
         },
       },
       ctx.sleep,

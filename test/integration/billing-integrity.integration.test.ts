@@ -49,6 +49,8 @@ describe('billing integrity through the Lambda handler', () => {
   it('stops billing clients that were disabled, removed or have no usage, without deleting anything', async () => {
     const a = await billedAccount(5);
     expect(Object.keys(billed(a))).toEqual(['c-1', 'c-2', 'c-3', 'c-4', 'c-5']);
+    // Created with the Management record's "added" status, as ConnectWise's integrations do.
+    expect(a.configurations('c-1')[0]!.status).toMatchObject({ id: a.setup.addedStatus.id });
     for (let i = 1; i <= 5; i++) if (i !== 3) await a.usage(`c-${i}`, '2026-09', 11 * i);
     await a.mapping('c-1', 'M-1', { enabled: false });
     await harness.db.send(
