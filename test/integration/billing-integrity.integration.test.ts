@@ -21,7 +21,7 @@ describe('billing integrity through the Lambda handler', () => {
   /** An account with `n` clients c-1..c-n on companies Co-1..Co-n, billed for 2026-08. */
   const billedAccount = async (n: number, extra: Record<string, unknown> = {}) => {
     const a = await harness.account({
-      setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Active' },
+      setup: { deletedConfigurationStatus: 'Removed', addedConfigurationStatus: 'Backup active' },
       item: extra,
     });
     for (let i = 1; i <= n; i++) {
