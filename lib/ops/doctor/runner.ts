@@ -30,6 +30,8 @@ export interface Rule<C> {
   readonly dependsOn: readonly string[];
   /** Checks that must have finished first, whatever their outcome (this one reads what they found, if anything). */
   readonly after?: readonly string[];
+  /** For docs/doctor-rules.md (scripts/doctor-rules.ts): what the check looks at, and where a failure is fixed. */
+  readonly docs?: { readonly checks: string; readonly fixIn: string };
   /** Returns one verdict, several, or none (nothing to check here). */
   run(ctx: C): Promise<Verdict | readonly Verdict[]>;
   /** What to do about an error `run` threw; the runner's default otherwise. */

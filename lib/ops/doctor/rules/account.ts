@@ -6,6 +6,10 @@ import { need, type DoctorContext } from '../types.js';
 export const accountItem: Rule<DoctorContext> = {
   id: 'account',
   title: (ctx) => `Account ${ctx.facts.selectedId ?? '(none)'}`,
+  docs: {
+    checks: 'the account item exists, is valid and enabled',
+    fixIn: '`cwpub accounts put` / `cwpub accounts enable`',
+  },
   dependsOn: ['table:accounts'],
   async run(ctx) {
     const { accountItem: item, selectedId } = ctx.facts;
@@ -47,6 +51,10 @@ export const REQUESTS_PER_MINUTE_ADVISED_MAX = 1000;
 export const accountLimits: Rule<DoctorContext> = {
   id: 'accountLimits',
   title: 'Account limits (requestsPerMinute, maxBillableSpaceGb)',
+  docs: {
+    checks: 'shows `requestsPerMinute` and `maxBillableSpaceGb`; warns above 1,000 requests a minute',
+    fixIn: '`cwpub accounts put --requests-per-minute` / `--max-billable-space-gb`',
+  },
   dependsOn: ['account'],
   async run(ctx) {
     const account = need(ctx.facts.account, 'the account');

@@ -12,6 +12,10 @@ import type { DoctorContext } from '../types.js';
 export const accountsTable: Rule<DoctorContext> = {
   id: 'table:accounts',
   title: (ctx) => `DynamoDB table ${ctx.deps.tables.accounts} (${ENVIRONMENT.accountsTable})`,
+  docs: {
+    checks: 'the Accounts table answers a scan; selects the account (`--account`, or the only one)',
+    fixIn: 'the table name (`ACCOUNTS_TABLE` or `--stack`), the region, IAM',
+  },
   dependsOn: [],
   fixFor: (_error, ctx) => awsTableFix(ctx.deps.tables.accounts, ENVIRONMENT.accountsTable),
   async run(ctx) {
@@ -45,6 +49,10 @@ const probeId = (ctx: DoctorContext) => ctx.facts.selectedId ?? 'cwpub-doctor-pr
 export const mappingsTable: Rule<DoctorContext> = {
   id: 'table:mappings',
   title: (ctx) => `DynamoDB table ${ctx.deps.tables.mappings} (${ENVIRONMENT.mappingsTable})`,
+  docs: {
+    checks: "the Mappings table answers a query with the account's key",
+    fixIn: 'the table name (`MAPPINGS_TABLE` or `--stack`), the region, IAM',
+  },
   dependsOn: [],
   after: ['table:accounts'],
   fixFor: (_error, ctx) => awsTableFix(ctx.deps.tables.mappings, ENVIRONMENT.mappingsTable),
@@ -58,6 +66,10 @@ export const mappingsTable: Rule<DoctorContext> = {
 export const usageTable: Rule<DoctorContext> = {
   id: 'table:usage',
   title: (ctx) => `DynamoDB table ${ctx.deps.tables.usage} (${ENVIRONMENT.usageTable})`,
+  docs: {
+    checks: "the Usage table answers a query with the account's key",
+    fixIn: 'the table name (`USAGE_TABLE` or `--stack`), the region, IAM',
+  },
   dependsOn: [],
   after: ['table:accounts'],
   fixFor: (_error, ctx) => awsTableFix(ctx.deps.tables.usage, ENVIRONMENT.usageTable),
@@ -70,6 +82,10 @@ export const usageTable: Rule<DoctorContext> = {
 export const ledgerTable: Rule<DoctorContext> = {
   id: 'table:ledger',
   title: (ctx) => `DynamoDB table ${ctx.deps.tables.ledger} (${ENVIRONMENT.ledgerTable})`,
+  docs: {
+    checks: "the Ledger table answers a query with the account's key",
+    fixIn: 'the table name (`LEDGER_TABLE` or `--stack`), the region, IAM',
+  },
   dependsOn: [],
   after: ['table:accounts'],
   fixFor: (_error, ctx) => awsTableFix(ctx.deps.tables.ledger, ENVIRONMENT.ledgerTable),

@@ -7,6 +7,10 @@ import { setupCandidates } from './setup-lookup.js';
 export const configurationType: Rule<DoctorContext> = {
   id: 'configurationType',
   title: (ctx) => `Configuration type "${ctx.facts.account?.configurationTypeName ?? '?'}"`,
+  docs: {
+    checks: "a configuration type with exactly the account's `configurationTypeName`, active",
+    fixIn: 'ConnectWise: System > Setup Tables > Configuration Types',
+  },
   dependsOn: ['credentials'],
   async run(ctx) {
     const account = need(ctx.facts.account, 'the account');

@@ -10,6 +10,10 @@ import { need, type DoctorContext } from '../types.js';
 export const codebase: Rule<DoctorContext> = {
   id: 'codebase',
   title: 'ConnectWise site and codebase',
+  docs: {
+    checks: 'the codebase look-up and `GET system/info` answer',
+    fixIn: '`site` / `codebase` in the secret',
+  },
   dependsOn: ['secret'],
   async run(ctx) {
     const secret = need(ctx.facts.secret, 'the secret');
@@ -29,6 +33,10 @@ export const codebase: Rule<DoctorContext> = {
 export const credentials: Rule<DoctorContext> = {
   id: 'credentials',
   title: 'ConnectWise credentials and clientId',
+  docs: {
+    checks: 'ConnectWise accepts the keys and clientId (no 401/403)',
+    fixIn: '`publicKey`, `privateKey`, `companyId`, `clientId` in the secret',
+  },
   dependsOn: ['codebase'],
   async run(ctx) {
     const refused = ctx.facts.credentialsRefused;

@@ -19,6 +19,11 @@ import { need, type DoctorContext } from '../types.js';
 export const managedIds: Rule<DoctorContext> = {
   id: 'managedIds',
   title: 'Managed IDs',
+  docs: {
+    checks:
+      "for every enabled mapping: its Managed ID on exactly one company's Management tab for the solution (near misses are named), device type Backup Stats, a default agreement that exists, is Active and belongs to that company; one row per client",
+    fixIn: 'ConnectWise: Companies > the company > Management tab',
+  },
   dependsOn: ['mappings', 'solution'],
   async run(ctx) {
     const enabled = need(ctx.facts.mappings, 'the mappings').items.filter((m) => m.enabled);

@@ -11,6 +11,11 @@ import { need, type DoctorContext } from '../types.js';
 export const managementBackup: Rule<DoctorContext> = {
   id: 'managementBackup',
   title: 'Management Backup',
+  docs: {
+    checks:
+      'for each agreement type of the default agreements in use: a Management Backup setup, with its product and billing level (Summary is a warning); one row per agreement type',
+    fixIn: 'ConnectWise: System > Setup Tables > Management Backup',
+  },
   dependsOn: ['credentials'],
   after: ['managedIds'],
   async run(ctx) {

@@ -8,6 +8,10 @@ import { need, type DoctorContext } from '../types.js';
 export const management: Rule<DoctorContext> = {
   id: 'management',
   title: 'Management record (Setup Tables > Management)',
+  docs: {
+    checks: 'the Management record exists (the publish triggers its sync)',
+    fixIn: 'ConnectWise: System > Setup Tables > Management',
+  },
   dependsOn: ['credentials'],
   async run(ctx) {
     const cw = need(ctx.facts.connectWise, 'the ConnectWise connection');
@@ -35,6 +39,11 @@ const statusName = (ref: Reference) => `"${ref.name ?? ref.identifier ?? `#${ref
 export const managementStatuses: Rule<DoctorContext> = {
   id: 'managementStatuses',
   title: 'Management record: added/deleted configuration status',
+  docs: {
+    checks:
+      'warns when the added or deleted configuration status is unset (retiring then only clears `activeFlag`), or both are the same',
+    fixIn: 'ConnectWise: System > Setup Tables > Management',
+  },
   dependsOn: ['management'],
   async run(ctx) {
     const { addedConfigurationStatus: added, deletedConfigurationStatus: deleted } = need(

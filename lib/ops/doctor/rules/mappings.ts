@@ -6,6 +6,10 @@ import { need, type DoctorContext } from '../types.js';
 export const mappings: Rule<DoctorContext> = {
   id: 'mappings',
   title: 'Mappings',
+  docs: {
+    checks: 'no invalid mapping items; at least one enabled (else a warning)',
+    fixIn: '`cwpub mappings …`',
+  },
   dependsOn: ['table:mappings', 'account'],
   async run(ctx) {
     const all = need(ctx.facts.mappings, 'the mappings');

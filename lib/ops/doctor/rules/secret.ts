@@ -6,6 +6,10 @@ import { need, type DoctorContext } from '../types.js';
 export const secret: Rule<DoctorContext> = {
   id: 'secret',
   title: (ctx) => `Secret ${ctx.facts.account?.secretId ?? "(the account's secretId)"}`,
+  docs: {
+    checks: 'the secret is readable, valid JSON with every field (values are never printed)',
+    fixIn: "AWS Secrets Manager; the account's `secretId`",
+  },
   dependsOn: ['account'],
   fixFor: (error) =>
     error instanceof SecretError && error.code === 'SECRET_UNREADABLE'

@@ -7,6 +7,10 @@ import { setupCandidates } from './setup-lookup.js';
 export const solution: Rule<DoctorContext> = {
   id: 'solution',
   title: (ctx) => `Management IT solution "${ctx.facts.account?.managementItName ?? '?'}"`,
+  docs: {
+    checks: "a Management IT solution with exactly the account's `managementItName`, type Custom",
+    fixIn: 'ConnectWise: System > Setup Tables > Management IT',
+  },
   dependsOn: ['credentials'],
   async run(ctx) {
     const account = need(ctx.facts.account, 'the account');
