@@ -13,6 +13,7 @@ import type {
   RunRecord,
 } from '../../lib/publisher/ports.js';
 import type { AwsClients } from '../../lib/runtime.js';
+import { accountFixture } from '../support/fixtures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -34,15 +35,7 @@ const awsClients: AwsClients = {
   events: new EventBridgeClient(config),
 };
 
-const account = (accountId: string): Account => ({
-  accountId,
-  secretId: `cw/${accountId}`,
-  managementItName: 'Backup Cloud',
-  enabled: true,
-  configurationTypeName: 'Backup Stats',
-  maxBillableSpaceGb: 1_000_000,
-  requestsPerMinute: 600,
-});
+const account = (accountId: string): Account => accountFixture(accountId);
 
 const run = (accountId: string, period: string, startedAt: string, extra: Partial<RunRecord> = {}): RunRecord => ({
   accountId,

@@ -25,7 +25,8 @@ import type {
   OwnershipRepository,
   Validated,
 } from '../../lib/publisher/ports.js';
-import type { ConnectWiseSecret, UsageItem } from '../../lib/schemas.js';
+import type { UsageItem } from '../../lib/schemas.js';
+import { accountFixture, SECRET } from '../support/fixtures.js';
 
 /**
  * In-memory fakes for the doctor and verify cores: a read-only ConnectWise (writes throw, so a test
@@ -156,23 +157,8 @@ export const unauthorized = () =>
     status: 401,
   });
 
-export const ACCOUNT: Account = {
-  accountId: 'acme',
-  secretId: 'cw/acme',
-  managementItName: 'Backup Cloud',
-  enabled: true,
-  configurationTypeName: 'Backup Stats',
-  maxBillableSpaceGb: 1_000_000,
-  requestsPerMinute: 600,
-};
-
-export const SECRET: ConnectWiseSecret = {
-  site: 'https://cw.example.com',
-  companyId: 'acme',
-  publicKey: 'pk',
-  privateKey: 'sk',
-  clientId: 'cid',
-};
+export const ACCOUNT: Account = accountFixture('acme');
+export { SECRET };
 
 export const mapping = (n: number, patch: Partial<Mapping> = {}): Mapping => ({
   accountId: 'acme',

@@ -34,7 +34,8 @@ import type {
   UsageRepository,
   Validated,
 } from '../../lib/publisher/ports.js';
-import type { ConnectWiseSecret, UsageItem } from '../../lib/schemas.js';
+import type { UsageItem } from '../../lib/schemas.js';
+import { accountFixture, SECRET } from '../support/fixtures.js';
 
 /** An in-memory ConnectWise behind the port, recording every call, for unit tests of the core. */
 export class FakeConnectWise implements ConnectWisePort {
@@ -194,13 +195,7 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
   }
 }
 
-export const SECRET: ConnectWiseSecret = {
-  site: 'https://cw.example.com',
-  companyId: 'acme',
-  publicKey: 'pk',
-  privateKey: 'sk',
-  clientId: 'cid',
-};
+export { SECRET };
 
 /** The Ledger's other item families in memory: ownership, resolution cache, run records, the run lock. */
 export class MemoryLedger implements LedgerRepository, OwnershipRepository, ResolutionCache, RunLock {
@@ -317,12 +312,4 @@ export const MANAGEMENT_WITH_STATUSES: ManagementSetup = {
   addedConfigurationStatus: { id: 91, name: 'Active' },
 };
 
-export const ACCOUNT: Account = {
-  accountId: 'acct-1',
-  secretId: 'cw/acct-1',
-  managementItName: 'Backup Cloud',
-  enabled: true,
-  configurationTypeName: 'Backup Stats',
-  maxBillableSpaceGb: 1_000_000,
-  requestsPerMinute: 600,
-};
+export const ACCOUNT: Account = accountFixture('acct-1');
