@@ -12,7 +12,7 @@ import {
   resetSimulator,
   seedWorld,
   type World,
-} from './support.js';
+} from './run-cwpub.js';
 
 let aws: LocalAws;
 let sim: Simulator;

@@ -9,9 +9,8 @@ import { createAwsClients } from '../../lib/runtime.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 /**
- * Second independent review (contract v2): the Lambda's inputs and the state machine's tasks as the
- * real handler routes them, with the core's adapters replaced by the in-memory fakes. Each test names
- * the rule; the ones that fail today are bugs, with the fix in the review report.
+ * The Lambda's inputs and the state machine's tasks as the real handler routes them (contract v2),
+ * with the core's adapters replaced by the in-memory fakes. Each test names the rule it holds.
  */
 
 const CONFIG: RuntimeConfig = {
@@ -23,7 +22,7 @@ const CONFIG: RuntimeConfig = {
   logLevel: 'silent',
 };
 
-describe('Review 2: inputs, tasks and account steps', () => {
+describe('Lambda inputs, workflow tasks and account steps', () => {
   let store: MemoryStore;
   let cw: FakeConnectWise;
   let deps: ReturnType<typeof makeDeps>;
@@ -70,7 +69,7 @@ describe('Review 2: inputs, tasks and account steps', () => {
     deps.sent.length = 0;
   });
 
-  describe('bugs', () => {
+  describe('refusing bad input and stopping safely', () => {
     it('refuses a scheduled time whose month before is the open (or a future) month, writing nothing', async () => {
       // Contract v2: the current calendar month is refused as invalid input on every path. A
       // `{ scheduledTime }` payload (direct invoke, start-execution, the schedule) skips the check today.
@@ -134,7 +133,7 @@ describe('Review 2: inputs, tasks and account steps', () => {
     });
   });
 
-  describe('rules checked and found right (no other test covers them)', () => {
+  describe('the scheduled start, the plan and the task answers', () => {
     it('starts the scheduled execution named for the month before the scheduled time, across year and leap months', async () => {
       const started: Array<[string, Record<string, unknown>]> = [];
       let answer: 'started' | 'already-started' = 'started';

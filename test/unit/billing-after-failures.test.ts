@@ -11,10 +11,10 @@ import type { ConnectWiseSecret } from '../../lib/schemas.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 /**
- * An independent review of the billing-integrity core (contract v2 "Billing integrity" and "Scale").
- * Each test names the rule it holds the core to; the ones that fail today are bugs, with the fix in
- * the review report. Money flows through these paths: a client billed twice or after it left is the
- * worst outcome, and a failed client must keep what it is billed.
+ * Billing integrity when things go wrong (contract v2 "Billing integrity" and "Scale"): failed writes,
+ * timed-out and retried invocations, runs out of time, secrets echoed by the server. Each test names
+ * the rule it holds the core to. A client billed twice or after it left is the worst outcome, and a
+ * failed client must keep what it is billed.
  */
 
 const PAST = {
@@ -24,7 +24,7 @@ const PAST = {
   dec: new Date('2027-01-04T06:00:00Z'),
 };
 
-describe('Billing integrity review', () => {
+describe('Billing integrity after failures, retries and timeouts', () => {
   let store: MemoryStore;
   let cw: FakeConnectWise;
   let deps: ReturnType<typeof makeDeps>;
@@ -124,7 +124,7 @@ describe('Billing integrity review', () => {
     deps.sent.length = 0;
   });
 
-  describe('bugs', () => {
+  describe('failed writes and retried or timed-out invocations', () => {
     it('records the configuration a move created even when retiring the old one fails, so the client leaving stops all its billing', async () => {
       // A move: the new company's configuration is created, then ConnectWise refuses the PATCH of the old one.
       moveManagedIdB();
@@ -319,7 +319,7 @@ describe('Billing integrity review', () => {
     });
   });
 
-  describe('rules checked and found right (no other test covers them)', () => {
+  describe('failed clients, dry runs and the guards', () => {
     // The next two failed before 6f2e7af (failedResult; no resolution for retirements only): kept as regressions.
     it('does not claim a retirement for a client whose publish or retirement failed', async () => {
       // client-b moves, but the create on its new company is refused: its old configuration keeps billing.

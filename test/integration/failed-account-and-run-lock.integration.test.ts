@@ -17,11 +17,11 @@ import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, makeDe
 import { Harness } from './harness.js';
 
 /**
- * Second independent review: the synthesized state machine with the real handler (its ports on the
- * in-memory fakes, so each invocation's timing is exact), the run lock on dynalite, and the plan of
- * the accounts table as DynamoDB holds it. Failing tests are bugs; the fix is in the review report.
+ * The synthesized state machine with the real handler (its ports on the in-memory fakes, so each
+ * invocation's timing is exact): a failed account's event and sync; the run lock on dynalite; and the
+ * plan of the accounts table as DynamoDB holds it.
  */
-describe('Review 2: state machine, run lock, accounts table', () => {
+describe('a failed account in the state machine, the run lock and the plan', () => {
   let harness: Harness;
   let machine: LocalStateMachine;
 
@@ -119,16 +119,16 @@ describe('Review 2: state machine, run lock, accounts table', () => {
 
   it('plans without an account item that is invalid but explicitly disabled', async () => {
     // An operator disabled an account whose item is also incomplete: it must not fail every monthly run.
-    await harness.put(TABLES.ACCOUNTS_TABLE, { accountId: 'review2-off', enabled: false });
+    await harness.put(TABLES.ACCOUNTS_TABLE, { accountId: 'disabled-invalid', enabled: false });
     try {
       const plan = (await harness.taskHandler({ clock: () => new Date('2026-11-02T06:00:00Z') })({
         task: 'plan',
         input: { scheduledTime: '2026-11-01T06:00:00Z' },
       })) as { accounts: { accountId: string }[] };
-      expect(plan.accounts.map((a) => a.accountId)).not.toContain('review2-off');
+      expect(plan.accounts.map((a) => a.accountId)).not.toContain('disabled-invalid');
     } finally {
       await harness.put(TABLES.ACCOUNTS_TABLE, {
-        accountId: 'review2-off',
+        accountId: 'disabled-invalid',
         enabled: false,
         secretId: 'x',
         managementItName: 'Backup Cloud',
@@ -139,12 +139,12 @@ describe('Review 2: state machine, run lock, accounts table', () => {
   it('names, after a crashed holder, the time the current holder took the account (not the crashed one)', async () => {
     let now = Date.parse('2026-11-01T06:00:00Z');
     const lock = new DynamoRunLock(harness.db, TABLES.LEDGER_TABLE, RUN_LOCK_LEASE_MS, () => new Date(now));
-    expect(await lock.acquire('review2-lock', 'crashed-run')).toBeUndefined();
+    expect(await lock.acquire('lock-after-crash', 'crashed-run')).toBeUndefined();
     // crashed-run never releases; its lease runs out and the CLI takes the account.
     now += RUN_LOCK_LEASE_MS + 1000;
     const takenAt = new Date(now).toISOString();
-    expect(await lock.acquire('review2-lock', 'cli-run')).toBeUndefined();
+    expect(await lock.acquire('lock-after-crash', 'cli-run')).toBeUndefined();
     now += 10_000;
-    expect(await lock.acquire('review2-lock', 'lambda-run')).toEqual({ heldBy: 'cli-run', since: takenAt });
+    expect(await lock.acquire('lock-after-crash', 'lambda-run')).toEqual({ heldBy: 'cli-run', since: takenAt });
   });
 });

@@ -4,12 +4,12 @@ import { TABLES } from '../support/local-aws.js';
 import { Harness, results, type TestAccount } from './harness.js';
 
 /**
- * Review of billing integrity through the real handler, dynalite and the ConnectWise simulator: the
- * paths where only the real stack tells (a POST whose answer is lost after ConnectWise saved it, a
- * run lock left behind by a crashed run).
+ * Billing integrity through the real handler, dynalite and the ConnectWise simulator, on the paths
+ * where only the real stack tells: a POST whose answer is lost after ConnectWise saved it, a run lock
+ * left behind by a crashed run.
  */
 
-describe('billing integrity review through the Lambda handler', () => {
+describe('lost create answers and crashed runs through the Lambda handler', () => {
   let harness: Harness;
   beforeAll(async () => {
     harness = await Harness.start();

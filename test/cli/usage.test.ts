@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
-import { clearTables, closeDb, cwpub, putItem, scanTable } from './support.js';
+import { clearTables, closeDb, cwpub, putItem, scanTable } from './run-cwpub.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ops');
 const fixture = (name: string) => path.join(FIXTURES, name);
