@@ -27,7 +27,7 @@ Settings (environment variables; the Lambda uses the same ones):
   CloudFormation, so --stack and a profile are all the settings cwpub needs.
 
 Examples:
-  cwpub --stack UsagePublisher --profile billing accounts list
+  cwpub --stack ConnectwiseUsagePublisher --profile billing accounts list
   cwpub doctor --account acme
   cwpub publish --dry-run                     every enabled account, last month, nothing written
   cwpub publish --account acme --period 2026-10

@@ -68,8 +68,9 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
   command.addHelpText(
     'after',
     `
-Without --dry-run, a run that would stop billing clients (retire their configurations) asks first on a
-terminal; scripts pass --yes. Without a terminal and without --yes such an account is not published.`,
+Without --dry-run, a run that would stop billing clients (retire their configurations)
+asks first on a terminal; --yes answers yes. Without a terminal nobody is asked: the run
+proceeds like the scheduled Lambda (the mass-retirement guard still holds).`,
   );
   command.action(async (options: PublishOptions) => {
     const listed = statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
