@@ -12,6 +12,7 @@ import type {
   ManagementItSolution,
   ManagementSetup,
   NewConfiguration,
+  NewManagementEntry,
   PatchOperation,
   SyncResult,
   SystemInfo,
@@ -36,6 +37,11 @@ export interface ConnectWisePort {
   executeManagedItSync(managementId: number): Promise<SyncResult>;
   /** Number of HTTP attempts sent so far (for reports and benchmarks). */
   requestCount(): number;
+}
+
+/** Onboarding's one write (contract v3): a company's Management tab entry. Never a PUT, PATCH or DELETE of one. */
+export interface ManagementTabWriter {
+  createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry>;
 }
 
 /** Read-only extras for `cwpub doctor` and `cwpub verify`. */
@@ -64,7 +70,7 @@ const COMPANY_FIELDS = ['id', 'identifier', 'name', 'deletedFlag'];
 export const COMPANY_IDS_PER_REQUEST = 100;
 
 /** The ConnectWise port over the REST client. Names only ever enter conditions through `equalsCondition`. */
-export class ConnectWiseGateway implements ConnectWiseInspectionPort {
+export class ConnectWiseGateway implements ConnectWiseInspectionPort, ManagementTabWriter {
   constructor(private readonly client: ConnectWiseClient) {}
 
   requestCount(): number {
@@ -126,6 +132,18 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
 
   patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration> {
     return this.client.request('PATCH', `company/configurations/${id}`, { json: operations });
+  }
+
+  /** Not retried blindly (a POST): onboarding reads the tab back when the answer is lost. */
+  createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry> {
+    if (!Number.isSafeInteger(companyId) || companyId < 1)
+      throw new InputValidationError(`company id must be a positive integer (got ${companyId})`, {
+        field: 'companyId',
+      });
+    return this.client.request('POST', `company/companies/${companyId}/managementSummaryReports`, {
+      json: entry,
+      idempotent: false,
+    });
   }
 
   listManagementSetups(): Promise<ManagementSetup[]> {

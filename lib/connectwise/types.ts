@@ -23,6 +23,13 @@ export interface ManagementEntry {
   readonly company?: Reference | null;
 }
 
+/** A new Management tab entry (onboarding, contract v3); the company comes from the URL. */
+export interface NewManagementEntry {
+  readonly groupIdentifier: string;
+  readonly managementSolution: { readonly id: number };
+  readonly deviceType: 'BackupStats';
+}
+
 export interface ManagementItSolution {
   readonly id: number;
   readonly name: string;

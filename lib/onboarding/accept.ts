@@ -1,0 +1,212 @@
+import pLimit from 'p-limit';
+import type { ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
+import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, describeError } from '../errors.js';
+import { MAX_IDENTIFIER_LENGTH, formatProblems, mappingItemSchema, validate } from '../schemas.js';
+import { isOurSolution } from '../publisher/resolution.js';
+import type { Mapping } from '../publisher/ports.js';
+import type {
+  AcceptDeps,
+  AcceptInput,
+  AcceptOutcome,
+  AcceptReport,
+  OnboardingConnection,
+  Suggestion,
+} from './ports.js';
+import { lookForSuggestions } from './suggest.js';
+
+/** Companies written at once (the ConnectWise client paces and bounds the requests themselves). */
+const COMPANIES_AT_ONCE = 4;
+
+type Exact = Suggestion & Required<Pick<Suggestion, 'company' | 'managedId' | 'action'>>;
+
+/**
+ * `cwpub mappings suggest --accept` (contract v3): applies the `exact` suggestions. For `create`, POSTs
+ * the company's Management tab entry (once per company), then writes each client's mapping — only
+ * where the client has none. Existing mappings and Management tab entries are never changed. A
+ * ConnectWise error on one entry fails that company's clients only, with the reason.
+ */
+export async function acceptSuggestions(deps: AcceptDeps, input: AcceptInput): Promise<AcceptReport> {
+  const look = await lookForSuggestions(deps, input);
+  const { accountId } = input.account;
+  const wanted = input.clientIds === undefined ? undefined : new Set(input.clientIds);
+  const outcomes: AcceptOutcome[] = [];
+  const todo: { suggestion: Exact; mapping: Mapping }[] = [];
+  for (const s of look.report.suggestions) {
+    if (wanted && !wanted.has(s.clientId)) continue;
+    if (!isExact(s)) {
+      if (wanted) outcomes.push(notAcceptable(s));
+      continue;
+    }
+    const mapping = mappingOf(accountId, s);
+    if ('problem' in mapping) outcomes.push({ ...outcomeBase(s), status: 'failed', reason: mapping.problem });
+    else todo.push({ suggestion: s, mapping });
+  }
+  for (const clientId of wanted ?? []) {
+    if (!look.report.suggestions.some((s) => s.clientId === clientId))
+      outcomes.push({
+        clientId,
+        clientName: null,
+        status: 'failed',
+        mapping: 'not-written',
+        reason: `client ${clientId} is not an unmapped client with usage for ${look.report.period} (it has a mapping, or no usage)`,
+      });
+  }
+  const byCompany = groupByCompany(todo);
+  const plan = {
+    suggestions: todo.map((t) => t.suggestion),
+    entriesToCreate: [...byCompany.values()].filter((g) => g[0]!.suggestion.action === 'create').length,
+    mappingsToWrite: todo.length,
+  };
+  const confirmed = todo.length === 0 || !input.confirm || (await input.confirm(plan));
+  if (confirmed) {
+    const limit = pLimit(COMPANIES_AT_ONCE);
+    const done = await Promise.all(
+      [...byCompany.values()].map((group) => limit(() => acceptCompany(deps, look, group))),
+    );
+    outcomes.push(...done.flat());
+  }
+  outcomes.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  const count = (status: AcceptOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  return {
+    accountId,
+    period: look.report.period,
+    confirmed,
+    accepted: count('accepted'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    entriesCreated: new Set(outcomes.filter((o) => o.entry === 'created').map((o) => o.entryId)).size,
+    mappingsWritten: outcomes.filter((o) => o.mapping === 'written').length,
+    outcomes,
+    requests: look.connection.requestCount(),
+  };
+}
+
+function isExact(s: Suggestion): s is Exact {
+  return s.match === 'exact' && s.company !== undefined && s.managedId !== undefined && s.action !== undefined;
+}
+
+function notAcceptable(s: Suggestion): AcceptOutcome {
+  const why =
+    s.match === 'ambiguous'
+      ? `its match is ambiguous (${s.reason ?? 'several companies'}): map it with cwpub mappings put`
+      : 'no company has its name: map it with cwpub mappings put';
+  return { clientId: s.clientId, clientName: s.clientName, status: 'failed', mapping: 'not-written', reason: why };
+}
+
+function outcomeBase(s: Exact): Omit<AcceptOutcome, 'status'> {
+  return {
+    clientId: s.clientId,
+    clientName: s.clientName,
+    company: s.company,
+    managedId: s.managedId,
+    action: s.action,
+    mapping: 'not-written',
+  };
+}
+
+/** The mapping accept writes, validated like every other write path (a name is cut to the mapping's limit). */
+function mappingOf(accountId: string, s: Exact): Mapping | { problem: string } {
+  const name = s.clientName === null ? undefined : [...s.clientName].slice(0, MAX_IDENTIFIER_LENGTH).join('').trim();
+  const candidate = {
+    accountId,
+    clientId: s.clientId,
+    managedId: s.managedId,
+    enabled: true,
+    ...(name ? { clientName: name } : {}),
+  };
+  const result = validate(mappingItemSchema, candidate);
+  if (!result.ok) return { problem: `the mapping would be invalid: ${formatProblems(result.problems)}` };
+  return { ...result.value, enabled: true };
+}
+
+function groupByCompany<T extends { suggestion: Exact }>(todo: readonly T[]): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const t of todo) groups.set(t.suggestion.company.id, [...(groups.get(t.suggestion.company.id) ?? []), t]);
+  return groups;
+}
+
+/** One company: its entry (created when needed), then its clients' mappings. */
+async function acceptCompany(
+  deps: AcceptDeps,
+  look: { connection: OnboardingConnection; solution: ManagementItSolution },
+  group: readonly { suggestion: Exact; mapping: Mapping }[],
+): Promise<AcceptOutcome[]> {
+  const first = group[0]!.suggestion;
+  let entry: { kind: 'created' | 'existing'; id?: number } = { kind: 'existing' };
+  if (first.action === 'create') {
+    const created = await createEntry(look.connection, look.solution, first);
+    if ('error' in created)
+      return group.map(({ suggestion }) => ({ ...outcomeBase(suggestion), status: 'failed', reason: created.error }));
+    entry = { kind: 'created', id: created.entry.id };
+  }
+  const outcomes: AcceptOutcome[] = [];
+  for (const { suggestion, mapping } of group) {
+    const base = {
+      ...outcomeBase(suggestion),
+      entry: entry.kind,
+      ...(entry.id === undefined ? {} : { entryId: entry.id }),
+    };
+    outcomes.push(await writeMapping(deps, mapping, base));
+  }
+  return outcomes;
+}
+
+/** A table error fails this client (named), not the accept: every other client's outcome is still reported. */
+async function writeMapping(
+  deps: AcceptDeps,
+  mapping: Mapping,
+  base: Omit<AcceptOutcome, 'status'>,
+): Promise<AcceptOutcome> {
+  try {
+    if (await deps.mappingCreator.createIfAbsent(mapping)) return { ...base, status: 'accepted', mapping: 'written' };
+    return {
+      ...base,
+      status: 'skipped',
+      reason: 'a mapping for this client was written meanwhile; it was left as it is',
+    };
+  } catch (error) {
+    return { ...base, status: 'failed', reason: `the mapping was not written: ${describeError(error)}` };
+  }
+}
+
+/**
+ * POSTs the entry. A POST is never repeated blindly: when its answer is lost (network, 5xx, unreadable
+ * body) the company's tab is read back and an entry of ours with the Managed ID counts as created.
+ */
+async function createEntry(
+  connection: OnboardingConnection,
+  solution: ManagementItSolution,
+  s: Exact,
+): Promise<{ entry: ManagementEntry } | { error: string }> {
+  const body = {
+    groupIdentifier: s.managedId,
+    managementSolution: { id: solution.id },
+    deviceType: 'BackupStats' as const,
+  };
+  try {
+    return { entry: await connection.createManagementEntry(s.company.id, body) };
+  } catch (error) {
+    const where = `Management tab entry "${s.managedId}" on company ${s.company.identifier} (#${s.company.id})`;
+    if (uncertain(error)) {
+      try {
+        const landed = (await connection.listManagementEntries(s.company.id)).find(
+          (e) => e.groupIdentifier === s.managedId && isOurSolution(e, solution),
+        );
+        if (landed) return { entry: landed };
+      } catch (readError) {
+        return {
+          error: `${where} may or may not exist (${describeError(error)}; reading it back failed: ${describeError(readError)})`,
+        };
+      }
+    }
+    return { error: `${where} not created: ${describeError(error)}` };
+  }
+}
+
+function uncertain(error: unknown): boolean {
+  return (
+    error instanceof ConnectWiseNetworkError ||
+    error instanceof ConnectWiseResponseError ||
+    (error instanceof ConnectWiseHttpError && error.status >= 500)
+  );
+}
