@@ -28,6 +28,8 @@ export interface NewManagementEntry {
   readonly groupIdentifier: string;
   readonly managementSolution: { readonly id: number };
   readonly deviceType: 'BackupStats';
+  /** The default agreement the sync bills on (set when exactly one qualifies). */
+  readonly agreement?: { readonly id: number };
 }
 
 export interface ManagementItSolution {

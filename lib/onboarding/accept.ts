@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
+import type { ManagementBackup, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, describeError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH, formatProblems, mappingItemSchema, validate } from '../schemas.js';
 import { isOurSolution } from '../publisher/resolution.js';
@@ -60,8 +60,14 @@ export async function acceptSuggestions(deps: AcceptDeps, input: AcceptInput): P
   const confirmed = todo.length === 0 || !input.confirm || (await input.confirm(plan));
   if (confirmed) {
     const limit = pLimit(COMPANIES_AT_ONCE);
+    let backups: Promise<readonly ManagementBackup[]> | undefined;
+    const writer: Writer = {
+      connection: look.connection,
+      solution: look.solution,
+      backups: () => (backups ??= look.connection.listManagementBackups()),
+    };
     const done = await Promise.all(
-      [...byCompany.values()].map((group) => limit(() => acceptCompany(deps, look, group))),
+      [...byCompany.values()].map((group) => limit(() => acceptCompany(deps, writer, group))),
     );
     outcomes.push(...done.flat());
   }
@@ -125,28 +131,30 @@ function groupByCompany<T extends { suggestion: Exact }>(todo: readonly T[]): Ma
   return groups;
 }
 
+/** What creating entries shares: the connection, the solution, the Management Backup setups (read once). */
+interface Writer {
+  readonly connection: OnboardingConnection;
+  readonly solution: ManagementItSolution;
+  readonly backups: () => Promise<readonly ManagementBackup[]>;
+}
+
 /** One company: its entry (created when needed), then its clients' mappings. */
 async function acceptCompany(
   deps: AcceptDeps,
-  look: { connection: OnboardingConnection; solution: ManagementItSolution },
+  writer: Writer,
   group: readonly { suggestion: Exact; mapping: Mapping }[],
 ): Promise<AcceptOutcome[]> {
   const first = group[0]!.suggestion;
-  let entry: { kind: 'created' | 'existing'; id?: number } = { kind: 'existing' };
+  let entry: Pick<AcceptOutcome, 'entry' | 'entryId' | 'agreement' | 'note'> = { entry: 'existing' };
   if (first.action === 'create') {
-    const created = await createEntry(look.connection, look.solution, first);
+    const created = await createEntry(writer, first);
     if ('error' in created)
       return group.map(({ suggestion }) => ({ ...outcomeBase(suggestion), status: 'failed', reason: created.error }));
-    entry = { kind: 'created', id: created.entry.id };
+    entry = { entry: 'created', entryId: created.entry.id, ...created.billing };
   }
   const outcomes: AcceptOutcome[] = [];
   for (const { suggestion, mapping } of group) {
-    const base = {
-      ...outcomeBase(suggestion),
-      entry: entry.kind,
-      ...(entry.id === undefined ? {} : { entryId: entry.id }),
-    };
-    outcomes.push(await writeMapping(deps, mapping, base));
+    outcomes.push(await writeMapping(deps, mapping, { ...outcomeBase(suggestion), ...entry }));
   }
   return outcomes;
 }
@@ -170,37 +178,64 @@ async function writeMapping(
 }
 
 /**
- * POSTs the entry. A POST is never repeated blindly: when its answer is lost (network, 5xx, unreadable
- * body) the company's tab is read back and an entry of ours with the Managed ID counts as created.
+ * POSTs the entry, with the company's default agreement when exactly one qualifies. A POST is never
+ * repeated blindly: when its answer is lost (network, 5xx, unreadable body) the company's tab is read
+ * back and an entry of ours with the Managed ID counts as created.
  */
 async function createEntry(
-  connection: OnboardingConnection,
-  solution: ManagementItSolution,
+  writer: Writer,
   s: Exact,
-): Promise<{ entry: ManagementEntry } | { error: string }> {
+): Promise<{ entry: ManagementEntry; billing: Pick<AcceptOutcome, 'agreement' | 'note'> } | { error: string }> {
+  const where = `Management tab entry "${s.managedId}" on company ${s.company.identifier} (#${s.company.id})`;
+  let billing: Awaited<ReturnType<typeof chooseAgreement>>;
+  try {
+    billing = await chooseAgreement(writer, s.company.id);
+  } catch (error) {
+    return { error: `${where} not created: reading the company's agreements failed: ${describeError(error)}` };
+  }
   const body = {
     groupIdentifier: s.managedId,
-    managementSolution: { id: solution.id },
+    managementSolution: { id: writer.solution.id },
     deviceType: 'BackupStats' as const,
+    ...(billing.agreement ? { agreement: { id: billing.agreement.id } } : {}),
   };
   try {
-    return { entry: await connection.createManagementEntry(s.company.id, body) };
+    return { entry: await writer.connection.createManagementEntry(s.company.id, body), billing };
   } catch (error) {
-    const where = `Management tab entry "${s.managedId}" on company ${s.company.identifier} (#${s.company.id})`;
-    if (uncertain(error)) {
-      try {
-        const landed = (await connection.listManagementEntries(s.company.id)).find(
-          (e) => e.groupIdentifier === s.managedId && isOurSolution(e, solution),
-        );
-        if (landed) return { entry: landed };
-      } catch (readError) {
-        return {
-          error: `${where} may or may not exist (${describeError(error)}; reading it back failed: ${describeError(readError)})`,
-        };
-      }
+    if (!uncertain(error)) return { error: `${where} not created: ${describeError(error)}` };
+    try {
+      const landed = (await writer.connection.listManagementEntries(s.company.id)).find(
+        (e) => e.groupIdentifier === s.managedId && isOurSolution(e, writer.solution),
+      );
+      if (landed) return { entry: landed, billing };
+      return { error: `${where} not created: ${describeError(error)}` };
+    } catch (readError) {
+      return {
+        error: `${where} may or may not exist (${describeError(error)}; reading it back failed: ${describeError(readError)})`,
+      };
     }
-    return { error: `${where} not created: ${describeError(error)}` };
   }
+}
+
+/**
+ * The default agreement for a new entry: the company's only Active agreement whose type has a
+ * Management Backup setup (what the sync bills on). None or several: the entry gets none, and the
+ * outcome says to pick one, as `cwpub doctor` would.
+ */
+async function chooseAgreement(writer: Writer, companyId: number): Promise<Pick<AcceptOutcome, 'agreement' | 'note'>> {
+  const [agreements, backups] = await Promise.all([writer.connection.listAgreements(companyId), writer.backups()]);
+  const billable = new Set(backups.map((b) => b.type?.id).filter((id) => id !== undefined));
+  const fit = agreements.filter(
+    (a) => a.company?.id === companyId && a.agreementStatus === 'Active' && a.type && billable.has(a.type.id),
+  );
+  if (fit.length === 1) return { agreement: { id: fit[0]!.id, name: fit[0]!.name } };
+  const why =
+    fit.length === 0 ? 'the company has no Active agreement' : `the company has ${fit.length} Active agreements`;
+  return {
+    note:
+      `no default agreement set (${why} of a type with a Management Backup setup): pick one on the ` +
+      'Management tab entry, or the sync bills nothing for it',
+  };
 }
 
 function uncertain(error: unknown): boolean {

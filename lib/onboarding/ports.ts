@@ -1,4 +1,4 @@
-import type { ConnectWisePort, ManagementTabWriter } from '../connectwise/gateway.js';
+import type { ConnectWiseInspectionPort, ConnectWisePort, ManagementTabWriter } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
 import type {
   Account,
@@ -16,6 +16,7 @@ export type OnboardingConnection = Pick<
   ConnectWisePort,
   'findManagementItSolutions' | 'listCompanies' | 'listManagementEntries' | 'requestCount'
 > &
+  Pick<ConnectWiseInspectionPort, 'listAgreements' | 'listManagementBackups'> &
   ManagementTabWriter;
 
 export type OnboardingFactory = (
@@ -113,7 +114,11 @@ export interface AcceptOutcome {
   readonly action?: SuggestedAction;
   readonly entry?: 'created' | 'existing';
   readonly entryId?: number;
+  /** The default agreement a created entry got (the only Active one the sync can bill on), if any. */
+  readonly agreement?: { readonly id: number; readonly name: string };
   readonly mapping: 'written' | 'not-written';
+  /** Something to do by hand (e.g. no default agreement could be chosen). */
+  readonly note?: string;
   readonly reason?: string;
 }
 
