@@ -1,3 +1,4 @@
+import { previousPeriod } from '../../lib/period.js';
 import { TABLES } from '../support/local-aws.js';
 import { seedOnboardingSite, type OnboardingSite } from '../simulator/onboarding-seed.js';
 import { Harness, results, type TestAccount } from './harness.js';
@@ -7,7 +8,8 @@ import { Harness, results, type TestAccount } from './harness.js';
  * suggestions, a dry look that writes nothing anywhere, an accept that creates exactly the contract's
  * entries and mappings (one entry failing fails only its client), then a publish that bills them.
  */
-const PERIOD = '2026-11';
+/** Last month: what `cwpub doctor` looks at. */
+const PERIOD = previousPeriod(new Date()).key;
 
 /** Unmapped clients with usage for PERIOD, and what the contract's matching makes of their names. */
 const CLIENTS: readonly (readonly [clientId: string, name: string | undefined])[] = [
@@ -59,7 +61,7 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     // A mapped client whose name also matches: a person's mapping, never suggested or changed.
     await account.mapping('c-aw', 'AW-001', { clientName: 'Adventure Works', enabled: true });
     await account.usage('c-aw', PERIOD, 5);
-    // An older usage item names c-noname; only its latest named item counts, and the latest has no name.
+    // An older usage item names c-wing differently: the latest usage item's name is the one that counts.
     await harness.put(TABLES.USAGE_TABLE, {
       accountId: account.accountId,
       usageKey: `2026-09#c-wing`,
@@ -138,7 +140,7 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     process.env.COLUMNS = '100';
     const folded = await harness.cli(['mappings', 'suggest', '--account', account.accountId, '--period', PERIOD]);
     const lines = folded.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^Account acct-\d+, 2026-11: 12 unmapped clients with usage · 7 exact/);
+    expect(lines[0]).toMatch(/^Account acct-\d+, \d{4}-\d\d: 12 unmapped clients with usage · 7 exact/);
     expect(folded.stdout.replace(/\n/g, ' ')).toMatch(
       /7 exact \(1 with an existing Management tab entry, 6 needing one\) · 2 ambiguous · 3 without a match/,
     );
@@ -150,6 +152,24 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     expect(all.stdout).toMatch(/^c-north +Northwind Traders Inc +Northwind Traders \(Northwind\); Northwind/m);
     delete process.env.COLUMNS;
     for (const line of [...lines, ...all.stdout.split('\n')]) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('cwpub doctor notes the unmapped clients that have an exact suggestion, and stays ready', async () => {
+    const run = await harness.cli(['doctor', '--account', account.accountId, '--json']);
+    const report = JSON.parse(run.stdout) as {
+      ready: boolean;
+      checks: { id: string; status: string; detail: string; fix?: string }[];
+    };
+    const note = report.checks.find((c) => c.id === 'suggestions');
+    expect(note).toMatchObject({
+      status: 'warning',
+      fix: `run \`cwpub mappings suggest --account ${account.accountId}\` to review them and accept`,
+    });
+    expect(note?.detail).toMatch(
+      /^7 of 12 unmapped client\(s\) with usage for \d{4}-\d\d match exactly one company by name \(c-alpine, c-contoso, c-fab, c-muller, c-pro, …\)/,
+    );
+    expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(run.code).toBe(0);
   });
 
   it('refuses --accept without a terminal unless --yes, writing nothing', async () => {
