@@ -42,6 +42,8 @@ export interface ConnectWisePort {
 /** Onboarding's one write (contract v3): a company's Management tab entry. Never a PUT, PATCH or DELETE of one. */
 export interface ManagementTabWriter {
   createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry>;
+  /** The agreements of these companies, in requests of at most 100 company ids. */
+  listAgreementsOfCompanies(companyIds: readonly number[]): Promise<Agreement[]>;
 }
 
 /** Read-only extras for `cwpub doctor` and `cwpub verify`. */
@@ -110,6 +112,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort, Management
       );
     }
     return companies;
+  }
+
+  async listAgreementsOfCompanies(companyIds: readonly number[]): Promise<Agreement[]> {
+    const agreements: Agreement[] = [];
+    for (const chunk of companyIdChunks(companyIds))
+      agreements.push(
+        ...(await this.client.list<Agreement>('finance/agreements', {
+          conditions: `company/id in (${chunk.join(',')})`,
+        })),
+      );
+    return agreements;
   }
 
   listManagementEntries(companyId: number): Promise<ManagementEntry[]> {
@@ -183,4 +196,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort, Management
   listAdditions(agreementId: number): Promise<Addition[]> {
     return this.client.list(`finance/agreements/${agreementId}/additions`);
   }
+}
+
+/** Distinct positive integer ids, ascending, in chunks that fit one `in (...)` condition. */
+function companyIdChunks(ids: readonly number[]): number[][] {
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new InputValidationError(`company id must be a positive integer (got ${id})`, { field: 'companyId' });
+  }
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  const chunks: number[][] = [];
+  for (let i = 0; i < unique.length; i += COMPANY_IDS_PER_REQUEST)
+    chunks.push(unique.slice(i, i + COMPANY_IDS_PER_REQUEST));
+  return chunks;
 }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ManagementBackup, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
+import type { Agreement, ManagementBackup, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, describeError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH, formatProblems, mappingItemSchema, validate } from '../schemas.js';
 import { isOurSolution } from '../publisher/resolution.js';
@@ -11,8 +11,9 @@ import type {
   AcceptReport,
   OnboardingConnection,
   Suggestion,
+  SuggestionReport,
 } from './ports.js';
-import { lookForSuggestions } from './suggest.js';
+import { lookForSuggestions, type Look } from './suggest.js';
 
 /** Companies written at once (the ConnectWise client paces and bounds the requests themselves). */
 const COMPANIES_AT_ONCE = 4;
@@ -27,30 +28,7 @@ type Exact = Suggestion & Required<Pick<Suggestion, 'company' | 'managedId' | 'a
  */
 export async function acceptSuggestions(deps: AcceptDeps, input: AcceptInput): Promise<AcceptReport> {
   const look = await lookForSuggestions(deps, input);
-  const { accountId } = input.account;
-  const wanted = input.clientIds === undefined ? undefined : new Set(input.clientIds);
-  const outcomes: AcceptOutcome[] = [];
-  const todo: { suggestion: Exact; mapping: Mapping }[] = [];
-  for (const s of look.report.suggestions) {
-    if (wanted && !wanted.has(s.clientId)) continue;
-    if (!isExact(s)) {
-      if (wanted) outcomes.push(notAcceptable(s));
-      continue;
-    }
-    const mapping = mappingOf(accountId, s);
-    if ('problem' in mapping) outcomes.push({ ...outcomeBase(s), status: 'failed', reason: mapping.problem });
-    else todo.push({ suggestion: s, mapping });
-  }
-  for (const clientId of wanted ?? []) {
-    if (!look.report.suggestions.some((s) => s.clientId === clientId))
-      outcomes.push({
-        clientId,
-        clientName: null,
-        status: 'failed',
-        mapping: 'not-written',
-        reason: `client ${clientId} is not an unmapped client with usage for ${look.report.period} (it has a mapping, or no usage)`,
-      });
-  }
+  const { outcomes, todo } = selectWork(look.report, input);
   const byCompany = groupByCompany(todo);
   const plan = {
     suggestions: todo.map((t) => t.suggestion),
@@ -58,23 +36,11 @@ export async function acceptSuggestions(deps: AcceptDeps, input: AcceptInput): P
     mappingsToWrite: todo.length,
   };
   const confirmed = todo.length === 0 || !input.confirm || (await input.confirm(plan));
-  if (confirmed) {
-    const limit = pLimit(COMPANIES_AT_ONCE);
-    let backups: Promise<readonly ManagementBackup[]> | undefined;
-    const writer: Writer = {
-      connection: look.connection,
-      solution: look.solution,
-      backups: () => (backups ??= look.connection.listManagementBackups()),
-    };
-    const done = await Promise.all(
-      [...byCompany.values()].map((group) => limit(() => acceptCompany(deps, writer, group))),
-    );
-    outcomes.push(...done.flat());
-  }
+  if (confirmed) outcomes.push(...(await writeAll(deps, look, byCompany)));
   outcomes.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
   const count = (status: AcceptOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   return {
-    accountId,
+    accountId: input.account.accountId,
     period: look.report.period,
     confirmed,
     accepted: count('accepted'),
@@ -85,6 +51,63 @@ export async function acceptSuggestions(deps: AcceptDeps, input: AcceptInput): P
     outcomes,
     requests: look.connection.requestCount(),
   };
+}
+
+type Work = { suggestion: Exact; mapping: Mapping };
+
+/** The exact suggestions to apply (of the named clients, when named); a named client that cannot be accepted fails. */
+function selectWork(report: SuggestionReport, input: AcceptInput): { outcomes: AcceptOutcome[]; todo: Work[] } {
+  const wanted = input.clientIds === undefined ? undefined : new Set(input.clientIds);
+  const outcomes: AcceptOutcome[] = [];
+  const todo: Work[] = [];
+  for (const s of report.suggestions) {
+    if (wanted && !wanted.has(s.clientId)) continue;
+    if (!isExact(s)) {
+      if (wanted) outcomes.push(notAcceptable(s));
+      continue;
+    }
+    const mapping = mappingOf(input.account.accountId, s);
+    if ('problem' in mapping) outcomes.push({ ...outcomeBase(s), status: 'failed', reason: mapping.problem });
+    else todo.push({ suggestion: s, mapping });
+  }
+  for (const clientId of wanted ?? []) {
+    if (!report.suggestions.some((s) => s.clientId === clientId))
+      outcomes.push({
+        clientId,
+        clientName: null,
+        status: 'failed',
+        mapping: 'not-written',
+        reason: `client ${clientId} is not an unmapped client with usage for ${report.period} (it has a mapping, or no usage)`,
+      });
+  }
+  return { outcomes, todo };
+}
+
+/** Every company's writes, a few companies at a time. */
+async function writeAll(
+  deps: AcceptDeps,
+  look: Look,
+  byCompany: ReadonlyMap<number, readonly Work[]>,
+): Promise<AcceptOutcome[]> {
+  const createIds = [...byCompany.values()]
+    .filter((g) => g[0]!.suggestion.action === 'create')
+    .map((g) => g[0]!.suggestion.company.id);
+  let billing: Promise<BillingFacts> | undefined;
+  const writer: Writer = {
+    connection: look.connection,
+    solution: look.solution,
+    // One bulk read for every company that gets an entry, started by the first that needs it.
+    billing: () =>
+      (billing ??= Promise.all([
+        look.connection.listAgreementsOfCompanies(createIds),
+        look.connection.listManagementBackups(),
+      ]).then(([agreements, backups]) => ({ agreements, backups }))),
+  };
+  const limit = pLimit(COMPANIES_AT_ONCE);
+  const done = await Promise.all(
+    [...byCompany.values()].map((group) => limit(() => acceptCompany(deps, writer, group))),
+  );
+  return done.flat();
 }
 
 function isExact(s: Suggestion): s is Exact {
@@ -125,25 +148,27 @@ function mappingOf(accountId: string, s: Exact): Mapping | { problem: string } {
   return { ...result.value, enabled: true };
 }
 
-function groupByCompany<T extends { suggestion: Exact }>(todo: readonly T[]): Map<number, T[]> {
-  const groups = new Map<number, T[]>();
+function groupByCompany(todo: readonly Work[]): Map<number, Work[]> {
+  const groups = new Map<number, Work[]>();
   for (const t of todo) groups.set(t.suggestion.company.id, [...(groups.get(t.suggestion.company.id) ?? []), t]);
   return groups;
 }
 
-/** What creating entries shares: the connection, the solution, the Management Backup setups (read once). */
+/** The agreements of the companies that get an entry, and the Management Backup setups (which types bill). */
+interface BillingFacts {
+  readonly agreements: readonly Agreement[];
+  readonly backups: readonly ManagementBackup[];
+}
+
+/** What creating entries shares: the connection, the solution, the billing facts (read once, in bulk). */
 interface Writer {
   readonly connection: OnboardingConnection;
   readonly solution: ManagementItSolution;
-  readonly backups: () => Promise<readonly ManagementBackup[]>;
+  readonly billing: () => Promise<BillingFacts>;
 }
 
 /** One company: its entry (created when needed), then its clients' mappings. */
-async function acceptCompany(
-  deps: AcceptDeps,
-  writer: Writer,
-  group: readonly { suggestion: Exact; mapping: Mapping }[],
-): Promise<AcceptOutcome[]> {
+async function acceptCompany(deps: AcceptDeps, writer: Writer, group: readonly Work[]): Promise<AcceptOutcome[]> {
   const first = group[0]!.suggestion;
   let entry: Pick<AcceptOutcome, 'entry' | 'entryId' | 'agreement' | 'note'> = { entry: 'existing' };
   if (first.action === 'create') {
@@ -223,7 +248,7 @@ async function createEntry(
  * outcome says to pick one, as `cwpub doctor` would.
  */
 async function chooseAgreement(writer: Writer, companyId: number): Promise<Pick<AcceptOutcome, 'agreement' | 'note'>> {
-  const [agreements, backups] = await Promise.all([writer.connection.listAgreements(companyId), writer.backups()]);
+  const { agreements, backups } = await writer.billing();
   const billable = new Set(backups.map((b) => b.type?.id).filter((id) => id !== undefined));
   const fit = agreements.filter(
     (a) => a.company?.id === companyId && a.agreementStatus === 'Active' && a.type && billable.has(a.type.id),

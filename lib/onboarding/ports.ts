@@ -16,7 +16,7 @@ export type OnboardingConnection = Pick<
   ConnectWisePort,
   'findManagementItSolutions' | 'listCompanies' | 'listManagementEntries' | 'requestCount'
 > &
-  Pick<ConnectWiseInspectionPort, 'listAgreements' | 'listManagementBackups'> &
+  Pick<ConnectWiseInspectionPort, 'listManagementBackups'> &
   ManagementTabWriter;
 
 export type OnboardingFactory = (
