@@ -150,6 +150,20 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     const all = await harness.cli(['mappings', 'suggest', '--account', account.accountId, '--period', PERIOD, '--all']);
     expect(all.stdout).toMatch(/^c-wing +Wingtips Toy +Wingtip Toys \(Wingtip\)/m);
     expect(all.stdout).toMatch(/^c-north +Northwind Traders Inc +Northwind Traders \(Northwind\); Northwind/m);
+    const one = await harness.cli([
+      'mappings',
+      'suggest',
+      '--account',
+      account.accountId,
+      '--period',
+      PERIOD,
+      '--client',
+      'c-wing',
+      '--json',
+    ]);
+    expect((JSON.parse(one.stdout) as { suggestions: SuggestionJson[] }).suggestions.map((s) => s.clientId)).toEqual([
+      'c-wing',
+    ]);
     delete process.env.COLUMNS;
     for (const line of [...lines, ...all.stdout.split('\n')]) expect(line.length).toBeLessThanOrEqual(100);
   });

@@ -91,7 +91,8 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
         ctx.out(
           `Note: ${unmapped.length} client(s) have no mapping in account ${accountId} ` +
             `(the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}` +
-            (unmapped.length > 20 ? ', …' : ''),
+            (unmapped.length > 20 ? ', …' : '') +
+            '\n  (cwpub mappings suggest proposes their mappings from the client names)',
         );
       }
       ctx.out(importWritten(plan, written, dryRun, 'usage item(s)'));
