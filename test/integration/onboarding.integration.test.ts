@@ -192,6 +192,9 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     const run = await cli('--period', PERIOD, '--accept');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/refusing to create Management tab entries and mappings: there is no terminal/);
+    const yesAlone = await cli('--period', PERIOD, '--yes');
+    expect(yesAlone.code).toBe(2);
+    expect(yesAlone.stderr).toMatch(/--yes only goes with --accept/);
     expect(account.writes()).toEqual([]);
     expect(await tables()).toEqual(before);
   });

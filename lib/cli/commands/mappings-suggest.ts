@@ -18,7 +18,7 @@ interface SuggestOptions {
   json?: boolean;
   all?: boolean;
   accept?: boolean;
-  client: string[];
+  client?: string[];
   yes?: boolean;
 }
 
@@ -42,9 +42,9 @@ export function registerMappingsSuggest(mappings: Command, ctx: CliContext, setE
         'the mappings; existing mappings and entries are never changed',
     )
     .addOption(
-      new Option('--client <id>', 'only this client (repeatable)')
-        .argParser((value: string, previous: string[] = []) => [...previous, keyArgument('--client')(value)])
-        .default([]),
+      new Option('--client <id>', 'only this client (repeatable)').argParser(
+        (value: string, previous: string[] = []) => [...previous, keyArgument('--client')(value)],
+      ),
     )
     .option('-y, --yes', 'with --accept: do not ask (for scripts; without a terminal --accept needs it)')
     .addHelpText(
@@ -63,7 +63,7 @@ export function registerMappingsSuggest(mappings: Command, ctx: CliContext, setE
       const account = requireValidAccount(await selectAccount(repos.accounts, options.account));
       const { config, clients } = await ctx.settings();
       const deps = createOnboardingDeps(config, clients, ctx.logger, { progress: ctx.progress(options.json) });
-      const clientIds = options.client.length > 0 ? options.client : undefined;
+      const clientIds = options.client?.length ? options.client : undefined;
       if (!options.accept) {
         const report = await suggestMappings(deps, { account, period });
         const shown = clientIds ? onlyClients(report, clientIds) : report;
