@@ -74,6 +74,9 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
   afterAll(async () => {
     await harness.close();
   });
+  afterEach(() => {
+    delete process.env.COLUMNS;
+  });
 
   it('suggests exact, ambiguous and unmatched clients as the contract says, and writes nothing anywhere', async () => {
     const before = await tables();
@@ -137,7 +140,9 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
   });
 
   it('lists counts first and the exact ones in a table that fits 100 columns; --all adds the rest', async () => {
+    // COLUMNS sets the width of piped output, as on a 100-column terminal.
     process.env.COLUMNS = '100';
+
     const folded = await harness.cli(['mappings', 'suggest', '--account', account.accountId, '--period', PERIOD]);
     const lines = folded.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Account acct-\d+, \d{4}-\d\d: 12 unmapped clients with usage · 7 exact/);
@@ -164,7 +169,6 @@ describe('Onboarding: cwpub mappings suggest [--accept]', () => {
     expect((JSON.parse(one.stdout) as { suggestions: SuggestionJson[] }).suggestions.map((s) => s.clientId)).toEqual([
       'c-wing',
     ]);
-    delete process.env.COLUMNS;
     for (const line of [...lines, ...all.stdout.split('\n')]) expect(line.length).toBeLessThanOrEqual(100);
   });
 
