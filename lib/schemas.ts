@@ -58,6 +58,8 @@ export const usageItemSchema = z.object({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' }),
   clientId: z.string().min(1),
   billableSpaceGb: z.number().finite().nonnegative(),
+  /** The metering's name for the client (contract v3); no length limit: a long name must not fail billing. */
+  clientName: z.string().optional(),
 });
 
 const nonEmpty = z.string().trim().min(1);

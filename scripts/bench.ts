@@ -218,6 +218,7 @@ async function main(): Promise<void> {
       ]);
     }
 
+    rows.push(...(await (await import('./bench-onboarding.js')).benchOnboarding(aws, db, LATENCY)));
     const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
     for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     console.log(

@@ -167,6 +167,8 @@ async function main(): Promise<void> {
               period: month(i).key,
               clientId: c.clientId,
               billableSpaceGb: gb,
+              // The metering names its clients too (contract v3): what `cwpub mappings suggest` matches.
+              clientName: c.clientName,
             },
           ];
         }),

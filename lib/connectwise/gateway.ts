@@ -12,6 +12,7 @@ import type {
   ManagementItSolution,
   ManagementSetup,
   NewConfiguration,
+  NewManagementEntry,
   PatchOperation,
   SyncResult,
   SystemInfo,
@@ -36,6 +37,13 @@ export interface ConnectWisePort {
   executeManagedItSync(managementId: number): Promise<SyncResult>;
   /** Number of HTTP attempts sent so far (for reports and benchmarks). */
   requestCount(): number;
+}
+
+/** Onboarding's one write (contract v3): a company's Management tab entry. Never a PUT, PATCH or DELETE of one. */
+export interface ManagementTabWriter {
+  createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry>;
+  /** The agreements of these companies, in requests of at most 100 company ids. */
+  listAgreementsOfCompanies(companyIds: readonly number[]): Promise<Agreement[]>;
 }
 
 /** Read-only extras for `cwpub doctor` and `cwpub verify`. */
@@ -64,7 +72,7 @@ const COMPANY_FIELDS = ['id', 'identifier', 'name', 'deletedFlag'];
 export const COMPANY_IDS_PER_REQUEST = 100;
 
 /** The ConnectWise port over the REST client. Names only ever enter conditions through `equalsCondition`. */
-export class ConnectWiseGateway implements ConnectWiseInspectionPort {
+export class ConnectWiseGateway implements ConnectWiseInspectionPort, ManagementTabWriter {
   constructor(private readonly client: ConnectWiseClient) {}
 
   requestCount(): number {
@@ -106,6 +114,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
     return companies;
   }
 
+  async listAgreementsOfCompanies(companyIds: readonly number[]): Promise<Agreement[]> {
+    const agreements: Agreement[] = [];
+    for (const chunk of companyIdChunks(companyIds))
+      agreements.push(
+        ...(await this.client.list<Agreement>('finance/agreements', {
+          conditions: `company/id in (${chunk.join(',')})`,
+        })),
+      );
+    return agreements;
+  }
+
   listManagementEntries(companyId: number): Promise<ManagementEntry[]> {
     return this.client.list(`company/companies/${companyId}/managementSummaryReports`, {
       fields: ['id', 'groupIdentifier', 'managementSolution', 'deviceType', 'agreement', 'company'],
@@ -126,6 +145,18 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
 
   patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration> {
     return this.client.request('PATCH', `company/configurations/${id}`, { json: operations });
+  }
+
+  /** Not retried blindly (a POST): onboarding reads the tab back when the answer is lost. */
+  createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry> {
+    if (!Number.isSafeInteger(companyId) || companyId < 1)
+      throw new InputValidationError(`company id must be a positive integer (got ${companyId})`, {
+        field: 'companyId',
+      });
+    return this.client.request('POST', `company/companies/${companyId}/managementSummaryReports`, {
+      json: entry,
+      idempotent: false,
+    });
   }
 
   listManagementSetups(): Promise<ManagementSetup[]> {
@@ -165,4 +196,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort {
   listAdditions(agreementId: number): Promise<Addition[]> {
     return this.client.list(`finance/agreements/${agreementId}/additions`);
   }
+}
+
+/** Distinct positive integer ids, ascending, in chunks that fit one `in (...)` condition. */
+function companyIdChunks(ids: readonly number[]): number[][] {
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new InputValidationError(`company id must be a positive integer (got ${id})`, { field: 'companyId' });
+  }
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  const chunks: number[][] = [];
+  for (let i = 0; i < unique.length; i += COMPANY_IDS_PER_REQUEST)
+    chunks.push(unique.slice(i, i + COMPANY_IDS_PER_REQUEST));
+  return chunks;
 }

@@ -23,6 +23,15 @@ export interface ManagementEntry {
   readonly company?: Reference | null;
 }
 
+/** A new Management tab entry (onboarding, contract v3); the company comes from the URL. */
+export interface NewManagementEntry {
+  readonly groupIdentifier: string;
+  readonly managementSolution: { readonly id: number };
+  readonly deviceType: 'BackupStats';
+  /** The default agreement the sync bills on (set when exactly one qualifies). */
+  readonly agreement?: { readonly id: number };
+}
+
 export interface ManagementItSolution {
   readonly id: number;
   readonly name: string;

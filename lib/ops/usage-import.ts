@@ -9,15 +9,16 @@ import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from '.
 /**
  * `cwpub usage import`: a CSV of monthly billable space, `clientId,period,billableSpaceGb` in any
  * order. A file may hold several months; each (period, client) pair may appear once. The usage key
- * is `<period>#<clientId>`, as the contract says.
+ * is `<period>#<clientId>`, as the contract says. An optional `clientName` column (contract v3) names the
+ * client; an empty cell means no name, and a file without the column keeps the names already stored.
  */
-export const USAGE_CSV: CsvSpec = { required: ['clientId', 'period', 'billableSpaceGb'], optional: [] };
+export const USAGE_CSV: CsvSpec = { required: ['clientId', 'period', 'billableSpaceGb'], optional: ['clientName'] };
 
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 export type ParsedUsage =
-  { ok: true; items: { row: number; item: UsageItem }[] } | { ok: false; problems: CsvProblem[] };
+  { ok: true; items: { row: number; item: UsageItem }[]; hasNames: boolean } | { ok: false; problems: CsvProblem[] };
 
 /** Parses a GB figure: a plain decimal number with `.` as separator, ≥ 0. */
 export function parseGb(raw: string): { ok: true; value: number } | { ok: false; problem: string } {
@@ -57,12 +58,14 @@ export function parseUsageCsv(bytes: Uint8Array, accountId: string, now: Date): 
     if (periodProblem) rowProblems.push({ row, field: 'period', problem: periodProblem });
     const gb = parseGb(cells.billableSpaceGb ?? '');
     if (!gb.ok) rowProblems.push({ row, field: 'billableSpaceGb', problem: gb.problem });
-    const candidate = {
+    const clientName = cells.clientName || undefined;
+    const candidate: UsageItem = {
       accountId,
       usageKey: usageKey(period, clientId),
       period,
       clientId,
       billableSpaceGb: gb.ok ? gb.value : 0,
+      ...(clientName ? { clientName } : {}),
     };
     const result = validate(usageItemSchema, candidate);
     if (!result.ok) {
@@ -91,7 +94,8 @@ export function parseUsageCsv(bytes: Uint8Array, accountId: string, now: Date): 
     }
     items.push({ row, item: candidate });
   }
-  return problems.length > 0 ? { ok: false, problems: sortProblems(problems) } : { ok: true, items };
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
+  return { ok: true, items, hasNames: parsed.table.columns.includes('clientName') };
 }
 
 /** The distinct periods of a file, sorted. */
@@ -99,16 +103,22 @@ export function periodsOf(items: readonly { item: UsageItem }[]): string[] {
   return [...new Set(items.map((i) => i.item.period))].sort();
 }
 
-/** Compares the file with what the usage table holds for the same periods. Pure. */
+/**
+ * Compares the file with what the usage table holds for the same periods. Pure. Without a `clientName`
+ * column (`hasNames` false) each item keeps the name already stored.
+ */
 export function planUsageImport(
   items: readonly { row: number; item: UsageItem }[],
   existing: Validated<UsageItem>,
+  hasNames = true,
 ): ImportPlan<UsageItem> {
   const current = new Map(existing.items.map((u) => [u.usageKey, u]));
   const invalid = new Map<string, InvalidItem>();
   for (const bad of existing.invalid) if (bad.key.usageKey !== undefined) invalid.set(bad.key.usageKey, bad);
-  const changes: ImportChange<UsageItem>[] = items.map(({ row, item }) => {
-    const key = `${item.period} ${item.clientId}`;
+  const changes: ImportChange<UsageItem>[] = items.map(({ row, item: fromFile }) => {
+    const key = `${fromFile.period} ${fromFile.clientId}`;
+    const kept = hasNames ? undefined : current.get(fromFile.usageKey)?.clientName;
+    const item = kept === undefined ? fromFile : { ...fromFile, clientName: kept };
     const bad = invalid.get(item.usageKey);
     if (bad) {
       const what = bad.problems.map((p) => `${p.field} ${p.problem}`).join('; ');
@@ -116,7 +126,7 @@ export function planUsageImport(
     }
     const before = current.get(item.usageKey);
     if (!before) return { row, key, action: 'new', changes: [], item };
-    const diff = diffFields(before, item, ['billableSpaceGb']);
+    const diff = diffFields(before, item, ['billableSpaceGb', 'clientName']);
     return { row, key, action: diff.length ? 'changed' : 'unchanged', changes: diff, item, previous: before };
   });
   return summarizePlan(changes);

@@ -175,6 +175,42 @@ describe('Command: cwpub usage list', () => {
     });
   });
 
+  it("shows the metering's client names (the mapping's when the usage item has none)", async () => {
+    await putItem(aws, TABLES.MAPPINGS_TABLE, {
+      accountId: 'acme',
+      clientId: 'c1',
+      managedId: 'M-1',
+      clientName: 'Contoso Ltd',
+      enabled: true,
+    });
+    await putItem(aws, TABLES.USAGE_TABLE, {
+      accountId: 'acme',
+      usageKey: '2026-10#c2',
+      period: '2026-10',
+      clientId: 'c2',
+      billableSpaceGb: 2,
+      clientName: 'Smith & Sons',
+    });
+    const table = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10']);
+    const json = await cwpub(aws.env, ['usage', 'list', '--period', '2026-10', '--json']);
+    expect(table.stdout.split('\n').slice(1, 4)).toEqual([
+      'CLIENT  NAME            GB  MANAGED ID  MAPPING',
+      'c1      Contoso Ltd   10.5  M-1         enabled',
+      'c2      Smith & Sons     2              none (not billed)',
+    ]);
+    expect((json.json() as { usage: { clientName?: string }[] }).usage.map((u) => u.clientName)).toEqual([
+      'Contoso Ltd',
+      'Smith & Sons',
+    ]);
+  });
+
+  it('imports the optional clientName column', async () => {
+    const file = path.join(FIXTURES, 'usage-names.csv');
+    const run = await cwpub(aws.env, ['usage', 'import', file]);
+    expect(run.code).toBe(0);
+    expect((await usage()).find((u) => u.usageKey === '2026-10#c9')).toMatchObject({ clientName: 'Fabrikam, Inc.' });
+  });
+
   it('lists invalid usage items and exits 1', async () => {
     await putItem(aws, TABLES.USAGE_TABLE, {
       accountId: 'acme',

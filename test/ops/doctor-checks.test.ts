@@ -144,6 +144,7 @@ describe('Function: runDoctor (in-memory)', () => {
         ['configurationType', 'credentials'],
         ['managedIds', 'solution'],
         ['managementBackup', 'credentials'],
+        ['suggestions', 'solution'],
       ]);
       expect(row(report, 'secret').fix).toMatch(/^create the secret in AWS Secrets Manager/);
       expect(row(report, 'mappings').status).toBe('ok');

@@ -55,6 +55,7 @@ describe('Function: parseUsageCsv', () => {
           item: { accountId: 'acme', usageKey: '2026-09#c1', period: '2026-09', clientId: 'c1', billableSpaceGb: 9 },
         },
       ],
+      hasNames: false,
     });
     expect(parsed.ok && periodsOf(parsed.items)).toEqual(['2026-09', '2026-10']);
   });
@@ -74,6 +75,17 @@ describe('Function: parseUsageCsv', () => {
     expect(parsed.ok ? undefined : parsed.problems.at(-1)?.problem).toBe(
       'client "c1" has usage for 2026-10 on row 2 too; each client may appear once per period',
     );
+  });
+
+  it('reads an optional clientName column; an empty cell means no name', () => {
+    const parsed = parseUsageCsv(
+      bytes('clientName,clientId,period,billableSpaceGb\n Smith & Sons Ltd ,c1,2026-10,10\n,c2,2026-10,2\n'),
+      'acme',
+      NOW,
+    );
+    expect(parsed.ok && parsed.hasNames).toBe(true);
+    expect(parsed.ok && parsed.items.map((i) => i.item.clientName)).toEqual(['Smith & Sons Ltd', undefined]);
+    expect(parsed.ok && 'clientName' in parsed.items[1]!.item).toBe(false);
   });
 
   it('refuses a file without the period column', () => {
@@ -106,5 +118,21 @@ describe('Function: planUsageImport', () => {
       ['2026-10 c2', 'changed', [{ field: 'billableSpaceGb', from: 20, to: 21 }]],
       ['2026-10 c3', 'new', []],
     ]);
+  });
+
+  it('reports a changed name, and keeps stored names when the file has no clientName column', () => {
+    const named = (clientName?: string) => ({
+      accountId: 'acme',
+      usageKey: '2026-10#c1',
+      period: '2026-10',
+      clientId: 'c1',
+      billableSpaceGb: 10,
+      ...(clientName ? { clientName } : {}),
+    });
+    const stored = { items: [named('Contoso Ltd')], invalid: [] };
+    const renamed = planUsageImport([{ row: 2, item: named('Contoso Limited') }], stored, true);
+    expect(renamed.changes[0]?.changes).toEqual([{ field: 'clientName', from: 'Contoso Ltd', to: 'Contoso Limited' }]);
+    const withoutColumn = planUsageImport([{ row: 2, item: named() }], stored, false);
+    expect(withoutColumn.changes[0]).toMatchObject({ action: 'unchanged', item: { clientName: 'Contoso Ltd' } });
   });
 });

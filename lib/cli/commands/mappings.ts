@@ -9,6 +9,7 @@ import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
 import { enabledCounts } from '../listing.js';
 import { renderInvalid } from './accounts.js';
+import { registerMappingsSuggest } from './mappings-suggest.js';
 import {
   accountOption,
   importCommand,
@@ -166,6 +167,8 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
       else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
     });
+
+  registerMappingsSuggest(mappings, ctx, setExit);
 
   importCommand(
     mappings,

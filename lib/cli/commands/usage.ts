@@ -5,7 +5,7 @@ import { accountIdOf, selectAccount } from '../../ops/select-account.js';
 import { parseUsageCsv, periodsOf, planUsageImport } from '../../ops/usage-import.js';
 import { deleteUsageItems } from '../../ops/usage-store.js';
 import type { UsageItem } from '../../schemas.js';
-import { renderColumns } from '../columns.js';
+import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, formatGb } from '../listing.js';
 import { renderInvalid } from './accounts.js';
@@ -29,7 +29,7 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
 
   importCommand(
     usage,
-    'import usage from a CSV file (clientId,period,billableSpaceGb): ' +
+    'import usage from a CSV file (clientId,period,billableSpaceGb[,clientName]): ' +
       'every row is validated first; the file is applied whole or not at all',
     'CSV file, UTF-8, with a header row; may hold several months',
   ).action(async (file: string, options: ImportOptions) => {
@@ -52,7 +52,7 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       items: existingByPeriod.flatMap((v) => [...v.items]),
       invalid: existingByPeriod.flatMap((v) => [...v.invalid]),
     };
-    const plan = planUsageImport(rows, existing);
+    const plan = planUsageImport(rows, existing, parsed.hasNames);
     const mapped = await repos.mappings.listByAccount(accountId);
     const known = new Set([...mapped.items.map((m) => m.clientId), ...mapped.invalid.map((i) => i.key.clientId)]);
     const unmapped = [...new Set(rows.map((r) => r.item.clientId).filter((c) => !known.has(c)))].sort();
@@ -84,12 +84,15 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       });
     } else {
       const heading = `${importHeading(file, accountId, rows.length, dryRun)} for ${periodsOf(rows).join(', ')}`;
-      ctx.out(renderPlan(plan, heading, (u) => `${formatGb(u.billableSpaceGb)} GB`, ctx.display));
+      const describe = (u: UsageItem) =>
+        `${formatGb(u.billableSpaceGb)} GB${u.clientName ? `, name "${u.clientName}"` : ''}`;
+      ctx.out(renderPlan(plan, heading, describe, ctx.display));
       if (unmapped.length > 0) {
         ctx.out(
           `Note: ${unmapped.length} client(s) have no mapping in account ${accountId} ` +
             `(the publisher ignores their usage): ${unmapped.slice(0, 20).join(', ')}` +
-            (unmapped.length > 20 ? ', …' : ''),
+            (unmapped.length > 20 ? ', …' : '') +
+            '\n  (cwpub mappings suggest proposes their mappings from the client names)',
         );
       }
       ctx.out(importWritten(plan, written, dryRun, 'usage item(s)'));
@@ -116,6 +119,8 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
         const m = byClient.get(u.clientId);
         return {
           clientId: u.clientId,
+          // The metering's name; the mapping's when the usage item has none.
+          clientName: u.clientName ?? m?.clientName,
           period: u.period,
           billableSpaceGb: u.billableSpaceGb,
           managedId: m?.managedId,
@@ -145,10 +150,14 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
             (notBilled.length ? `; not billed: ${notBilled.join(', ')}` : ''),
         );
         if (rows.length > 0) {
+          type Row = (typeof rows)[number];
+          const named = rows.some((r) => r.clientName);
+          const name: Column<Row>[] = named ? [{ header: 'NAME', value: (r) => r.clientName, fit: 'truncate' }] : [];
           ctx.out(
-            renderColumns(
+            renderColumns<Row>(
               [
-                { header: 'CLIENT', value: (r: (typeof rows)[number]) => r.clientId, fit: 'truncate', minWidth: 12 },
+                { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
+                ...name,
                 { header: 'GB', value: (r) => formatGb(r.billableSpaceGb), align: 'right' },
                 { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
                 {

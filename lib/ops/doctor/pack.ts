@@ -10,6 +10,7 @@ import { managementBackup } from './rules/management-backup.js';
 import { mappings } from './rules/mappings.js';
 import { secret } from './rules/secret.js';
 import { solution } from './rules/solution.js';
+import { suggestions } from './rules/suggestions.js';
 
 /**
  * The setup guide's checklist, in report order: AWS (tables, account, secret), the ConnectWise
@@ -30,4 +31,5 @@ export const DOCTOR_PACK: readonly Rule<DoctorContext>[] = [
   mappings,
   managedIds,
   managementBackup,
+  suggestions,
 ];
