@@ -48,9 +48,33 @@ function ledgerActionsInCode(): string[] {
   return [...used].sort();
 }
 
+/** IAM prefix of each AWS SDK client the runtime imports (other than DynamoDB). */
+const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-sfn': 'states',
+};
+
+/** `<prefix>:<Operation>` for every `new <Operation>Command(` of those clients in lib/aws. */
+function otherAwsActionsInCode(): string[] {
+  const dir = new URL('lib/aws/', ROOT);
+  const used = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    for (const [module, prefix] of Object.entries(SERVICE_PREFIX)) {
+      const imported = new RegExp(`import \\{([^}]*)\\} from '${module}'`).exec(text)?.[1] ?? '';
+      for (const m of imported.matchAll(/\b(\w+)Command\b/g)) {
+        if (new RegExp(`new ${m[1]}Command\\(`).test(text)) used.add(`${prefix}:${m[1]}`);
+      }
+    }
+  }
+  return [...used].sort();
+}
+
 describe('Stack: kept tables, who may trigger a run, no unused grants (contract v3)', () => {
   let template: Template;
   let functionActionsOn: (logicalId: string) => string[];
+  let functionActions: string[];
 
   beforeAll(() => {
     ({ template } = synthesize());
@@ -61,6 +85,7 @@ describe('Stack: kept tables, who may trigger a run, no unused grants (contract 
     ) as Array<{ Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }>;
     expect(policies).toHaveLength(1);
     const statements = policies[0]!.Properties.PolicyDocument.Statement;
+    functionActions = [...new Set(statements.flatMap(actionsOf))].sort();
     functionActionsOn = (logicalId) =>
       [
         ...new Set(statements.filter((s) => JSON.stringify(s.Resource).includes(`"${logicalId}"`)).flatMap(actionsOf)),
@@ -152,6 +177,22 @@ describe('Stack: kept tables, who may trigger a run, no unused grants (contract 
       expect(functionActionsOn(ledger)).toEqual(inCode);
       expect(functionActionsOn(ledger)).not.toEqual(expect.arrayContaining(['dynamodb:PutItem']));
       expect(functionActionsOn(ledger)).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
+    });
+
+    it("gives the function's role only actions its code or the Lambda service uses", () => {
+      // The runtime's own calls: EventBridge, Secrets Manager, Step Functions (DynamoDB: the tests above).
+      const sdk = otherAwsActionsInCode();
+      expect(sdk).toEqual(['events:PutEvents', 'secretsmanager:GetSecretValue', 'states:StartExecution']);
+      // What Lambda does on the function's behalf: its logs, X-Ray traces, the on-failure destination.
+      const service = [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ];
+      const dynamo = [...new Set(Object.values(TABLE_ACTIONS).flat())];
+      expect(functionActions).toEqual([...new Set([...sdk, ...service, ...dynamo])].sort());
     });
 
     it('grants the operator tables only the reads the function makes (account get + list, mappings and usage queries)', () => {
