@@ -111,6 +111,10 @@ describe('unreadable DynamoDB items are one bad item (contract v3, case 5)', () 
     expect(bad.writes()).toEqual([]);
     expect(byClient(summary, good.accountId)['c-3']).toMatchObject({ status: 'unchanged' });
     expect(harness.eventsFor(good.accountId).length).toBe(eventsBefore + 1);
+    // The bad account has its own event, with the same error.
+    const badEvent = harness.eventsFor(bad.accountId).at(-1)!;
+    expect(badEvent.DetailType).toBe('Usage Publish Failed');
+    expect(badEvent.Detail.error).toMatch(/requestsPerMinute is a number JavaScript cannot hold exactly/);
 
     // The Lambda's direct invocation reads the same way and answers with the summary.
     const viaLambda = await harness.handler()({ period: P });
