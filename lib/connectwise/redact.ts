@@ -144,10 +144,14 @@ function decodedView(text: string): DecodedView {
 /** Replaces every stretch of `text` whose decoded form is covered by secret windows with REDACTED. */
 function removeFragments(text: string, windows: ReadonlySet<string>, whole: readonly string[]): string {
   if (text.length === 0) return text;
-  const view = decodedView(text);
+  // Text with no escape to decode (most of it) is scanned as it is, without the per-character view.
+  const lower = text.toLowerCase();
+  const view = /[%\\&]/.test(text) || lower.length !== text.length ? decodedView(text) : undefined;
   // Lower-cased one unit at a time (a few characters grow when lower-cased), so indexes stay aligned.
-  const decoded = view.chars.map((c) => (c.toLowerCase().length === 1 ? c.toLowerCase() : c)).join('');
-  const covered = new Uint8Array(view.chars.length);
+  const decoded = view ? view.chars.map((c) => (c.toLowerCase().length === 1 ? c.toLowerCase() : c)).join('') : lower;
+  const from = (i: number) => (view ? view.from[i]! : i);
+  const to = (i: number) => (view ? view.to[i]! : i + 1);
+  const covered = new Uint8Array(decoded.length);
   const cover = (start: number, length: number) => covered.fill(1, start, start + length);
   for (let i = 0; i + FRAGMENT_LENGTH <= decoded.length; i++) {
     if (windows.has(decoded.slice(i, i + FRAGMENT_LENGTH))) cover(i, FRAGMENT_LENGTH);
@@ -161,7 +165,7 @@ function removeFragments(text: string, windows: ReadonlySet<string>, whole: read
     if (!covered[i]) continue;
     let j = i;
     while (j + 1 < covered.length && covered[j + 1]) j++;
-    const [start, end] = [view.from[i]!, view.to[j]!];
+    const [start, end] = [from(i), to(j)];
     const last = ranges[ranges.length - 1];
     if (last && start <= last[1]) last[1] = Math.max(last[1], end);
     else ranges.push([start, end]);
