@@ -11,7 +11,7 @@ import type { ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets'
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DETAIL_TYPES, ENVIRONMENT } from '../lib/contract.js';
+import { DETAIL_TYPES, ENVIRONMENT, REPUBLISH_SOURCE } from '../lib/contract.js';
 import { acknowledgeOnPolicy } from './publish-function.js';
 import type { PublisherConfig } from './publisher-config.js';
 import { publishWorkflow } from './publish-workflow.js';
@@ -151,7 +151,7 @@ export function createFanOut(
   const republishRule = new events.Rule(scope, 'RepublishRule', {
     description: `${DETAIL_TYPES.republish} events start the publish state machine`,
     eventBus: options.bus,
-    eventPattern: { detailType: [DETAIL_TYPES.republish] },
+    eventPattern: { source: [REPUBLISH_SOURCE], detailType: [DETAIL_TYPES.republish] },
     targets: [
       new targets.SfnStateMachine(stateMachine, {
         deadLetterQueue: options.deadLetterQueue,

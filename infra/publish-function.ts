@@ -2,7 +2,6 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -68,7 +67,7 @@ export function createPublishFunction(
     // month's execution and publishing are idempotent, so Lambda's two retries are safe; what still fails goes to the dead-letter
     // queue as an on-failure destination record, which carries the request payload and the
     // error (a classic DeadLetterConfig carries only the payload).
-    onFailure: new SqsDestination(deadLetterQueue),
+    onFailure: new SendOnlyQueueDestination(deadLetterQueue),
     retryAttempts: 2,
     maxEventAge: Duration.hours(6),
   });
@@ -95,6 +94,20 @@ export function createPublishFunction(
       'not support resource-level permissions, so their resource must be *.',
   });
   return { fn, role, logGroup };
+}
+
+/**
+ * An on-failure destination that grants only what Lambda uses to deliver to a queue: sqs:SendMessage.
+ * CDK's SqsDestination grants `grantSendMessages` (GetQueueAttributes and GetQueueUrl too), which the
+ * function never calls (contract v3: no unused grants).
+ */
+class SendOnlyQueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    return { destination: this.queue.queueArn };
+  }
 }
 
 /** EVENT_BUS_NAME and events:PutEvents on that bus only. */

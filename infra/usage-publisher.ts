@@ -1,7 +1,7 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createAlarms, notifyPublishFailures } from './alarms.js';
+import { createEventBus } from './event-bus.js';
 import { createFanOut, stateMachineName } from './fan-out.js';
 import { createAlarmTopic, createDeadLetterQueue } from './notifications.js';
 import { bindConnectWiseSecrets, bindEventBus, createPublishFunction } from './publish-function.js';
@@ -70,9 +71,7 @@ export class UsagePublisher extends Construct {
       email: config.alarmEmail,
       deadLetterQueue: this.deadLetterQueue,
     }));
-    this.eventBus = new events.EventBus(this, 'EventBus', {
-      description: 'connectwise-usage-publisher: Republish Requested in; Usage Published / Usage Publish Failed out',
-    });
+    this.eventBus = createEventBus(this);
 
     const { fn, role, logGroup } = createPublishFunction(this, config, this.deadLetterQueue);
     this.publishFunction = fn;

@@ -7,6 +7,9 @@
 /** EventBridge `Source` of the events the product sends. */
 export const EVENT_SOURCE = 'connectwise-usage-publisher';
 
+/** The only `source` a `Republish Requested` event is accepted from (contract v3 "Who may trigger a run"). */
+export const REPUBLISH_SOURCE = 'connectwise-usage-publisher.ops';
+
 /** EventBridge detail types: in (`republish`) and out (`published`, `failed`). */
 export const DETAIL_TYPES = {
   republish: 'Republish Requested',

@@ -1,3 +1,4 @@
+import { REPUBLISH_SOURCE } from './contract.js';
 import { InputValidationError } from './errors.js';
 import type { PublishRun } from './publisher/run-publish.js';
 import { parseOrThrow, publishRequestSchema, type PublishRequest } from './schemas.js';
@@ -43,6 +44,13 @@ export function parsePublishInput(event: unknown): PublishRun {
     return { referenceTime: parseTime(record.time, 'time') };
   }
   if (detailType === 'Republish Requested') {
+    // Contract v3: only the ops source may ask (the rule matches it too; this holds for direct deliveries).
+    if (record.source !== REPUBLISH_SOURCE) {
+      throw new InputValidationError(
+        `a Republish Requested event must come from source ${REPUBLISH_SOURCE} (got ${JSON.stringify(record.source)})`,
+        { field: 'source' },
+      );
+    }
     const detail = record.detail ?? {};
     return toRun(parseOrThrow(publishRequestSchema, detail, 'Republish Requested detail'));
   }

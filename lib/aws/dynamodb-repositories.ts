@@ -21,7 +21,15 @@ import type {
   UsageRepository,
   Validated,
 } from '../publisher/ports.js';
-import { accountItemSchema, mappingItemSchema, usageItemSchema, validate, type UsageItem } from '../schemas.js';
+import {
+  accountItemSchema,
+  mappingItemSchema,
+  usageItemSchema,
+  validate,
+  type UsageItem,
+  type ValidationProblem,
+} from '../schemas.js';
+import { unreadableFields } from './dynamo-client.js';
 
 type Item = Record<string, unknown>;
 
@@ -69,6 +77,21 @@ export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandIn
   return items;
 }
 
+/**
+ * Validates one stored item: a number JavaScript cannot hold, in any attribute (unknown ones too),
+ * makes the item invalid like a wrong type does (contract v3 "Unreadable items are one bad item").
+ */
+export function validateItem<T>(
+  schema: Parameters<typeof validate<T>>[0],
+  item: Item,
+): { ok: true; value: T } | { ok: false; problems: ValidationProblem[] } {
+  const unreadable = unreadableFields(item);
+  const result = validate(schema, item);
+  if (unreadable.length === 0) return result;
+  const others = result.ok ? [] : result.problems.filter((p) => !unreadable.some((u) => p.field === u.field));
+  return { ok: false, problems: [...unreadable, ...others] };
+}
+
 function keyOf(item: Item, names: readonly string[]): Record<string, string> {
   const key: Record<string, string> = {};
   for (const name of names) if (item[name] !== undefined) key[name] = String(item[name]);
@@ -76,7 +99,7 @@ function keyOf(item: Item, names: readonly string[]): Record<string, string> {
 }
 
 function toAccount(item: Item): Account | InvalidItem {
-  const result = validate(accountItemSchema, item);
+  const result = validateItem(accountItemSchema, item);
   if (!result.ok) return { key: keyOf(item, ['accountId']), problems: result.problems };
   const v = result.value;
   return {
@@ -139,7 +162,7 @@ export class DynamoAccountsRepository implements AccountsRepository {
 }
 
 function toMapping(item: Item): Mapping | InvalidItem {
-  const result = validate(mappingItemSchema, item);
+  const result = validateItem(mappingItemSchema, item);
   if (!result.ok) {
     const key = keyOf(item, ['accountId', 'clientId']);
     if (typeof item.managedId === 'string') key.managedId = item.managedId;
@@ -235,7 +258,7 @@ export class DynamoUsageRepository implements UsageRepository {
     const invalid: InvalidItem[] = [];
     for (const item of items) {
       const key = keyOf(item, ['accountId', 'usageKey']);
-      const result = validate(usageItemSchema, item);
+      const result = validateItem(usageItemSchema, item);
       if (!result.ok) {
         invalid.push({ key, problems: result.problems });
         continue;

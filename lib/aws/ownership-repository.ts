@@ -2,17 +2,39 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import { TABLE_KEYS } from '../contract.js';
-import type { OwnedConfiguration, OwnershipRepository, ResolutionCache, RunLock } from '../publisher/ports.js';
-import { guarded, queryAll } from './dynamodb-repositories.js';
+import type {
+  InvalidItem,
+  OwnedConfiguration,
+  OwnershipRepository,
+  ResolutionCache,
+  RunLock,
+  Validated,
+} from '../publisher/ports.js';
+import { guarded, queryAll, validateItem } from './dynamodb-repositories.js';
 import { LEDGER_KEYS } from './ledger-keys.js';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS.ledger;
 
+/**
+ * A ConnectWise record id. A hand edit in the DynamoDB console easily turns N into S: a string of
+ * digits is read as that id (the record keeps its meaning: the client's ownership is not lost).
+ */
+const recordId = z.union(
+  [
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^[1-9]\d{0,14}$/)
+      .transform(Number),
+  ],
+  { error: 'must be a ConnectWise record id (a whole number)' },
+);
+
 const ownedSchema = z.object({
   accountId: z.string(),
   ownerClientId: z.string(),
-  configurationId: z.number(),
-  companyId: z.number(),
+  configurationId: recordId,
+  companyId: recordId,
   companyIdentifier: z.string().optional(),
   managedId: z.string(),
   origin: z.enum(['created', 'adopted']),
@@ -50,6 +72,15 @@ export class DynamoOwnershipRepository implements OwnershipRepository {
   ) {}
 
   async listByAccount(accountId: string): Promise<OwnedConfiguration[]> {
+    return [...(await this.listChecked(accountId)).items];
+  }
+
+  /**
+   * Every ownership record of the account, and those that cannot be read (wrong types, numbers
+   * JavaScript cannot hold), each named by its client and key: never dropped silently, since a lost
+   * record would let its client keep being billed (contract v3 "Unreadable items are one bad item").
+   */
+  async listChecked(accountId: string): Promise<Validated<OwnedConfiguration>> {
     const items = await guarded(this.table, 'Query', () =>
       queryAll(this.db, {
         TableName: this.table,
@@ -59,13 +90,17 @@ export class DynamoOwnershipRepository implements OwnershipRepository {
       }),
     );
     const owned: OwnedConfiguration[] = [];
+    const invalid: InvalidItem[] = [];
     for (const item of items) {
-      const parsed = ownedSchema.safeParse(item);
-      if (!parsed.success) continue;
-      const { ownerClientId, ...rest } = parsed.data;
+      const parsed = validateItem(ownedSchema, item);
+      if (!parsed.ok) {
+        invalid.push({ key: ownedRecordKey(item), problems: parsed.problems });
+        continue;
+      }
+      const { ownerClientId, ...rest } = parsed.value;
       owned.push({ ...rest, clientId: ownerClientId });
     }
-    return owned;
+    return { items: owned, invalid };
   }
 
   async put(records: readonly OwnedConfiguration[]): Promise<void> {
@@ -87,6 +122,27 @@ export class DynamoOwnershipRepository implements OwnershipRepository {
       ),
     );
   }
+}
+
+/** An unreadable ownership record's client (its attribute, else its sort key `<clientId>#<configurationId>`) and key. */
+function ownedRecordKey(item: Record<string, unknown>): Record<string, string> {
+  const sort = typeof item[SK] === 'string' ? item[SK] : '';
+  const cut = sort.lastIndexOf('#');
+  const clientId = typeof item.ownerClientId === 'string' ? item.ownerClientId : cut > 0 ? sort.slice(0, cut) : sort;
+  // Where to find it in the Ledger: runKey, then the sort key `clientId`.
+  return { clientId, ledgerItem: `${String(item[PK])} / ${sort}` };
+}
+
+/**
+ * Why a lock item that no run can take cannot be read, or undefined when it reads fine: a lease that is
+ * not a number (a hand edit, a number JavaScript cannot hold) or further ahead than any lease we write.
+ */
+function unreadableLock(item: Record<string, unknown>, now: number, leaseMs: number): string | undefined {
+  const lease = item.leaseUntil;
+  if (typeof lease !== 'number') return `leaseUntil is ${lease === undefined ? 'missing' : 'not a number'}`;
+  if (lease > now + 3 * leaseMs) return 'leaseUntil is further ahead than any lease';
+  if (typeof item.runId !== 'string') return 'runId is not a string';
+  return undefined;
 }
 
 /** Where each Managed ID of an account was last found (`#resolved#<accountId>`), never expiring. */
@@ -152,25 +208,49 @@ export class DynamoRunLock implements RunLock {
     const now = this.clock().getTime();
     const key = { [PK]: LEDGER_KEYS.lock(accountId), [SK]: LEDGER_KEYS.lockSort };
     const until = now + this.leaseMs;
-    // Renew our own lease; else take a free or expired one (a fresh `since`); else it is busy.
-    const renewed = await this.conditionalUpdate(key, 'SET leaseUntil = :until', 'runId = :run', {
-      ':run': runId,
-      ':until': until,
-    });
+    // Renew our own lease; else take a free, expired or long-unreadable one (a fresh `since`); else it is busy.
+    const renewed = await this.conditionalUpdate(
+      key,
+      'SET leaseUntil = :until REMOVE unreadableSince',
+      'runId = :run',
+      {
+        ':run': runId,
+        ':until': until,
+      },
+    );
     if (renewed) return undefined;
     const taken = await this.conditionalUpdate(
       key,
-      'SET runId = :run, leaseUntil = :until, since = :now',
-      'attribute_not_exists(runId) OR leaseUntil < :nowMs',
-      { ':run': runId, ':until': until, ':now': new Date(now).toISOString(), ':nowMs': now },
+      'SET runId = :run, leaseUntil = :until, since = :now REMOVE unreadableSince',
+      'attribute_not_exists(runId) OR leaseUntil < :nowMs OR unreadableSince < :staleBefore',
+      {
+        ':run': runId,
+        ':until': until,
+        ':now': new Date(now).toISOString(),
+        ':nowMs': now,
+        ':staleBefore': now - this.leaseMs,
+      },
     );
     if (taken) return undefined;
     const out = await guarded(this.table, 'GetItem', () =>
       this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
     );
-    const heldBy = typeof out.Item?.runId === 'string' ? out.Item.runId : 'unknown';
-    const since = typeof out.Item?.since === 'string' ? out.Item.since : 'unknown';
-    return { heldBy, since };
+    const item = out.Item ?? {};
+    const heldBy = typeof item.runId === 'string' ? item.runId : 'unknown';
+    const unreadable = unreadableLock(item, now, this.leaseMs);
+    if (unreadable === undefined) return { heldBy, since: typeof item.since === 'string' ? item.since : 'unknown' };
+    // Contract v3: a lock item that cannot be read blocks the account for at most a lease from when it was
+    // first seen (not forever): remember that moment on the item; a later run takes it once it is a lease old.
+    const firstSeen = typeof item.unreadableSince === 'number' ? item.unreadableSince : now;
+    if (typeof item.unreadableSince !== 'number') {
+      await this.conditionalUpdate(key, 'SET unreadableSince = :now', 'attribute_not_exists(unreadableSince)', {
+        ':now': now,
+      });
+    }
+    return {
+      heldBy: `${heldBy}; the lock item is unreadable (${unreadable}) and is taken over at ${new Date(firstSeen + this.leaseMs).toISOString()}`,
+      since: new Date(firstSeen).toISOString(),
+    };
   }
 
   /** One conditional UpdateItem: true when written, false when its condition did not hold. */

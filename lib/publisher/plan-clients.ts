@@ -31,6 +31,8 @@ export interface PlanInput {
   readonly mappings: Validated<Mapping>;
   readonly usage: Validated<UsageItem>;
   readonly owned: readonly OwnedConfiguration[];
+  /** Ownership records that cannot be read (hand-edited): their clients fail, nothing is planned for them. */
+  readonly ownedInvalid?: readonly InvalidItem[] | undefined;
   readonly period: Period;
   /** Restricts the run (and its retirements) to these clients. */
   readonly clientIds?: readonly string[] | undefined;
@@ -82,8 +84,23 @@ export function planClients(input: PlanInput): ClientPlan {
   }
 
   const known = new Set<string>();
+  // Planning such a client without the record could create a second configuration or leave one billed.
+  for (const bad of input.ownedInvalid ?? []) {
+    const clientId = bad.key.clientId ?? '';
+    if (known.has(clientId)) continue;
+    known.add(clientId);
+    if (!include(clientId)) continue;
+    const mapping = input.mappings.items.find((m) => m.clientId === clientId);
+    settled.push({
+      clientId,
+      managedId: mapping?.managedId ?? '',
+      status: 'failed',
+      reason: `${invalidItemReason('ownership', bad)}; fix the record in the Ledger table (or delete it), then publish again`,
+    });
+  }
   for (const bad of input.mappings.invalid) {
     const clientId = bad.key.clientId ?? '';
+    if (known.has(clientId)) continue;
     known.add(clientId);
     if (!include(clientId)) continue;
     settled.push({
@@ -94,6 +111,7 @@ export function planClients(input: PlanInput): ClientPlan {
     });
   }
   for (const mapping of input.mappings.items) {
+    if (known.has(mapping.clientId)) continue;
     known.add(mapping.clientId);
     if (!include(mapping.clientId)) continue;
     const base = { clientId: mapping.clientId, managedId: mapping.managedId };

@@ -147,6 +147,8 @@ export interface OwnedConfiguration {
 
 export interface OwnershipRepository {
   listByAccount(accountId: string): Promise<OwnedConfiguration[]>;
+  /** The records and, reported apart, those that cannot be read: their clients fail (never silently dropped). */
+  listChecked?(accountId: string): Promise<Validated<OwnedConfiguration>>;
   put(records: readonly OwnedConfiguration[]): Promise<void>;
 }
 

@@ -269,22 +269,28 @@ class AccountRun {
     const { account, deps, options } = this;
     // Always read this run's earlier outcomes: a Step Functions retry of a timed-out invocation repeats
     // the same payload, and what that attempt settled must stand (held retirements stay held).
-    const [mappings, usage, owned, fromEarlier] = await Promise.all([
+    const [mappings, usage, ownership, fromEarlier] = await Promise.all([
       deps.mappings.listByAccount(account.accountId),
       deps.usage.listByPeriod(account.accountId, options.period),
-      deps.ownership.listByAccount(account.accountId),
+      deps.ownership.listChecked
+        ? deps.ownership.listChecked(account.accountId)
+        : deps.ownership.listByAccount(account.accountId).then((items) => ({ items, invalid: [] })),
       options.dryRun
         ? Promise.resolve([])
         : earlierResults(deps, { runId: options.runId, accountId: account.accountId, period: options.period.key }),
     ]);
     for (const bad of mappings.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
     for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
+    for (const bad of ownership.invalid)
+      this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid ownership record');
+    const owned = [...ownership.items];
     this.results.push(...fromEarlier);
     this.ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
     const plan = planClients({
       mappings,
       usage,
       owned,
+      ownedInvalid: ownership.invalid,
       period: options.period,
       clientIds: options.clientIds,
       reportUnknownClients: options.reportUnknownClients,

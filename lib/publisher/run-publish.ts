@@ -307,14 +307,20 @@ export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<
   const log = deps.logger.child({ runId: planned.runId, period: planned.period, dryRun: planned.request.dryRun });
   log.info({ accounts: planned.accounts.map((a) => a.accountId) }, 'publish run started');
   const limit = pLimit(Math.max(1, run.maxParallelAccounts ?? 4));
+  // An invalid account item runs its own step too, like on the state machine: its error gets the
+  // account's event and run record (an item without even an accountId can only be in the summary).
+  const accountIds = [
+    ...planned.selected.map((a) => a.accountId),
+    ...planned.invalid.map((s) => s.accountId).filter((id) => id !== ''),
+  ];
   const summaries = await Promise.all(
-    planned.selected.map((account) =>
+    accountIds.map((accountId) =>
       limit(async () => {
         const step: AccountStep = {
           runId: planned.runId,
           period: planned.period,
           request: planned.request,
-          accountId: account.accountId,
+          accountId,
           invocation: 1,
         };
         const outcome = await runAccountStep(step, deps, {
@@ -329,7 +335,7 @@ export async function runPublish(run: PublishRun, deps: PublisherDeps): Promise<
     runId: planned.runId,
     period: planned.period,
     dryRun: planned.request.dryRun,
-    accounts: [...summaries, ...planned.invalid],
+    accounts: [...summaries, ...planned.invalid.filter((s) => s.accountId === '')],
   };
 }
 

@@ -98,8 +98,8 @@ describe('Stack: PublisherStack', () => {
       });
     });
 
-    it('retains Accounts, Mappings and Usage when the stack is deleted, and protects them from deletion', () => {
-      for (const name of ['accounts', 'mappings', 'usage'] as const) {
+    it('retains every table when the stack is deleted, and protects them from deletion', () => {
+      for (const name of TABLE_NAMES) {
         template.hasResource(TABLE, {
           Properties: Match.objectLike({ KeySchema: KEYS[name], DeletionProtectionEnabled: true }),
           DeletionPolicy: 'Retain',
@@ -108,13 +108,13 @@ describe('Stack: PublisherStack', () => {
       }
     });
 
-    it('expires Ledger rows on the numeric expiresAt attribute and deletes the Ledger with the stack', () => {
+    it('expires Ledger rows on the numeric expiresAt attribute and keeps the Ledger with the stack', () => {
       template.hasResource(TABLE, {
         Properties: Match.objectLike({
           KeySchema: KEYS.ledger,
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         }),
-        DeletionPolicy: 'Delete',
+        DeletionPolicy: 'Retain',
       });
       // Only the Ledger expires rows.
       expect(
@@ -240,7 +240,7 @@ describe('Stack: PublisherStack', () => {
       const role = new Capture();
       template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: ids.bus },
-        EventPattern: { 'detail-type': ['Republish Requested'] },
+        EventPattern: { source: ['connectwise-usage-publisher.ops'], 'detail-type': ['Republish Requested'] },
         State: 'ENABLED',
         Targets: [
           {

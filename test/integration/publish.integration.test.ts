@@ -303,7 +303,7 @@ describe('publish through the real Lambda handler (dynalite + ConnectWise simula
 
     const summary = await harness.handler()({
       'detail-type': 'Republish Requested',
-      source: 'ops',
+      source: 'connectwise-usage-publisher.ops',
       detail: { accountId: a.accountId, period: P, dryRun: true },
     });
     expect(summary.dryRun).toBe(true);
@@ -321,9 +321,13 @@ describe('publish through the real Lambda handler (dynalite + ConnectWise simula
     const handler = harness.handler();
     await expect(handler({ period: '2026-13' })).rejects.toThrow(/period must be a month as YYYY-MM/);
     await expect(handler({ clientID: ['a'] })).rejects.toThrow(/clientID is not a known field/);
-    await expect(handler({ 'detail-type': 'Republish Requested', detail: { dryRun: 'yes' } })).rejects.toThrow(
-      /dryRun must be a boolean/,
-    );
+    await expect(
+      handler({
+        'detail-type': 'Republish Requested',
+        source: 'connectwise-usage-publisher.ops',
+        detail: { dryRun: 'yes' },
+      }),
+    ).rejects.toThrow(/dryRun must be a boolean/);
     await expect(handler({ accountId: 'no-such-account' })).rejects.toThrow(/account "no-such-account" not found/);
   });
 });

@@ -13,7 +13,7 @@ const RUN_ID = 'run-0001';
 const REPUBLISH_EVENT = {
   version: '0',
   id: 'e-1',
-  source: 'ops.manual',
+  source: 'connectwise-usage-publisher.ops',
   'detail-type': 'Republish Requested',
   account: '123456789012',
   time: '2026-02-03T10:00:00Z',

@@ -168,7 +168,7 @@ describe('Lambda inputs, workflow tasks and account steps', () => {
     it('plans a Republish Requested event with its clientIds and flags, and names a bad field', async () => {
       const event = {
         version: '0',
-        source: 'ops.manual',
+        source: 'connectwise-usage-publisher.ops',
         'detail-type': 'Republish Requested',
         time: '2026-11-15T10:00:00Z',
         detail: {
