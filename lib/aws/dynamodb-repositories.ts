@@ -9,7 +9,6 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ACCOUNT_DEFAULTS } from '../contract.js';
 import { StoreError } from '../errors.js';
 import type { Period } from '../period.js';
 import type {
@@ -21,7 +20,11 @@ import type {
   UsageRepository,
   Validated,
 } from '../publisher/ports.js';
-import { accountItemSchema, mappingItemSchema, usageItemSchema, validate, type UsageItem } from '../schemas.js';
+import { ACCOUNT_FIELDS, accountItemSchema } from '../records/account.js';
+import { fromItem, toItem } from '../records/field.js';
+import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
+import { usageItemSchema } from '../records/usage.js';
+import { validate, type UsageItem } from '../schemas.js';
 
 type Item = Record<string, unknown>;
 
@@ -76,18 +79,7 @@ function keyOf(item: Item, names: readonly string[]): Record<string, string> {
 }
 
 function toAccount(item: Item): Account | InvalidItem {
-  const result = validate(accountItemSchema, item);
-  if (!result.ok) return { key: keyOf(item, ['accountId']), problems: result.problems };
-  const v = result.value;
-  return {
-    accountId: v.accountId,
-    secretId: v.secretId,
-    managementItName: v.managementItName,
-    enabled: v.enabled ?? true,
-    configurationTypeName: v.configurationTypeName ?? ACCOUNT_DEFAULTS.configurationTypeName,
-    maxBillableSpaceGb: v.maxBillableSpaceGb ?? ACCOUNT_DEFAULTS.maxBillableSpaceGb,
-    requestsPerMinute: v.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
-  };
+  return fromItem(ACCOUNT_FIELDS, accountItemSchema, item);
 }
 
 export function isAccount(value: Account | InvalidItem): value is Account {
@@ -129,7 +121,7 @@ export class DynamoAccountsRepository implements AccountsRepository {
 
   async put(account: Account): Promise<void> {
     await guarded(this.table, 'PutItem', () =>
-      this.db.send(new PutCommand({ TableName: this.table, Item: { ...account } })),
+      this.db.send(new PutCommand({ TableName: this.table, Item: toItem(ACCOUNT_FIELDS, account) })),
     );
   }
 
@@ -139,20 +131,8 @@ export class DynamoAccountsRepository implements AccountsRepository {
 }
 
 function toMapping(item: Item): Mapping | InvalidItem {
-  const result = validate(mappingItemSchema, item);
-  if (!result.ok) {
-    const key = keyOf(item, ['accountId', 'clientId']);
-    if (typeof item.managedId === 'string') key.managedId = item.managedId;
-    return { key, problems: result.problems };
-  }
-  const v = result.value;
-  return {
-    accountId: v.accountId,
-    clientId: v.clientId,
-    managedId: v.managedId,
-    clientName: v.clientName,
-    enabled: v.enabled ?? true,
-  };
+  // The Managed ID helps people find a bad item in the console.
+  return fromItem(MAPPING_FIELDS, mappingItemSchema, item, ['managedId']);
 }
 
 export class DynamoMappingsRepository implements MappingsRepository {
@@ -188,7 +168,7 @@ export class DynamoMappingsRepository implements MappingsRepository {
 
   async put(mapping: Mapping): Promise<void> {
     await guarded(this.table, 'PutItem', () =>
-      this.db.send(new PutCommand({ TableName: this.table, Item: { ...mapping } })),
+      this.db.send(new PutCommand({ TableName: this.table, Item: toItem(MAPPING_FIELDS, mapping) })),
     );
   }
 
@@ -197,7 +177,7 @@ export class DynamoMappingsRepository implements MappingsRepository {
     await batchPut(
       this.db,
       this.table,
-      mappings.map((m) => ({ ...m })),
+      mappings.map((m) => toItem(MAPPING_FIELDS, m)),
     );
   }
 

@@ -1,7 +1,8 @@
 import { usageKey } from '../aws/dynamodb-repositories.js';
 import { currentPeriod } from '../period.js';
 import type { InvalidItem, Validated } from '../publisher/ports.js';
-import { usageItemSchema, validate, type UsageItem } from '../schemas.js';
+import { usageItemSchema } from '../records/usage.js';
+import { validate, type UsageItem } from '../schemas.js';
 import { checkKey } from './item-keys.js';
 import { readCsv, sortProblems, type CsvProblem, type CsvSpec } from './csv-file.js';
 import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from './import-plan.js';
