@@ -41,25 +41,10 @@ export const secretSchema = z.object({
   codebase: z.string().trim().min(1).optional(),
 });
 
-const PERIOD_SHAPE = /^\d{4}-\d{2}$/;
-export const publishRequestSchema = z
-  .object({
-    accountId: z.string().min(1).optional(),
-    period: z.string().regex(PERIOD_SHAPE, { message: 'must be YYYY-MM' }).optional(),
-    clientIds: z.array(z.string().min(1)).min(1).optional(),
-    dryRun: z.boolean().optional(),
-    allowMassRetire: z.boolean().optional(),
-    allowOlderPeriod: z.boolean().optional(),
-    allowOpenPeriod: z.boolean().optional(),
-    rescan: z.boolean().optional(),
-  })
-  .strict();
-
 export type { AccountItem } from './records/account.js';
 export type { MappingItem } from './records/mapping.js';
 export type { UsageItem } from './records/usage.js';
 export type ConnectWiseSecret = z.infer<typeof secretSchema>;
-export type PublishRequest = z.infer<typeof publishRequestSchema>;
 
 /** Describes one zod issue as "field: problem", without the offending value. */
 export function describeIssue(issue: z.core.$ZodIssue): { field: string; problem: string } {

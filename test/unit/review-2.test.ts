@@ -177,7 +177,6 @@ describe('Review 2: inputs, tasks and account steps', () => {
           period: '2026-10',
           clientIds: ['client-a', 'client-a', 'client-b'],
           dryRun: true,
-          allowMassRetire: true,
         },
       };
       await expect(handler()({ task: 'plan', input: event })).resolves.toMatchObject({
@@ -185,7 +184,7 @@ describe('Review 2: inputs, tasks and account steps', () => {
         request: {
           clientIds: ['client-a', 'client-b'],
           dryRun: true,
-          allowMassRetire: true,
+          allowMassRetire: false,
           allowOlderPeriod: false,
           accountNamed: true,
         },
@@ -196,6 +195,8 @@ describe('Review 2: inputs, tasks and account steps', () => {
         [{ clientIds: [] }, 'clientIds'],
         [{ period: '2026-13' }, 'period'],
         [{ accountid: 'acct-1' }, 'accountid'],
+        // Contract v3: an event cannot lift a guard.
+        [{ allowMassRetire: true }, 'allowMassRetire'],
       ] as const) {
         await expect(handler()({ ...event, detail })).rejects.toMatchObject({
           name: 'InputValidationError',
