@@ -20,12 +20,8 @@ describe('Module: records/mapping', () => {
     ['50', 'includedGb must be a number (got a string)'],
     [Number.NaN, 'includedGb must be a number'],
   ])('reports a hand-edited includedGb of %p by the item key and the field', (includedGb, problem) => {
-    const bad = fromItem(MAPPING_FIELDS, mappingItemSchema, {
-      accountId: 'a',
-      clientId: 'c',
-      managedId: 'M',
-      includedGb,
-    });
+    const item = { accountId: 'a', clientId: 'c', managedId: 'M', includedGb };
+    const bad = fromItem(MAPPING_FIELDS, mappingItemSchema, item, ['managedId']);
     expect(bad).toMatchObject({ key: { accountId: 'a', clientId: 'c', managedId: 'M' } });
     expect('problems' in bad && bad.problems.map((p) => `${p.field} ${p.problem}`).join('; ')).toContain(problem);
   });
