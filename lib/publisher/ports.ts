@@ -49,6 +49,8 @@ export interface LedgerRow {
   /** This run's outcome for the client. */
   readonly status: ClientStatus;
   readonly reason?: string | undefined;
+  /** The usage table's figure; `billableSpaceGb` is what is billed (above the included allowance). */
+  readonly usageGb?: number | undefined;
   readonly billableSpaceGb?: number | undefined;
   readonly companyId?: number | undefined;
   readonly companyIdentifier?: string | undefined;
@@ -71,6 +73,7 @@ export interface LedgerEntry {
   /** The latest run's own status (may be `unchanged`). */
   readonly outcome: ClientStatus;
   readonly reason?: string;
+  readonly usageGb?: number;
   readonly billableSpaceGb?: number;
   /** The last value written to (or confirmed in) ConnectWise for this period, kept across later failed runs. */
   readonly publishedGb?: number;
@@ -215,6 +218,8 @@ export interface ClientResult {
   /** On a dry run's `planned` results: what the run would do. */
   readonly action?: PlannedAction;
   readonly reason?: string;
+  /** The client's usage for the period (contract v3); `billableSpaceGb` is the billed GB: usage above `includedGb`. */
+  readonly usageGb?: number;
   readonly billableSpaceGb?: number;
   readonly companyId?: number;
   readonly companyIdentifier?: string;

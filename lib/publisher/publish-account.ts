@@ -362,7 +362,7 @@ class AccountRun {
         managedId: c.managedId,
         status: 'failed' as const,
         reason,
-        ...('billableSpaceGb' in c ? { billableSpaceGb: c.billableSpaceGb } : {}),
+        ...('billableSpaceGb' in c ? { usageGb: c.usageGb, billableSpaceGb: c.billableSpaceGb } : {}),
       })),
     );
     return this.outcome(true, 'not-needed', { error: reason });
