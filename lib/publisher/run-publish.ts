@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { DETAIL_TYPES } from '../contract.js';
-import { AccountError, serializeError } from '../errors.js';
+import { AccountDisabledError, AccountNotFoundError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { carriedOptions, type CarriedOptions, type RunOptions } from '../records/run-options.js';
 import { formatProblems } from '../schemas.js';
@@ -80,10 +80,9 @@ async function selectAccounts(
 ): Promise<(Account | InvalidItem)[]> {
   if (accountId !== undefined) {
     const account = await deps.accounts.get(accountId);
-    if (!account)
-      throw new AccountError(`account "${accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
+    if (!account) throw new AccountNotFoundError(`account "${accountId}" not found in the accounts table`);
     if ('secretId' in account && !account.enabled) {
-      throw new AccountError(`account "${accountId}" is disabled`, { code: 'ACCOUNT_DISABLED' });
+      throw new AccountDisabledError(`account "${accountId}" is disabled`);
     }
     return [account];
   }
@@ -118,10 +117,7 @@ export async function runAccountStep(
   } = {},
 ): Promise<AccountRunOutcome & { next?: AccountStep }> {
   const account = await deps.accounts.get(step.accountId);
-  if (!account)
-    throw new AccountError(`account "${step.accountId}" not found in the accounts table`, {
-      code: 'ACCOUNT_NOT_FOUND',
-    });
+  if (!account) throw new AccountNotFoundError(`account "${step.accountId}" not found in the accounts table`);
   const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
   const startedAt = step.startedAt ?? deps.clock().toISOString();
   let outcome: AccountRunOutcome;

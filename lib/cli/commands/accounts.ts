@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AccountError } from '../../errors.js';
+import { AccountNotFoundError } from '../../errors.js';
 import type { InvalidItem } from '../../publisher/ports.js';
 import { ACCOUNT_FIELDS, accountItemSchema } from '../../records/account.js';
 import { sameRecord } from '../../records/field.js';
@@ -90,10 +90,7 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
     command.action(async (options: { account: string; json?: boolean; yes?: boolean }) => {
       const repo = (await ctx.repositories()).accounts;
       const found = await repo.get(options.account);
-      if (!found)
-        throw new AccountError(`account "${options.account}" not found in the accounts table`, {
-          code: 'ACCOUNT_NOT_FOUND',
-        });
+      if (!found) throw new AccountNotFoundError(`account "${options.account}" not found in the accounts table`);
       if (!enabled && !('secretId' in found && !found.enabled)) {
         await ctx.confirm(
           `Disable account ${options.account}? The monthly publish and \`cwpub publish\` will skip it until it is enabled again.`,
