@@ -130,7 +130,9 @@ export function retirementPrompt(
 
 /** What a client's outcome says, in words (CLIENT_STATUSES.words, and the planned action). */
 export function outcomeWords(r: ClientResult): string {
-  const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB`;
+  // With an included allowance the billed GB differs from the usage: say both (contract v3).
+  const usage = r.usageGb !== undefined && r.usageGb !== r.billableSpaceGb ? ` (usage ${formatGb(r.usageGb)} GB)` : '';
+  const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB${usage}`;
   const reason = r.reason ? `: ${reasonText(r.reason)}` : '';
   const retired = r.retiredConfigurationIds?.length
     ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})`
