@@ -68,12 +68,10 @@ export function mergePut<F extends Fields>(
   const candidate: Record<string, unknown> = { ...key };
   for (const name of valueNames(fields)) {
     const typed = name === 'enabled' ? (flags.disabled ? false : flags.enabled ? true : undefined) : flags[name];
-    const value =
-      typed === null
-        ? undefined
-        : typed !== undefined
-          ? typed
-          : (before as Record<string, unknown> | undefined)?.[name];
+    // Commander hands an empty value over without calling the parser: empty, like null, clears the field.
+    const cleared = typed === null || typed === '';
+    const stored = (before as Record<string, unknown> | undefined)?.[name];
+    const value = cleared ? undefined : (typed ?? stored);
     if (value !== undefined) candidate[name] = value;
   }
   const result = validate(schema, candidate);
