@@ -112,7 +112,7 @@ export function fromItem<F extends Fields>(
   const key: Record<string, string> = {};
   for (const name of [...keyNames(fields), ...extraKey]) {
     const value = item[name];
-    if (typeof value === 'string' || typeof value === 'number') key[name] = String(value);
+    if (typeof value === 'string') key[name] = value;
   }
   return { key, problems: result.problems };
 }
