@@ -1,5 +1,5 @@
 import type { InvalidItem, Mapping, Validated } from '../publisher/ports.js';
-import { csvColumns, readText, valueNames, withDefaults } from '../records/field.js';
+import { csvColumns, readText, valueNames, withDefaults, type Fields, type OptionalCsvKeys } from '../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
 import { validate } from '../schemas.js';
 import { checkKey } from './item-keys.js';
@@ -11,7 +11,7 @@ import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from '.
  * schema the publisher applies to DynamoDB items, then compared with the table. The columns are the
  * Mappings fields marked `csv` in lib/records/mapping.ts.
  *
- * Columns: `clientId`, `managedId` (required), `clientName`, `enabled`, `includedGb` (optional), in any order.
+ * Columns: `clientId`, `managedId` (required), then the optional ones (`clientName`, `enabled`, ...), in any order.
  * - an empty optional cell means the field's default: no name, enabled, nothing included;
  * - a column the file does not have leaves that field of an existing mapping as it is (a new
  *   mapping gets the default), so a two-column file never wipes names, allowances or re-enables
@@ -19,7 +19,7 @@ import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from '.
  */
 export const MAPPINGS_CSV: CsvSpec = csvColumns(MAPPING_FIELDS);
 
-type OptionalColumn = 'clientName' | 'enabled' | 'includedGb';
+type OptionalColumn = OptionalCsvKeys<typeof MAPPING_FIELDS>;
 const OPTIONAL = MAPPINGS_CSV.optional as readonly OptionalColumn[];
 
 export type MappingRow = {
@@ -49,7 +49,7 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
         optional[name] = null;
         continue;
       }
-      const read = readText(MAPPING_FIELDS[name], cells[name] ?? '');
+      const read = readText((MAPPING_FIELDS as Fields)[name]!, cells[name] ?? '');
       if (read.ok) optional[name] = read.value;
       else rowProblems.push({ row, field: name, problem: read.problem });
     }
@@ -102,7 +102,7 @@ export function planMappingsImport(
     const item = { accountId, clientId: r.clientId, managedId: r.managedId } as Record<string, unknown>;
     for (const name of OPTIONAL) {
       const value = r[name] === null ? before?.[name] : r[name];
-      item[name] = value ?? MAPPING_FIELDS[name].default;
+      item[name] = value ?? (MAPPING_FIELDS as Fields)[name]!.default;
     }
     const bad = invalid.get(r.clientId);
     const mapping = item as unknown as Mapping;

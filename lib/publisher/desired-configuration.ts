@@ -22,6 +22,20 @@ export function billableGb(usageGb: number, includedGb: number | undefined): num
   return Math.max(0, Math.round((usageGb - includedGb) * 1e9) / 1e9);
 }
 
+/**
+ * The billed GB in words, for reasons and findings: "usage 80 GB", or with an allowance
+ * "billable space 30 GB (usage 80 GB, 50 GB included)".
+ */
+export function describeBilled(
+  usage: { readonly billableSpaceGb: number },
+  mapping: { readonly includedGb?: number | undefined },
+): string {
+  const billed = billableGb(usage.billableSpaceGb, mapping.includedGb);
+  return mapping.includedGb
+    ? `billable space ${billed} GB (usage ${usage.billableSpaceGb} GB, ${mapping.includedGb} GB included)`
+    : `usage ${usage.billableSpaceGb} GB`;
+}
+
 export function desiredConfiguration(
   usage: { readonly billableSpaceGb: number },
   mapping: { readonly includedGb?: number | undefined },

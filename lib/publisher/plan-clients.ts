@@ -1,7 +1,7 @@
 import type { RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
 import { formatProblems, type UsageItem } from '../schemas.js';
-import { desiredConfiguration, type DesiredBackupStats } from './desired-configuration.js';
+import { describeBilled, desiredConfiguration, type DesiredBackupStats } from './desired-configuration.js';
 import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports.js';
 
 /** A client whose usage goes to ConnectWise this run. */
@@ -121,9 +121,7 @@ export function planClients(input: PlanInput): ClientPlan {
     const gb = { usageGb: item.billableSpaceGb, billableSpaceGb: desired.billableSpaceGb };
     // The plausibility guard works on the billed value (contract v3), like everything after it.
     if (desired.billableSpaceGb > input.maxBillableSpaceGb) {
-      const what = mapping.includedGb
-        ? `billable space ${desired.billableSpaceGb} GB (usage ${item.billableSpaceGb} GB, ${mapping.includedGb} GB included)`
-        : `usage ${item.billableSpaceGb} GB`;
+      const what = describeBilled(item, mapping);
       settled.push({
         ...base,
         status: 'failed',

@@ -218,7 +218,7 @@ export interface ClientResult {
   /** On a dry run's `planned` results: what the run would do. */
   readonly action?: PlannedAction;
   readonly reason?: string;
-  /** The client's usage for the period (contract v3); `billableSpaceGb` is the billed GB: usage above `includedGb`. */
+  /** The client's usage for the period (contract v3); `billableSpaceGb` is the billed GB: usage above the mapping's included allowance. */
   readonly usageGb?: number;
   readonly billableSpaceGb?: number;
   readonly companyId?: number;

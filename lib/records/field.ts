@@ -43,12 +43,18 @@ export interface FieldDescriptor<S extends z.ZodType = z.ZodType, P extends Pres
 
 export type Fields = Readonly<Record<string, FieldDescriptor>>;
 
-/** Declares a field keeping its schema's and presence's exact types. */
-export function field<S extends z.ZodType, P extends Presence>(d: FieldDescriptor<S, P>): FieldDescriptor<S, P> {
+/** Declares a field keeping its exact types (schema, presence, CSV column). */
+export function field<S extends z.ZodType, const T extends FieldDescriptor<S>>(d: T & { schema: S }): T {
   return d;
 }
 
-type Out<D> = D extends FieldDescriptor<infer S> ? z.output<S> : never;
+type Out<D> = D extends { schema: infer S extends z.ZodType } ? z.output<S> : never;
+
+/** The fields an import reads from an optional CSV column. */
+export type OptionalCsvKeys<F extends Fields> = {
+  [K in keyof F]: F[K]['csv'] extends 'optional' ? K : never;
+}[keyof F] &
+  string;
 type MayBeAbsentKeys<F extends Fields> = {
   [K in keyof F]: F[K]['presence'] extends 'optional' | 'defaulted' ? K : never;
 }[keyof F];
@@ -133,6 +139,17 @@ export function toItem(fields: Fields, record: object): Record<string, unknown> 
 /** Same values in every field the operator can change. */
 export function sameRecord<F extends Fields>(fields: F, a: RecordOf<F>, b: RecordOf<F>): boolean {
   return valueNames(fields).every((n) => (a as Record<string, unknown>)[n] === (b as Record<string, unknown>)[n]);
+}
+
+/** A record's values for people, e.g. `managedId "M-1", clientName "One", enabled false`: defaults left out. */
+export function describeValues(fields: Fields, record: object): string {
+  return valueNames(fields)
+    .flatMap((name) => {
+      const v = (record as Record<string, unknown>)[name];
+      if (v === undefined || v === fields[name]!.default) return [];
+      return [typeof v === 'string' ? `${name} "${v}"` : `${name} ${String(v)}`];
+    })
+    .join(', ');
 }
 
 /** Problems named the way the operator typed them (a flag for `put`, the attribute otherwise). */

@@ -38,7 +38,7 @@ export interface BillingRow {
   readonly reason?: string | undefined;
   /** The client's usage for the period, as the last run read it (contract v3: beside the billed GB). */
   readonly usageGb?: number | undefined;
-  /** What ConnectWise bills for the period (the last value written or confirmed): usage above `includedGb`. */
+  /** What ConnectWise bills for the period (the last value written or confirmed): usage above the mapping's included allowance. */
   readonly publishedGb?: number | undefined;
   readonly publishedAt?: string | undefined;
   readonly configurationId?: number | undefined;

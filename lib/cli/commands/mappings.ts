@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
-import { parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
+import { csvHelp } from '../../ops/csv-file.js';
+import { MAPPINGS_CSV, parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
-import { sameRecord } from '../../records/field.js';
+import { describeValues, sameRecord } from '../../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../../records/mapping.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
-import { enabledCounts, formatGb } from '../listing.js';
+import { enabledCounts } from '../listing.js';
 import { addFieldOptions, mergePut, recordColumns, type PutFlags } from '../record-options.js';
 import { renderInvalid } from './accounts.js';
 import {
@@ -27,7 +28,6 @@ const COLUMNS = recordColumns(MAPPING_FIELDS, {
   managedId: { fit: 'truncate', minWidth: 12 },
   clientName: { fit: 'truncate', minWidth: 12 },
   enabled: { style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
-  includedGb: { value: (m) => formatGb(m.includedGb ?? 0) },
 });
 
 /** `cwpub mappings list|put|enable|disable|remove|import`: client → Managed ID mappings of an account. */
@@ -149,7 +149,7 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
 
   importCommand(
     mappings,
-    'import mappings from a CSV file (clientId,managedId[,clientName][,enabled][,includedGb]): ' +
+    `import mappings from a CSV file (${csvHelp(MAPPINGS_CSV)}): ` +
       'every row is validated first; the file is applied whole or not at all',
     'CSV file, UTF-8, with a header row',
   ).action(async (file: string, options: ImportOptions) => {
@@ -190,16 +190,7 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       });
     } else {
       const heading = importHeading(file, accountId, parsed.rows.length, dryRun);
-      ctx.out(
-        renderPlan(
-          plan,
-          heading,
-          (m) =>
-            `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}` +
-            `${m.includedGb ? `, ${formatGb(m.includedGb)} GB included` : ''}${m.enabled ? '' : ', disabled'}`,
-          ctx.display,
-        ),
-      );
+      ctx.out(renderPlan(plan, heading, (m) => describeValues(MAPPING_FIELDS, m), ctx.display));
       ctx.out(importWritten(plan, written, dryRun, 'mapping(s)'));
     }
   });

@@ -1,5 +1,5 @@
 import { sameGb } from '../../publisher/configuration-sync.js';
-import { desiredConfiguration } from '../../publisher/desired-configuration.js';
+import { describeBilled, desiredConfiguration } from '../../publisher/desired-configuration.js';
 import { formatProblems } from '../../schemas.js';
 import type { Findings } from './findings.js';
 import type { VerifyView } from './view.js';
@@ -62,7 +62,7 @@ export function listClients(view: VerifyView, f: Findings): void {
       const now =
         billed === usage.billableSpaceGb
           ? `the usage table now says ${usage.billableSpaceGb} GB`
-          : `usage ${usage.billableSpaceGb} GB above the ${mapping.includedGb} GB included now bills ${billed} GB`;
+          : `it now bills ${describeBilled(usage, mapping)}`;
       f.note({
         kind: 'usage-changed-since-publish',
         clientIds: [mapping.clientId],

@@ -1,6 +1,10 @@
 import type { Company, Configuration, ManagementEntry } from '../../connectwise/types.js';
 import type { LedgerEntry, Mapping, OwnedConfiguration } from '../../publisher/ports.js';
-import { desiredConfiguration, type DesiredBackupStats } from '../../publisher/desired-configuration.js';
+import {
+  describeBilled,
+  desiredConfiguration,
+  type DesiredBackupStats,
+} from '../../publisher/desired-configuration.js';
 import { resolveManagedId } from '../../publisher/resolution.js';
 import type { UsageItem } from '../../schemas.js';
 import { billsNow, holdsLaterPeriod } from './billing-model.js';
@@ -116,10 +120,7 @@ export function expectedGb(view: VerifyView, t: Target): number {
   return c && isAhead(view, c) ? (c.backupBillableSpaceGb ?? 0) : t.desired.billableSpaceGb;
 }
 
-/** "usage for 2026-10 is 80 GB", or with an allowance "billable space for 2026-10 is 30 GB (usage 80 GB, 50 GB included)". */
+/** "usage for 2026-10 is 80 GB", or "billable space for 2026-10 is 30 GB (usage 80 GB, 50 GB included)". */
 export function describeExpected(t: Target, period: string): string {
-  const included = t.mapping.includedGb ?? 0;
-  return included > 0
-    ? `billable space for ${period} is ${t.desired.billableSpaceGb} GB (usage ${t.usage.billableSpaceGb} GB, ${included} GB included)`
-    : `usage for ${period} is ${t.usage.billableSpaceGb} GB`;
+  return describeBilled(t.usage, t.mapping).replace(/^(usage|billable space) /, `$1 for ${period} is `);
 }
