@@ -33,7 +33,15 @@ const COLUMNS = recordColumns(MAPPING_FIELDS, {
 /** `cwpub mappings list|put|enable|disable|remove|import`: client → Managed ID mappings of an account. */
 export function registerMappings(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const mappings = program.command('mappings').description('list, edit and import client → Managed ID mappings');
+  listCommand(mappings, ctx, setExit);
+  putCommand(mappings, ctx);
+  toggleCommands(mappings, ctx);
+  removeCommand(mappings, ctx);
+  importMappingsCommand(mappings, ctx, setExit);
+}
 
+/** `cwpub mappings list`. */
+function listCommand(mappings: Command, ctx: CliContext, setExit: (code: number) => void): void {
   mappings
     .command('list')
     .description("list an account's mappings, with invalid items and what is wrong with them")
@@ -55,7 +63,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       }
       setExit(invalid.length > 0 ? EXIT.problems : EXIT.ok);
     });
+}
 
+/** `cwpub mappings put`: flags from the Mappings table (lib/records/mapping.ts). */
+function putCommand(mappings: Command, ctx: CliContext): void {
   addFieldOptions(
     mappings
       .command('put')
@@ -88,7 +99,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
           `Mapping ${mapping.clientId} → ${mapping.managedId} ${action} in account ${accountId}${mapping.enabled ? '' : ' (disabled)'}.`,
         );
     });
+}
 
+/** `cwpub mappings enable|disable`. */
+function toggleCommands(mappings: Command, ctx: CliContext): void {
   for (const enabled of [false, true]) {
     mappings
       .command(enabled ? 'enable' : 'disable')
@@ -112,7 +126,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
         else ctx.out(`Mapping ${options.client} ${enabled ? 'enabled' : 'disabled'} in account ${accountId}.`);
       });
   }
+}
 
+/** `cwpub mappings remove`. */
+function removeCommand(mappings: Command, ctx: CliContext): void {
   mappings
     .command('remove')
     .description(
@@ -146,7 +163,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
       else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
     });
+}
 
+/** `cwpub mappings import`. */
+function importMappingsCommand(mappings: Command, ctx: CliContext, setExit: (code: number) => void): void {
   importCommand(
     mappings,
     `import mappings from a CSV file (${csvHelp(MAPPINGS_CSV)}): ` +
