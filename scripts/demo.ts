@@ -249,17 +249,7 @@ async function main(): Promise<void> {
       `Seeded: 2 accounts (msp-east bills in Detail, msp-west in Summary), ${companies} companies, ${clients} mapped ` +
         `clients; ${EXISTING.clientId} already has configuration ${existingConfigurationId} ` +
         `(${previousPeriod(firstDay(month1)).key}, ${EXISTING.gb} GB).`,
-      ...SAMPLE.flatMap((a) =>
-        a.companies.flatMap((co) =>
-          co.clients
-            .filter((c) => c.includedGb !== undefined)
-            .map(
-              (c) =>
-                `${c.clientId} (${c.clientName}) is on a plan with ${formatGb(c.includedGb)} GB included: ` +
-                `only its usage above that is billed.`,
-            ),
-        ),
-      ),
+      ...planNotes(),
     );
 
     // Month 1: the monthly schedule's payload; the period is the month before scheduledTime.
@@ -329,6 +319,21 @@ async function main(): Promise<void> {
     await Promise.all([...sims.values()].map((s) => s.close()));
     await aws.close();
   }
+}
+
+/** One line per sample client on a plan (contract v3 included allowance). */
+function planNotes(): string[] {
+  return SAMPLE.flatMap((a) =>
+    a.companies.flatMap((co) =>
+      co.clients
+        .filter((c) => c.includedGb !== undefined)
+        .map(
+          (c) =>
+            `${c.clientId} (${c.clientName}) is on a plan with ${formatGb(c.includedGb)} GB included: ` +
+            `only its usage above that is billed.`,
+        ),
+    ),
+  );
 }
 
 function firstDay(period: Period): Date {
