@@ -5,20 +5,20 @@ import { field, gbSchema, gbText, itemSchema, type ItemOf } from './field.js';
 export const USAGE_FIELDS = {
   accountId: field({ schema: z.string().min(1), presence: 'key', help: 'the account', label: 'Account' }),
   usageKey: field({ schema: z.string().min(1), presence: 'key', help: '<YYYY-MM>#<clientId>', label: 'Key' }),
-  period: field({
-    schema: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' }),
-    presence: 'required',
-    help: 'the month, YYYY-MM',
-    label: 'Period',
-    column: 'PERIOD',
-    csv: 'required',
-  }),
   clientId: field({
     schema: z.string().min(1),
     presence: 'required',
     help: 'the backup client ID',
     label: 'Client',
     column: 'CLIENT',
+    csv: 'required',
+  }),
+  period: field({
+    schema: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' }),
+    presence: 'required',
+    help: 'the month, YYYY-MM',
+    label: 'Period',
+    column: 'PERIOD',
     csv: 'required',
   }),
   billableSpaceGb: field({
