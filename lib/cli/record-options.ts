@@ -3,6 +3,7 @@ import { InputValidationError } from '../errors.js';
 import {
   readText,
   renameProblems,
+  sameRecord,
   valueNames,
   withDefaults,
   type FieldDescriptor,
@@ -80,6 +81,20 @@ export function mergePut<F extends Fields>(
     throw new InputValidationError(`${what}: ${formatProblems(problems)}`, { field: problems[0]?.field });
   }
   return withDefaults(fields, result.value);
+}
+
+/** Writes what `put` merged unless it equals the stored record: `created`, `updated` or `unchanged`. */
+export async function savePut<F extends Fields>(
+  fields: F,
+  existing: unknown,
+  before: RecordOf<F> | undefined,
+  record: RecordOf<F>,
+  put: (record: RecordOf<F>) => Promise<void>,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  // An invalid stored item (`existing` without `before`) is replaced: `updated`.
+  const action = !existing ? 'created' : before && sameRecord(fields, before, record) ? 'unchanged' : 'updated';
+  if (action !== 'unchanged') await put(record);
+  return action;
 }
 
 /** The list columns of a record, in table order; `extra` overrides or adds per field (fit, style). */

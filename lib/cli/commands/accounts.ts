@@ -2,13 +2,12 @@ import type { Command } from 'commander';
 import { AccountNotFoundError } from '../../errors.js';
 import type { InvalidItem } from '../../publisher/ports.js';
 import { ACCOUNT_FIELDS, accountItemSchema } from '../../records/account.js';
-import { sameRecord } from '../../records/field.js';
 import { formatProblems } from '../../schemas.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
 import { count, enabledCounts } from '../listing.js';
-import { addFieldOptions, mergePut, recordColumns, type PutFlags } from '../record-options.js';
+import { addFieldOptions, mergePut, recordColumns, savePut, type PutFlags } from '../record-options.js';
 
 const COLUMNS = recordColumns(ACCOUNT_FIELDS, {
   accountId: { fit: 'truncate' },
@@ -61,12 +60,7 @@ export function registerAccounts(program: Command, ctx: CliContext, setExit: (co
       const before = existing && 'secretId' in existing ? existing : undefined;
       const key = { accountId: options.account };
       const account = mergePut(ACCOUNT_FIELDS, accountItemSchema, key, options, before, `account ${options.account}`);
-      const action = !existing
-        ? 'created'
-        : before && sameRecord(ACCOUNT_FIELDS, before, account)
-          ? 'unchanged'
-          : 'updated';
-      if (action !== 'unchanged') await repo.put(account);
+      const action = await savePut(ACCOUNT_FIELDS, existing, before, account, (a) => repo.put(a));
       if (options.json) ctx.json({ action, account });
       else {
         ctx.out(`Account ${account.accountId} ${action}.`);

@@ -3,13 +3,13 @@ import { InputValidationError } from '../../errors.js';
 import { csvHelp } from '../../ops/csv-file.js';
 import { MAPPINGS_CSV, parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
-import { describeValues, sameRecord } from '../../records/field.js';
+import { describeValues } from '../../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../../records/mapping.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
 import { enabledCounts } from '../listing.js';
-import { addFieldOptions, mergePut, recordColumns, type PutFlags } from '../record-options.js';
+import { addFieldOptions, mergePut, recordColumns, savePut, type PutFlags } from '../record-options.js';
 import { renderInvalid } from './accounts.js';
 import {
   accountOption,
@@ -87,12 +87,7 @@ function putCommand(mappings: Command, ctx: CliContext): void {
       const before = existing && !('problems' in existing) ? existing : undefined;
       const key = { accountId, clientId: options.client };
       const mapping = mergePut(MAPPING_FIELDS, mappingItemSchema, key, options, before, `mapping ${options.client}`);
-      const action = !existing
-        ? 'created'
-        : before && sameRecord(MAPPING_FIELDS, before, mapping)
-          ? 'unchanged'
-          : 'updated';
-      if (action !== 'unchanged') await repos.mappings.put(mapping);
+      const action = await savePut(MAPPING_FIELDS, existing, before, mapping, (m) => repos.mappings.put(m));
       if (options.json) ctx.json({ action, mapping });
       else
         ctx.out(
