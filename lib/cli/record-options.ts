@@ -1,17 +1,17 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputValidationError } from '../errors.js';
 import {
+  mergeRecord,
   readText,
   renameProblems,
   sameRecord,
   valueNames,
-  withDefaults,
   type FieldDescriptor,
   type Fields,
   type ItemOf,
   type RecordOf,
 } from '../records/field.js';
-import { formatProblems, validate } from '../schemas.js';
+import { formatProblems } from '../schemas.js';
 import type * as z from 'zod';
 import type { Column } from './columns.js';
 import { yesNo } from './commands/ops-common.js';
@@ -66,21 +66,16 @@ export function mergePut<F extends Fields>(
 ): RecordOf<F> {
   if (flags.disabled && flags.enabled)
     throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
-  const candidate: Record<string, unknown> = { ...key };
-  for (const name of valueNames(fields)) {
-    const typed = name === 'enabled' ? (flags.disabled ? false : flags.enabled ? true : undefined) : flags[name];
-    // Commander hands an empty value over without calling the parser: empty, like null, clears the field.
-    const cleared = typed === null || typed === '';
-    const stored = (before as Record<string, unknown> | undefined)?.[name];
-    const value = cleared ? undefined : (typed ?? stored);
-    if (value !== undefined) candidate[name] = value;
-  }
-  const result = validate(schema, candidate);
+  const typed: Record<string, unknown> = { ...flags };
+  typed.enabled = flags.disabled ? false : flags.enabled ? true : undefined;
+  // Commander hands an empty value over without calling the parser: empty, like null, clears the field.
+  for (const [name, value] of Object.entries(typed)) if (value === '') typed[name] = null;
+  const result = mergeRecord(fields, schema, key, typed, before);
   if (!result.ok) {
     const problems = renameProblems(fields, result.problems);
     throw new InputValidationError(`${what}: ${formatProblems(problems)}`, { field: problems[0]?.field });
   }
-  return withDefaults(fields, result.value);
+  return result.value;
 }
 
 /** Writes what `put` merged unless it equals the stored record: `created`, `updated` or `unchanged`. */

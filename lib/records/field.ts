@@ -136,6 +136,28 @@ export function toItem(fields: Fields, record: object): Record<string, unknown> 
   );
 }
 
+/**
+ * An edit of a record (a `put`, a row of the page): the key, each given value (`null` = clear: none
+ * or the default), else the stored value, else the default; validated with the item schema.
+ * Problems name the fields.
+ */
+export function mergeRecord<F extends Fields>(
+  fields: F,
+  schema: z.ZodType<ItemOf<F>>,
+  key: Readonly<Record<string, string>>,
+  edits: Readonly<Record<string, unknown>>,
+  before: RecordOf<F> | undefined,
+): { ok: true; value: RecordOf<F> } | { ok: false; problems: ValidationProblem[] } {
+  const candidate: Record<string, unknown> = { ...key };
+  for (const name of valueNames(fields)) {
+    const edit = edits[name];
+    const value = edit === null ? undefined : (edit ?? (before as Record<string, unknown> | undefined)?.[name]);
+    if (value !== undefined) candidate[name] = value;
+  }
+  const result = validate(schema, candidate);
+  return result.ok ? { ok: true, value: withDefaults(fields, result.value) } : result;
+}
+
 /** Same values in every field the operator can change. */
 export function sameRecord<F extends Fields>(fields: F, a: RecordOf<F>, b: RecordOf<F>): boolean {
   return valueNames(fields).every((n) => (a as Record<string, unknown>)[n] === (b as Record<string, unknown>)[n]);

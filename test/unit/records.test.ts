@@ -1,6 +1,6 @@
 import { parsePublishInput } from '../../lib/publish-input.js';
 import { parseLambdaTask } from '../../lib/lambda-tasks.js';
-import { fromItem, toItem, sameRecord } from '../../lib/records/field.js';
+import { fromItem, mergeRecord, toItem, sameRecord } from '../../lib/records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../../lib/records/mapping.js';
 import { carriedOptions, cliSwitches, RUN_OPTIONS } from '../../lib/records/run-options.js';
 
@@ -30,6 +30,22 @@ describe('Module: records/mapping', () => {
     const record = { accountId: 'a', clientId: 'c', managedId: 'M', enabled: true, includedGb: 0 };
     expect(toItem(MAPPING_FIELDS, record)).toEqual({ accountId: 'a', clientId: 'c', managedId: 'M', enabled: true });
     expect(toItem(MAPPING_FIELDS, { ...record, includedGb: 50 })).toMatchObject({ includedGb: 50 });
+  });
+
+  it('merges an edit over the stored mapping: null clears, absent keeps, problems name the field', () => {
+    const key = { accountId: 'a', clientId: 'c' };
+    const before = { ...key, managedId: 'M', clientName: 'Old', enabled: false, includedGb: 5 };
+    expect(mergeRecord(MAPPING_FIELDS, mappingItemSchema, key, { clientName: null, includedGb: 7 }, before)).toEqual({
+      ok: true,
+      value: { ...key, managedId: 'M', enabled: false, includedGb: 7 },
+    });
+    expect(mergeRecord(MAPPING_FIELDS, mappingItemSchema, key, { includedGb: -1 }, undefined)).toEqual({
+      ok: false,
+      problems: [
+        { field: 'managedId', problem: 'is missing' },
+        { field: 'includedGb', problem: 'must be ≥ 0' },
+      ],
+    });
   });
 
   it('tells an allowance change apart when comparing mappings', () => {
