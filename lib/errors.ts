@@ -1,70 +1,168 @@
 /**
- * One error hierarchy for the whole product. Every class sets `name`, carries a machine-readable
- * `code` and passes `{ cause }` through. Messages never contain secret values.
+ * One error hierarchy for the whole product. Every class sets `name`, passes `{ cause }` through and
+ * carries a machine-readable `code` that the class itself sets (got's style): a throw site picks a
+ * class, never a string, and a `switch` over `ErrorCode` is exhaustive. Messages never contain secret
+ * values.
  */
+
+/** Every code an error of this product can carry: one per class (ConnectWise HTTP errors per status). */
+export type ErrorCode =
+  | 'PUBLISHER_ERROR'
+  | 'CONFIGURATION'
+  | 'INVALID_INPUT'
+  | 'SECRET_INVALID'
+  | 'SECRET_UNREADABLE'
+  | 'ACCOUNT'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ACCOUNT_DISABLED'
+  | 'ACCOUNT_INVALID'
+  | 'ACCOUNT_AMBIGUOUS'
+  | 'NO_ACCOUNT'
+  | 'STORE_UNAVAILABLE'
+  | 'EVENT_REJECTED'
+  | 'CONNECTWISE'
+  | `HTTP_${number}`
+  | 'NETWORK'
+  | 'BAD_RESPONSE'
+  | 'CONNECTWISE_SETUP'
+  | 'SOLUTION_NOT_FOUND'
+  | 'CONFIGURATION_TYPE_NOT_FOUND'
+  | 'CONFIGURATION_TYPE_INACTIVE'
+  | 'RUN_DEADLINE'
+  | 'INCOMPLETE_ACTION';
+
 export class PublisherError extends Error {
-  readonly code: string;
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+  readonly code: ErrorCode = 'PUBLISHER_ERROR';
+  constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PublisherError';
-    this.code = options.code ?? 'PUBLISHER_ERROR';
   }
 }
 
 /** A required environment variable is missing or malformed. */
 export class ConfigurationError extends PublisherError {
+  override readonly code = 'CONFIGURATION';
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'CONFIGURATION', ...options });
+    super(message, options);
     this.name = 'ConfigurationError';
   }
 }
 
 /** Input (an event, a CLI flag, a DynamoDB item, a CSV row) failed validation. `field` names what was wrong. */
 export class InputValidationError extends PublisherError {
+  override readonly code = 'INVALID_INPUT';
   readonly field: string | undefined;
   readonly where: string | undefined;
   constructor(message: string, options: { field?: string; where?: string; cause?: unknown } = {}) {
-    super(message, { code: 'INVALID_INPUT', cause: options.cause });
+    super(message, { cause: options.cause });
     this.name = 'InputValidationError';
     this.field = options.field;
     this.where = options.where;
   }
 }
 
-/** The ConnectWise secret is missing, unreadable or malformed. Never carries the secret's value. */
+/** The ConnectWise secret is malformed. Never carries the secret's value. */
 export class SecretError extends PublisherError {
+  override readonly code: 'SECRET_INVALID' | 'SECRET_UNREADABLE' = 'SECRET_INVALID';
   readonly secretId: string;
-  constructor(message: string, options: { secretId: string; code?: string; cause?: unknown }) {
-    super(message, { code: options.code ?? 'SECRET_INVALID', cause: options.cause });
+  constructor(message: string, options: { secretId: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
     this.name = 'SecretError';
     this.secretId = options.secretId;
   }
 }
 
-/** An account is unknown, disabled, or cannot be selected. */
+/** The secret does not exist or Secrets Manager would not give it. */
+export class SecretUnreadableError extends SecretError {
+  override readonly code = 'SECRET_UNREADABLE';
+  constructor(message: string, options: { secretId: string; cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecretUnreadableError';
+  }
+}
+
+type AccountCode =
+  'ACCOUNT' | 'ACCOUNT_NOT_FOUND' | 'ACCOUNT_DISABLED' | 'ACCOUNT_INVALID' | 'ACCOUNT_AMBIGUOUS' | 'NO_ACCOUNT';
+
+/** An account is unknown, disabled, or cannot be selected (the subclasses say which). */
 export class AccountError extends PublisherError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? 'ACCOUNT', cause: options.cause });
+  override readonly code: AccountCode = 'ACCOUNT';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
     this.name = 'AccountError';
+  }
+}
+
+export class AccountNotFoundError extends AccountError {
+  override readonly code = 'ACCOUNT_NOT_FOUND';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'AccountNotFoundError';
+  }
+}
+
+export class AccountDisabledError extends AccountError {
+  override readonly code = 'ACCOUNT_DISABLED';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'AccountDisabledError';
+  }
+}
+
+/** The account item fails validation. */
+export class AccountInvalidError extends AccountError {
+  override readonly code = 'ACCOUNT_INVALID';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'AccountInvalidError';
+  }
+}
+
+/** Several accounts and none chosen. */
+export class AccountAmbiguousError extends AccountError {
+  override readonly code = 'ACCOUNT_AMBIGUOUS';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'AccountAmbiguousError';
+  }
+}
+
+/** The accounts table is empty. */
+export class NoAccountError extends AccountError {
+  override readonly code = 'NO_ACCOUNT';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'NoAccountError';
   }
 }
 
 /** A DynamoDB (or other AWS store) call failed: the run cannot proceed. */
 export class StoreError extends PublisherError {
+  override readonly code = 'STORE_UNAVAILABLE';
   readonly table: string;
   constructor(message: string, options: { table: string; cause?: unknown }) {
-    super(message, { code: 'STORE_UNAVAILABLE', cause: options.cause });
+    super(message, { cause: options.cause });
     this.name = 'StoreError';
     this.table = options.table;
   }
 }
 
+/** EventBridge answered, but refused the event. */
+export class EventRejectedError extends PublisherError {
+  override readonly code = 'EVENT_REJECTED';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'EventRejectedError';
+  }
+}
+
 /** Anything that went wrong talking to ConnectWise. `method` and `path` never include credentials. */
 export class ConnectWiseError extends PublisherError {
+  override readonly code: 'CONNECTWISE' | `HTTP_${number}` | 'NETWORK' | 'BAD_RESPONSE' = 'CONNECTWISE';
   readonly method: string;
   readonly path: string;
-  constructor(message: string, options: { method: string; path: string; code?: string; cause?: unknown }) {
-    super(message, { code: options.code ?? 'CONNECTWISE', cause: options.cause });
+  constructor(message: string, options: { method: string; path: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
     this.name = 'ConnectWiseError';
     this.method = options.method;
     this.path = options.path;
@@ -73,6 +171,7 @@ export class ConnectWiseError extends PublisherError {
 
 /** ConnectWise answered with an HTTP error status. `cwCode` is ConnectWise's own error code (body `code`, or `error` on 429). */
 export class ConnectWiseHttpError extends ConnectWiseError {
+  override readonly code: `HTTP_${number}`;
   readonly status: number;
   readonly cwCode: string | undefined;
   readonly details: readonly { code?: string; message?: string; field?: string; resource?: string }[];
@@ -87,13 +186,9 @@ export class ConnectWiseHttpError extends ConnectWiseError {
       cause?: unknown;
     },
   ) {
-    super(message, {
-      method: options.method,
-      path: options.path,
-      code: `HTTP_${options.status}`,
-      cause: options.cause,
-    });
+    super(message, { method: options.method, path: options.path, cause: options.cause });
     this.name = 'ConnectWiseHttpError';
+    this.code = `HTTP_${options.status}`;
     this.status = options.status;
     this.cwCode = options.cwCode;
     this.details = options.details ?? [];
@@ -102,9 +197,10 @@ export class ConnectWiseHttpError extends ConnectWiseError {
 
 /** No usable answer: timeout, connection refused or dropped. The request may or may not have been processed. */
 export class ConnectWiseNetworkError extends ConnectWiseError {
+  override readonly code = 'NETWORK';
   readonly networkCode: string;
   constructor(message: string, options: { method: string; path: string; networkCode: string; cause?: unknown }) {
-    super(message, { method: options.method, path: options.path, code: 'NETWORK', cause: options.cause });
+    super(message, { method: options.method, path: options.path, cause: options.cause });
     this.name = 'ConnectWiseNetworkError';
     this.networkCode = options.networkCode;
   }
@@ -112,27 +208,49 @@ export class ConnectWiseNetworkError extends ConnectWiseError {
 
 /** ConnectWise answered, but not with what the API promises (bad JSON, wrong shape). */
 export class ConnectWiseResponseError extends ConnectWiseError {
+  override readonly code = 'BAD_RESPONSE';
   constructor(message: string, options: { method: string; path: string; cause?: unknown }) {
-    super(message, { ...options, code: 'BAD_RESPONSE' });
+    super(message, options);
     this.name = 'ConnectWiseResponseError';
   }
 }
 
+type SetupCode =
+  'CONNECTWISE_SETUP' | 'SOLUTION_NOT_FOUND' | 'CONFIGURATION_TYPE_NOT_FOUND' | 'CONFIGURATION_TYPE_INACTIVE';
+
 /** The ConnectWise setup is missing a piece the publish needs (solution, configuration type, Management record). */
 export class ConnectWiseSetupError extends PublisherError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? 'CONNECTWISE_SETUP', cause: options.cause });
+  override readonly code: SetupCode = 'CONNECTWISE_SETUP';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
     this.name = 'ConnectWiseSetupError';
   }
 }
 
-/** Another run holds the account (contract v2: one run per account at a time). */
-export class AccountBusyError extends PublisherError {
-  readonly heldBy: string;
-  constructor(message: string, options: { heldBy: string; cause?: unknown }) {
-    super(message, { code: 'ACCOUNT_BUSY', cause: options.cause });
-    this.name = 'AccountBusyError';
-    this.heldBy = options.heldBy;
+/** No Management IT solution with the account's `managementItName`. */
+export class SolutionNotFoundError extends ConnectWiseSetupError {
+  override readonly code = 'SOLUTION_NOT_FOUND';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'SolutionNotFoundError';
+  }
+}
+
+/** No configuration type with the account's `configurationTypeName`. */
+export class ConfigurationTypeNotFoundError extends ConnectWiseSetupError {
+  override readonly code = 'CONFIGURATION_TYPE_NOT_FOUND';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'ConfigurationTypeNotFoundError';
+  }
+}
+
+/** The configuration type exists but is inactive. */
+export class ConfigurationTypeInactiveError extends ConnectWiseSetupError {
+  override readonly code = 'CONFIGURATION_TYPE_INACTIVE';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'ConfigurationTypeInactiveError';
   }
 }
 
@@ -141,8 +259,9 @@ export class AccountBusyError extends PublisherError {
  * The account stops cleanly and continues in the next invocation.
  */
 export class RunDeadlineError extends PublisherError {
+  override readonly code = 'RUN_DEADLINE';
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'RUN_DEADLINE', cause: options.cause });
+    super(message, options);
     this.name = 'RunDeadlineError';
   }
 }
@@ -152,9 +271,10 @@ export class RunDeadlineError extends PublisherError {
  * failed): carries what was already done, so the ownership of what the product wrote is never lost.
  */
 export class IncompleteActionError<T = unknown> extends PublisherError {
+  override readonly code = 'INCOMPLETE_ACTION';
   readonly done: readonly T[];
   constructor(message: string, options: { done: readonly T[]; cause: unknown }) {
-    super(message, { code: 'INCOMPLETE_ACTION', cause: options.cause });
+    super(message, { cause: options.cause });
     this.name = 'IncompleteActionError';
     this.done = options.done;
   }
@@ -168,18 +288,7 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   if (!(error instanceof Error)) return { message: String(error) };
   const out: Record<string, unknown> = { name: error.name, message: describeError(error) };
   const record = error as unknown as Record<string, unknown>;
-  for (const key of [
-    'code',
-    'status',
-    'method',
-    'path',
-    'field',
-    'where',
-    'cwCode',
-    'networkCode',
-    'table',
-    'heldBy',
-  ]) {
+  for (const key of ['code', 'status', 'method', 'path', 'field', 'where', 'cwCode', 'networkCode', 'table']) {
     const value = record[key];
     if (typeof value === 'string' || typeof value === 'number') out[key] = value;
   }

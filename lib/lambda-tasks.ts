@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { InputValidationError } from './errors.js';
 import { parsePublishInput } from './publish-input.js';
 import type { AccountStep, PublishRun } from './publisher/run-publish.js';
-import { accountIdSchema, parseOrThrow, publishRequestSchema } from './schemas.js';
+import { carriedRequestSchema, RUN_OPTIONS } from './records/run-options.js';
+import { accountIdSchema, parseOrThrow } from './schemas.js';
 
 /**
  * What an invocation asks for. Besides the contract's inputs (a run in this invocation), the state
@@ -16,23 +17,12 @@ export type LambdaTask =
   | { readonly kind: 'finishAccount'; readonly step: AccountStep & { error: string; cause?: string } }
   | { readonly kind: 'startScheduled'; readonly scheduledTime: Date };
 
-const requestSchema = z
-  .object({
-    clientIds: z.array(z.string().min(1)).min(1).optional(),
-    dryRun: z.boolean(),
-    allowMassRetire: z.boolean(),
-    allowOlderPeriod: z.boolean(),
-    rescan: z.boolean(),
-    accountNamed: z.boolean(),
-  })
-  .strict();
-
 const stepSchema = z
   .object({
     task: z.literal('publishAccount'),
     runId: z.string().min(1),
-    period: publishRequestSchema.shape.period.unwrap(),
-    request: requestSchema,
+    period: RUN_OPTIONS.period.schema,
+    request: carriedRequestSchema,
     accountId: accountIdSchema,
     invocation: z.number().int().min(1),
     ownedActiveAtStart: z.number().int().min(0).optional(),

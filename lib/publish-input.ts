@@ -1,7 +1,7 @@
 import { REPUBLISH_SOURCE } from './contract.js';
 import { InputValidationError } from './errors.js';
 import type { PublishRun } from './publisher/run-publish.js';
-import { parseOrThrow, publishRequestSchema, type PublishRequest } from './schemas.js';
+import { parseRunOptions } from './records/run-options.js';
 
 /**
  * Turns whatever invoked the Lambda into a publish run:
@@ -29,7 +29,7 @@ export function parsePublishInput(event: unknown): PublishRun {
       }
       return { referenceTime: parseTime(record.scheduledTime, 'scheduledTime') };
     }
-    return toRun(parseOrThrow(publishRequestSchema, record, 'invocation payload'));
+    return parseRunOptions(record, 'invocation', 'invocation payload');
   }
 
   if (detailType === 'Scheduled Event') {
@@ -51,25 +51,12 @@ export function parsePublishInput(event: unknown): PublishRun {
         { field: 'source' },
       );
     }
-    const detail = record.detail ?? {};
-    return toRun(parseOrThrow(publishRequestSchema, detail, 'Republish Requested detail'));
+    // Contract v3: an event may not lift a guard, nor set what the product computes for itself.
+    return parseRunOptions(record.detail ?? {}, 'event', 'Republish Requested detail');
   }
   throw new InputValidationError(`unsupported event detail-type ${JSON.stringify(detailType)}`, {
     field: 'detail-type',
   });
-}
-
-function toRun(request: PublishRequest): PublishRun {
-  return {
-    accountId: request.accountId,
-    period: request.period,
-    clientIds: request.clientIds ? [...new Set(request.clientIds)] : undefined,
-    dryRun: request.dryRun,
-    allowMassRetire: request.allowMassRetire,
-    allowOlderPeriod: request.allowOlderPeriod,
-    allowOpenPeriod: request.allowOpenPeriod,
-    rescan: request.rescan,
-  };
 }
 
 function parseTime(value: unknown, field: string): Date {

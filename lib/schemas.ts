@@ -10,7 +10,7 @@ import { InputValidationError } from './errors.js';
 /** ConnectWise limits: configuration `deviceIdentifier` and Management tab `groupIdentifier` ≤ 100. */
 export const MAX_IDENTIFIER_LENGTH = 100;
 /** Names that go into a `conditions` string: how ConnectWise escapes `"`/`\` there is unconfirmed, so refuse them. */
-const conditionSafeName = (max: number) =>
+export const conditionSafeName = (max: number) =>
   z
     .string()
     .min(1)
@@ -22,7 +22,7 @@ const conditionSafeName = (max: number) =>
  * Account ids key the Ledger's own items (`#owned#<accountId>`, `#lock#<accountId>`, ...), so an id may
  * not start with `#`; surrounding white space is always a typo.
  */
-const keySchema = (max?: number) =>
+export const keySchema = (max?: number) =>
   (max === undefined ? z.string().min(1) : z.string().min(1).max(max))
     .refine((s) => !s.startsWith('#'), { message: 'must not start with #' })
     .refine((s) => s.trim() === s, { message: 'must not start or end with white space' })
@@ -30,37 +30,6 @@ const keySchema = (max?: number) =>
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' });
 
 export const accountIdSchema = keySchema();
-
-export const accountItemSchema = z.object({
-  accountId: accountIdSchema,
-  secretId: z.string().min(1),
-  managementItName: conditionSafeName(30),
-  enabled: z.boolean().optional(),
-  configurationTypeName: conditionSafeName(50).optional(),
-  /** Plausibility cap on one client's usage (contract v2). */
-  maxBillableSpaceGb: z.number().finite().positive().optional(),
-  /** ConnectWise request budget per rolling minute for the account's site (contract v2). */
-  requestsPerMinute: z.number().int().min(1).max(100_000).optional(),
-});
-
-export const mappingItemSchema = z.object({
-  accountId: z.string().min(1),
-  // The same rules as the CLI's (lib/ops/item-keys.ts): a hand-edited item is checked like typed input.
-  clientId: keySchema(MAX_IDENTIFIER_LENGTH),
-  managedId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
-  clientName: z.string().max(MAX_IDENTIFIER_LENGTH).optional(),
-  enabled: z.boolean().optional(),
-});
-
-export const usageItemSchema = z.object({
-  accountId: z.string().min(1),
-  usageKey: z.string().min(1),
-  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' }),
-  clientId: z.string().min(1),
-  billableSpaceGb: z.number().finite().nonnegative(),
-  /** The metering's name for the client (contract v3); no length limit: a long name must not fail billing. */
-  clientName: z.string().optional(),
-});
 
 const nonEmpty = z.string().trim().min(1);
 export const secretSchema = z.object({
@@ -72,25 +41,10 @@ export const secretSchema = z.object({
   codebase: z.string().trim().min(1).optional(),
 });
 
-const PERIOD_SHAPE = /^\d{4}-\d{2}$/;
-export const publishRequestSchema = z
-  .object({
-    accountId: z.string().min(1).optional(),
-    period: z.string().regex(PERIOD_SHAPE, { message: 'must be YYYY-MM' }).optional(),
-    clientIds: z.array(z.string().min(1)).min(1).optional(),
-    dryRun: z.boolean().optional(),
-    allowMassRetire: z.boolean().optional(),
-    allowOlderPeriod: z.boolean().optional(),
-    allowOpenPeriod: z.boolean().optional(),
-    rescan: z.boolean().optional(),
-  })
-  .strict();
-
-export type AccountItem = z.infer<typeof accountItemSchema>;
-export type MappingItem = z.infer<typeof mappingItemSchema>;
-export type UsageItem = z.infer<typeof usageItemSchema>;
+export type { AccountItem } from './records/account.js';
+export type { MappingItem } from './records/mapping.js';
+export type { UsageItem } from './records/usage.js';
 export type ConnectWiseSecret = z.infer<typeof secretSchema>;
-export type PublishRequest = z.infer<typeof publishRequestSchema>;
 
 /** Describes one zod issue as "field: problem", without the offending value. */
 export function describeIssue(issue: z.core.$ZodIssue): { field: string; problem: string } {

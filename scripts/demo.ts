@@ -38,6 +38,8 @@ interface SampleClient {
   gb: [number | undefined, number | undefined];
   /** Mapping enabled in month 1 and month 2 (default: both). */
   enabled?: [boolean, boolean];
+  /** GB its plan includes: only usage above it is billed (contract v3). */
+  includedGb?: number;
 }
 interface SampleCompany {
   identifier: string;
@@ -103,7 +105,7 @@ const SAMPLE: SampleAccount[] = [
         name: 'Adventure Works',
         managedId: 'AW-001',
         clients: [
-          { clientId: 'w-01', clientName: 'AW head office', gb: [300, 310] },
+          { clientId: 'w-01', clientName: 'AW head office', gb: [300, 310], includedGb: 250 },
           { clientId: 'w-02', clientName: 'AW warehouse', gb: [75.75, 75.75] },
         ],
       },
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
           managedId: c.managedId,
           clientName: c.clientName,
           enabled: c.enabled?.[i] ?? true,
+          ...(c.includedGb !== undefined ? { includedGb: c.includedGb } : {}),
         })),
       );
       await usageRepo.putMany(
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
       `Seeded: 2 accounts (msp-east bills in Detail, msp-west in Summary), ${companies} companies, ${clients} mapped ` +
         `clients; ${EXISTING.clientId} already has configuration ${existingConfigurationId} ` +
         `(${previousPeriod(firstDay(month1)).key}, ${EXISTING.gb} GB).`,
+      ...planNotes(),
     );
 
     // Month 1: the monthly schedule's payload; the period is the month before scheduledTime.
@@ -317,6 +321,21 @@ async function main(): Promise<void> {
     await Promise.all([...sims.values()].map((s) => s.close()));
     await aws.close();
   }
+}
+
+/** One line per sample client on a plan (contract v3 included allowance). */
+function planNotes(): string[] {
+  return SAMPLE.flatMap((a) =>
+    a.companies.flatMap((co) =>
+      co.clients
+        .filter((c) => c.includedGb !== undefined)
+        .map(
+          (c) =>
+            `${c.clientId} (${c.clientName}) is on a plan with ${formatGb(c.includedGb)} GB included: ` +
+            `only its usage above that is billed.`,
+        ),
+    ),
+  );
 }
 
 function firstDay(period: Period): Date {

@@ -9,7 +9,6 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ACCOUNT_DEFAULTS } from '../contract.js';
 import { StoreError } from '../errors.js';
 import type { Period } from '../period.js';
 import type {
@@ -21,14 +20,11 @@ import type {
   UsageRepository,
   Validated,
 } from '../publisher/ports.js';
-import {
-  accountItemSchema,
-  mappingItemSchema,
-  usageItemSchema,
-  validate,
-  type UsageItem,
-  type ValidationProblem,
-} from '../schemas.js';
+import { ACCOUNT_FIELDS, accountItemSchema } from '../records/account.js';
+import { fromItem, keyNames, toItem, type Fields, type RecordOf } from '../records/field.js';
+import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
+import { usageItemSchema } from '../records/usage.js';
+import { validate, type UsageItem, type ValidationProblem } from '../schemas.js';
 import { unreadableFields } from './dynamo-client.js';
 
 type Item = Record<string, unknown>;
@@ -98,19 +94,22 @@ function keyOf(item: Item, names: readonly string[]): Record<string, string> {
   return key;
 }
 
+/** A stored record, or the bad item named by its key: unreadable numbers count as bad fields too. */
+function readRecord<F extends Fields>(
+  fields: F,
+  schema: Parameters<typeof fromItem<F>>[1],
+  item: Item,
+  extraKey: readonly string[] = [],
+): RecordOf<F> | InvalidItem {
+  const read = fromItem(fields, schema, item, extraKey);
+  const unreadable = unreadableFields(item);
+  if (unreadable.length === 0) return read;
+  const others = 'problems' in read ? read.problems.filter((p) => !unreadable.some((u) => p.field === u.field)) : [];
+  return { key: keyOf(item, [...keyNames(fields), ...extraKey]), problems: [...unreadable, ...others] };
+}
+
 function toAccount(item: Item): Account | InvalidItem {
-  const result = validateItem(accountItemSchema, item);
-  if (!result.ok) return { key: keyOf(item, ['accountId']), problems: result.problems };
-  const v = result.value;
-  return {
-    accountId: v.accountId,
-    secretId: v.secretId,
-    managementItName: v.managementItName,
-    enabled: v.enabled ?? true,
-    configurationTypeName: v.configurationTypeName ?? ACCOUNT_DEFAULTS.configurationTypeName,
-    maxBillableSpaceGb: v.maxBillableSpaceGb ?? ACCOUNT_DEFAULTS.maxBillableSpaceGb,
-    requestsPerMinute: v.requestsPerMinute ?? ACCOUNT_DEFAULTS.requestsPerMinute,
-  };
+  return readRecord(ACCOUNT_FIELDS, accountItemSchema, item);
 }
 
 export function isAccount(value: Account | InvalidItem): value is Account {
@@ -152,7 +151,7 @@ export class DynamoAccountsRepository implements AccountsRepository {
 
   async put(account: Account): Promise<void> {
     await guarded(this.table, 'PutItem', () =>
-      this.db.send(new PutCommand({ TableName: this.table, Item: { ...account } })),
+      this.db.send(new PutCommand({ TableName: this.table, Item: toItem(ACCOUNT_FIELDS, account) })),
     );
   }
 
@@ -162,20 +161,8 @@ export class DynamoAccountsRepository implements AccountsRepository {
 }
 
 function toMapping(item: Item): Mapping | InvalidItem {
-  const result = validateItem(mappingItemSchema, item);
-  if (!result.ok) {
-    const key = keyOf(item, ['accountId', 'clientId']);
-    if (typeof item.managedId === 'string') key.managedId = item.managedId;
-    return { key, problems: result.problems };
-  }
-  const v = result.value;
-  return {
-    accountId: v.accountId,
-    clientId: v.clientId,
-    managedId: v.managedId,
-    clientName: v.clientName,
-    enabled: v.enabled ?? true,
-  };
+  // The Managed ID helps people find a bad item in the console.
+  return readRecord(MAPPING_FIELDS, mappingItemSchema, item, ['managedId']);
 }
 
 export class DynamoMappingsRepository implements MappingsRepository {
@@ -211,7 +198,7 @@ export class DynamoMappingsRepository implements MappingsRepository {
 
   async put(mapping: Mapping): Promise<void> {
     await guarded(this.table, 'PutItem', () =>
-      this.db.send(new PutCommand({ TableName: this.table, Item: { ...mapping } })),
+      this.db.send(new PutCommand({ TableName: this.table, Item: toItem(MAPPING_FIELDS, mapping) })),
     );
   }
 
@@ -220,7 +207,7 @@ export class DynamoMappingsRepository implements MappingsRepository {
     await batchPut(
       this.db,
       this.table,
-      mappings.map((m) => ({ ...m })),
+      mappings.map((m) => toItem(MAPPING_FIELDS, m)),
     );
   }
 

@@ -1,7 +1,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type OutgoingDetailType } from '../contract.js';
-import { PublisherError } from '../errors.js';
+import { EventRejectedError } from '../errors.js';
 import type { EventSink } from '../publisher/ports.js';
 
 export { EVENT_SOURCE };
@@ -23,11 +23,8 @@ export class EventBridgeSink implements EventSink {
     );
     if (out.FailedEntryCount) {
       const entry = out.Entries?.[0];
-      throw new PublisherError(
+      throw new EventRejectedError(
         `EventBridge rejected the event: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(),
-        {
-          code: 'EVENT_REJECTED',
-        },
       );
     }
   }

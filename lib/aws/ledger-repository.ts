@@ -23,6 +23,7 @@ const ledgerEntrySchema = z.object({
   // Rows written before `outcome` existed carry only `status`.
   outcome: status.optional(),
   reason: z.string().optional(),
+  usageGb: z.number().optional(),
   billableSpaceGb: z.number().optional(),
   publishedGb: z.number().optional(),
   publishedAt: z.string().optional(),
@@ -98,6 +99,8 @@ export class DynamoLedgerRepository implements LedgerRepository {
       }
     };
     optional('reason', row.reason);
+    // Contract v3: the usage beside the billed GB (they differ by the mapping's included allowance).
+    optional('usageGb', row.usageGb);
     optional('retiredConfigurationIds', row.retiredConfigurationIds?.length ? row.retiredConfigurationIds : undefined);
     if (row.billableSpaceGb !== undefined) {
       set.push('billableSpaceGb = :gb');

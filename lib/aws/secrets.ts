@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { SecretError } from '../errors.js';
+import { SecretError, SecretUnreadableError } from '../errors.js';
 import type { SecretsPort } from '../publisher/ports.js';
 import { secretSchema, validate, type ConnectWiseSecret } from '../schemas.js';
 import { siteOrigin } from '../connectwise/site.js';
@@ -33,7 +33,7 @@ export class SecretsManagerSecrets implements SecretsPort {
     } catch (error) {
       const name = (error as Error).name;
       const what = name === 'ResourceNotFoundException' ? 'does not exist' : `could not be read (${name})`;
-      throw new SecretError(`secret "${secretId}" ${what}`, { secretId, code: 'SECRET_UNREADABLE', cause: undefined });
+      throw new SecretUnreadableError(`secret "${secretId}" ${what}`, { secretId });
     }
     return parseSecret(text, secretId);
   }

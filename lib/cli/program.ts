@@ -1,12 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import {
-  AccountBusyError,
-  AccountError,
-  ConfigurationError,
-  InputValidationError,
-  PublisherError,
-  describeError,
-} from '../errors.js';
+import { AccountError, ConfigurationError, InputValidationError, PublisherError, describeError } from '../errors.js';
 import { CliContext, EXIT, type CliIo, type CliOverrides, type GlobalOptions } from './context.js';
 import { registerBilling } from './commands/billing.js';
 import { registerOperations } from './commands/operations.js';
@@ -100,10 +93,6 @@ function handleError(error: unknown, ctx: CliContext): number {
   if (error instanceof InputValidationError || error instanceof AccountError) {
     ctx.err(`cwpub: ${error.message}`);
     return EXIT.usage;
-  }
-  if (error instanceof AccountBusyError) {
-    ctx.err(`cwpub: ${error.message}`);
-    return EXIT.problems;
   }
   if (error instanceof ConfigurationError || error instanceof PublisherError) {
     ctx.err(error.message.startsWith('cwpub') ? error.message : `cwpub: ${error.message}`);

@@ -1,5 +1,5 @@
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
-import { ConnectWiseSetupError } from '../errors.js';
+import { SolutionNotFoundError } from '../errors.js';
 import type { ProgressPort } from '../publisher/ports.js';
 import { isOurSolution } from '../publisher/resolution.js';
 import { SETUP_LOCATIONS } from '../publisher/setup.js';
@@ -74,9 +74,8 @@ async function findSolution(connection: OnboardingConnection, name: string): Pro
   // ConnectWise compares conditions case-insensitively; the contract's match is exact.
   const solution = (await connection.findManagementItSolutions(name)).find((s) => s.name === name);
   if (!solution) {
-    throw new ConnectWiseSetupError(
+    throw new SolutionNotFoundError(
       `Management IT solution "${name}" not found in ConnectWise (${SETUP_LOCATIONS.solution})`,
-      { code: 'SOLUTION_NOT_FOUND' },
     );
   }
   return solution;

@@ -100,6 +100,11 @@ export interface CsvSpec {
   readonly optional: readonly string[];
 }
 
+/** `clientId,managedId[,clientName][,enabled]`: the columns for a help text. */
+export function csvHelp(spec: CsvSpec): string {
+  return [spec.required.join(','), ...spec.optional.map((c) => `[,${c}]`)].join('');
+}
+
 export interface CsvRow {
   /** Line of the file where the row starts (header = 1). */
   readonly row: number;

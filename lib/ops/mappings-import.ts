@@ -1,30 +1,35 @@
 import type { InvalidItem, Mapping, Validated } from '../publisher/ports.js';
-import { mappingItemSchema, validate } from '../schemas.js';
+import { csvColumns, readText, valueNames, withDefaults, type Fields, type OptionalCsvKeys } from '../records/field.js';
+import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
+import { validate } from '../schemas.js';
 import { checkKey } from './item-keys.js';
 import { readCsv, sortProblems, type CsvProblem, type CsvSpec } from './csv-file.js';
 import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from './import-plan.js';
 
 /**
  * `cwpub mappings import`: a CSV of client → Managed ID mappings, validated row by row with the same
- * schema the publisher applies to DynamoDB items, then compared with the table.
+ * schema the publisher applies to DynamoDB items, then compared with the table. The columns are the
+ * Mappings fields marked `csv` in lib/records/mapping.ts.
  *
- * Columns: `clientId`, `managedId` (required), `clientName`, `enabled` (optional), in any order.
- * - an empty `clientName` cell means "no name"; an empty `enabled` cell means enabled (absent = true);
+ * Columns: `clientId`, `managedId` (required), then the optional ones (`clientName`, `enabled`, ...), in any order.
+ * - an empty optional cell means the field's default: no name, enabled, nothing included;
  * - a column the file does not have leaves that field of an existing mapping as it is (a new
- *   mapping gets no name and is enabled), so a two-column file never wipes names or re-enables
+ *   mapping gets the default), so a two-column file never wipes names, allowances or re-enables
  *   mappings someone disabled.
  */
-export const MAPPINGS_CSV: CsvSpec = { required: ['clientId', 'managedId'], optional: ['clientName', 'enabled'] };
+export const MAPPINGS_CSV: CsvSpec = csvColumns(MAPPING_FIELDS);
 
-export interface MappingRow {
+type OptionalColumn = OptionalCsvKeys<typeof MAPPING_FIELDS>;
+const OPTIONAL = MAPPINGS_CSV.optional as readonly OptionalColumn[];
+
+export type MappingRow = {
   readonly row: number;
   readonly clientId: string;
   readonly managedId: string;
-  /** `undefined` = the cell is empty; `null` = the file has no clientName column. */
-  readonly clientName: string | undefined | null;
-  /** `undefined` = the cell is empty; `null` = the file has no enabled column. */
-  readonly enabled: boolean | undefined | null;
-}
+} & {
+  /** `undefined` = the cell is empty; `null` = the file has no such column. */
+  readonly [K in OptionalColumn]: Mapping[K] | undefined | null;
+};
 
 export type ParsedMappings = { ok: true; rows: MappingRow[] } | { ok: false; problems: CsvProblem[] };
 
@@ -32,35 +37,35 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
   const parsed = readCsv(bytes, MAPPINGS_CSV);
   if (!parsed.ok) return parsed;
   const { columns, rows } = parsed.table;
-  const hasName = columns.includes('clientName');
-  const hasEnabled = columns.includes('enabled');
   const problems: CsvProblem[] = [...parsed.table.rowProblems];
   const out: MappingRow[] = [];
   const firstRowOf = new Map<string, number>();
 
   for (const { row, cells } of rows) {
     const rowProblems: CsvProblem[] = [];
-    let enabled: boolean | undefined | null = null;
-    if (hasEnabled) {
-      const raw = (cells.enabled ?? '').toLowerCase();
-      if (raw === '') enabled = undefined;
-      else if (raw === 'true') enabled = true;
-      else if (raw === 'false') enabled = false;
-      else rowProblems.push({ row, field: 'enabled', problem: `must be true or false (got "${cells.enabled}")` });
+    const optional: Record<string, unknown> = {};
+    for (const name of OPTIONAL) {
+      if (!columns.includes(name)) {
+        optional[name] = null;
+        continue;
+      }
+      const read = readText((MAPPING_FIELDS as Fields)[name]!, cells[name] ?? '');
+      if (read.ok) optional[name] = read.value;
+      else rowProblems.push({ row, field: name, problem: read.problem });
     }
-    const clientName = hasName ? cells.clientName || undefined : null;
-    const candidate = {
+    const candidate: Record<string, unknown> = {
       accountId,
       clientId: cells.clientId ?? '',
       managedId: cells.managedId ?? '',
-      ...(clientName ? { clientName } : {}),
     };
+    for (const [name, value] of Object.entries(optional))
+      if (value !== null && value !== undefined) candidate[name] = value;
     const result = validate(mappingItemSchema, candidate);
     if (!result.ok) for (const p of result.problems) rowProblems.push({ row, field: p.field, problem: p.problem });
-    const key = checkKey(candidate.clientId);
+    const clientId = cells.clientId ?? '';
+    const key = checkKey(clientId);
     // An empty id is already reported by the schema; the key rules add the rest (no leading #).
-    if (!key.ok && candidate.clientId !== '') rowProblems.push({ row, field: 'clientId', problem: key.problem });
-    const clientId = candidate.clientId;
+    if (!key.ok && clientId !== '') rowProblems.push({ row, field: 'clientId', problem: key.problem });
     if (clientId !== '') {
       const first = firstRowOf.get(clientId);
       if (first !== undefined) {
@@ -75,7 +80,7 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
       problems.push(...rowProblems);
       continue;
     }
-    out.push({ row, clientId, managedId: candidate.managedId, clientName, enabled });
+    out.push({ row, clientId, managedId: cells.managedId ?? '', ...optional } as MappingRow);
   }
   return problems.length > 0 ? { ok: false, problems: sortProblems(problems) } : { ok: true, rows: out };
 }
@@ -91,28 +96,29 @@ export function planMappingsImport(
   for (const bad of existing.invalid) if (bad.key.clientId !== undefined) invalid.set(bad.key.clientId, bad);
 
   const changes: ImportChange<Mapping>[] = rows.map((r) => {
-    const before = current.get(r.clientId);
-    const item: Mapping = {
-      accountId,
-      clientId: r.clientId,
-      managedId: r.managedId,
-      clientName: r.clientName === null ? before?.clientName : r.clientName,
-      enabled: r.enabled === null ? (before?.enabled ?? true) : (r.enabled ?? true),
-    };
+    const stored = current.get(r.clientId);
+    // Defaults applied, so a mapping stored before a field existed compares equal to one at its default.
+    const before = stored && withDefaults(MAPPING_FIELDS, stored);
+    const item = { accountId, clientId: r.clientId, managedId: r.managedId } as Record<string, unknown>;
+    for (const name of OPTIONAL) {
+      const value = r[name] === null ? before?.[name] : r[name];
+      item[name] = value ?? (MAPPING_FIELDS as Fields)[name]!.default;
+    }
     const bad = invalid.get(r.clientId);
+    const mapping = item as unknown as Mapping;
     if (bad) {
       const what = bad.problems.map((p) => `${p.field} ${p.problem}`).join('; ');
-      return { row: r.row, key: r.clientId, action: 'changed', changes: [], replacesInvalid: what, item };
+      return { row: r.row, key: r.clientId, action: 'changed', changes: [], replacesInvalid: what, item: mapping };
     }
-    if (!before) return { row: r.row, key: r.clientId, action: 'new', changes: [], item };
-    const diff = diffFields(before, item, ['managedId', 'clientName', 'enabled']);
+    if (!before) return { row: r.row, key: r.clientId, action: 'new', changes: [], item: mapping };
+    const diff = diffFields(before, mapping, valueNames(MAPPING_FIELDS));
     return {
       row: r.row,
       key: r.clientId,
       action: diff.length ? 'changed' : 'unchanged',
       changes: diff,
-      item,
-      previous: before,
+      item: mapping,
+      previous: stored,
     };
   });
   return summarizePlan(changes);

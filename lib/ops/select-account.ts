@@ -1,4 +1,4 @@
-import { AccountError } from '../errors.js';
+import { AccountAmbiguousError, AccountInvalidError, AccountNotFoundError, NoAccountError } from '../errors.js';
 import type { Account, AccountsRepository, InvalidItem } from '../publisher/ports.js';
 import { formatProblems } from '../schemas.js';
 
@@ -15,26 +15,18 @@ export async function selectAccount(
     const found = await accounts.get(accountId);
     if (found) return found;
     const all = await accounts.list();
-    throw new AccountError(
+    throw new AccountNotFoundError(
       `account "${accountId}" not found in the accounts table${knownAccounts(all.items, all.invalid)}`,
-      {
-        code: 'ACCOUNT_NOT_FOUND',
-      },
     );
   }
   const all = await accounts.list();
   const count = all.items.length + all.invalid.length;
   if (count === 1) return (all.items[0] ?? all.invalid[0])!;
   if (count === 0) {
-    throw new AccountError('the accounts table is empty; add an account with `cwpub accounts put`', {
-      code: 'NO_ACCOUNT',
-    });
+    throw new NoAccountError('the accounts table is empty; add an account with `cwpub accounts put`');
   }
-  throw new AccountError(
+  throw new AccountAmbiguousError(
     `there are ${count} accounts; choose one with --account${knownAccounts(all.items, all.invalid)}`,
-    {
-      code: 'ACCOUNT_AMBIGUOUS',
-    },
   );
 }
 
@@ -54,9 +46,8 @@ export function accountIdOf(account: Account | InvalidItem): string {
 /** An account usable for ConnectWise work (doctor, verify): valid; disabled is allowed and reported by the caller. */
 export function requireValidAccount(account: Account | InvalidItem): Account {
   if (isValidAccount(account)) return account;
-  throw new AccountError(
+  throw new AccountInvalidError(
     `account item (accountId=${account.key.accountId ?? '?'}) is invalid: ` +
       `${formatProblems(account.problems)}; fix it with \`cwpub accounts put\``,
-    { code: 'ACCOUNT_INVALID' },
   );
 }

@@ -1,7 +1,9 @@
 import { usageKey } from '../aws/dynamodb-repositories.js';
 import { currentPeriod } from '../period.js';
 import type { InvalidItem, Validated } from '../publisher/ports.js';
-import { usageItemSchema, validate, type UsageItem } from '../schemas.js';
+import { csvColumns, gbText } from '../records/field.js';
+import { USAGE_FIELDS, usageItemSchema } from '../records/usage.js';
+import { validate, type UsageItem } from '../schemas.js';
 import { checkKey } from './item-keys.js';
 import { readCsv, sortProblems, type CsvProblem, type CsvSpec } from './csv-file.js';
 import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from './import-plan.js';
@@ -12,26 +14,18 @@ import { diffFields, summarizePlan, type ImportChange, type ImportPlan } from '.
  * is `<period>#<clientId>`, as the contract says. An optional `clientName` column (contract v3) names the
  * client; an empty cell means no name, and a file without the column keeps the names already stored.
  */
-export const USAGE_CSV: CsvSpec = { required: ['clientId', 'period', 'billableSpaceGb'], optional: ['clientName'] };
+export const USAGE_CSV: CsvSpec = csvColumns(USAGE_FIELDS);
 
-const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 export type ParsedUsage =
   { ok: true; items: { row: number; item: UsageItem }[]; hasNames: boolean } | { ok: false; problems: CsvProblem[] };
 
-/** Parses a GB figure: a plain decimal number with `.` as separator, ≥ 0. */
+/** Parses a GB figure: a plain decimal number with `.` as separator, ≥ 0 (the Usage table's own rule). */
 export function parseGb(raw: string): { ok: true; value: number } | { ok: false; problem: string } {
-  const text = raw.trim();
-  if (text === '') return { ok: false, problem: 'must not be empty' };
-  if (text.startsWith('-') && NUMBER.test(text.slice(1))) return { ok: false, problem: `must be ≥ 0 (got ${text})` };
-  if (!NUMBER.test(text)) {
-    const hint = /^\d+,\d+$/.test(text) ? ' (use . as the decimal separator)' : '';
-    return { ok: false, problem: `must be a number of GB (got "${text}")${hint}` };
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value)) return { ok: false, problem: `is too large (got ${text})` };
-  return { ok: true, value };
+  const read = gbText(raw);
+  if (!read.ok) return read;
+  return read.value === undefined ? { ok: false, problem: 'must not be empty' } : { ok: true, value: read.value };
 }
 
 /** A usage month: `YYYY-MM`, from 2000 up to the current month (usage cannot exist for a later one). */

@@ -1,5 +1,5 @@
 import type { Addition } from '../connectwise/types.js';
-import { ConnectWiseSetupError } from '../errors.js';
+import { ConfigurationTypeNotFoundError, SolutionNotFoundError } from '../errors.js';
 import type { Period } from '../period.js';
 import type {
   Account,
@@ -46,19 +46,13 @@ export async function runVerify(account: Account, period: Period, deps: VerifyDe
   // The publisher's own look-up; verify reads an inactive type too (it still bills what it holds).
   const { solution, type } = await findSetupCandidates(cw, account);
   if (!solution) {
-    throw new ConnectWiseSetupError(
+    throw new SolutionNotFoundError(
       `Management IT solution "${account.managementItName}" not found in ConnectWise; run cwpub doctor`,
-      {
-        code: 'SOLUTION_NOT_FOUND',
-      },
     );
   }
   if (!type) {
-    throw new ConnectWiseSetupError(
+    throw new ConfigurationTypeNotFoundError(
       `configuration type "${account.configurationTypeName}" not found in ConnectWise; run cwpub doctor`,
-      {
-        code: 'CONFIGURATION_TYPE_NOT_FOUND',
-      },
     );
   }
   // Verify always looks everywhere: a moved Managed ID or a stray configuration can be on any company.

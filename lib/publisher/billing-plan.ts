@@ -188,6 +188,7 @@ function planPublish(
   const base = {
     clientId: candidate.clientId,
     managedId: candidate.managedId,
+    usageGb: candidate.usageGb,
     billableSpaceGb: candidate.billableSpaceGb,
   };
   const matches = input.companies.get(candidate.managedId) ?? [];
@@ -251,14 +252,13 @@ function planPublish(
       };
     }
   }
-  const desired = { billableSpaceGb: candidate.billableSpaceGb, year: input.period.year, month: input.period.month };
   return {
     kind: 'publish',
     candidate,
     company,
     keep,
     adopt,
-    patch: keep ? patchFor(keep, desired, input.statuses) : [],
+    patch: keep ? patchFor(keep, candidate.desired, input.statuses) : [],
     createStatus: input.statuses.added,
     retire,
     knownIds: new Set(clientConfigs.filter((c) => c.company.id === company.id).map((c) => c.id)),
@@ -277,7 +277,7 @@ export function publishWrites(action: PublishAction): boolean {
 
 type ResultSubject = Pick<
   ClientResult,
-  'clientId' | 'managedId' | 'billableSpaceGb' | 'companyId' | 'companyIdentifier'
+  'clientId' | 'managedId' | 'usageGb' | 'billableSpaceGb' | 'companyId' | 'companyIdentifier'
 >;
 
 /** Whom a result of the action is about: the client, and for a publish also its GB and company. */
@@ -295,6 +295,7 @@ export function resultSubject(action: ClientAction): ResultSubject {
   return {
     clientId: candidate.clientId,
     managedId: candidate.managedId,
+    usageGb: candidate.usageGb,
     billableSpaceGb: candidate.billableSpaceGb,
     companyId: company.id,
     companyIdentifier: company.identifier,

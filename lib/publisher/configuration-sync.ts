@@ -2,12 +2,9 @@ import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { Configuration, NewConfiguration, PatchOperation } from '../connectwise/types.js';
 import { ConnectWiseHttpError, ConnectWiseNetworkError } from '../errors.js';
 import { comparePeriods, makePeriod, type Period } from '../period.js';
+import type { DesiredBackupStats } from './desired-configuration.js';
 
-export interface DesiredBackupStats {
-  readonly billableSpaceGb: number;
-  readonly year: number;
-  readonly month: number;
-}
+export type { DesiredBackupStats } from './desired-configuration.js';
 
 /**
  * The configuration statuses the Management record names for managed devices (contract v2: a retired
@@ -44,7 +41,7 @@ export function laterPeriodHeld(configuration: Configuration, period: Period): P
 /** The JSON Patch that brings `existing` to `desired` and makes it billed; empty when nothing differs. */
 export function patchFor(
   existing: Configuration,
-  desired: DesiredBackupStats,
+  desired: Omit<DesiredBackupStats, 'active'>,
   statuses: ManagedStatuses = {},
 ): PatchOperation[] {
   const ops: PatchOperation[] = [];

@@ -1,6 +1,7 @@
 import type { RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
 import { formatProblems, type UsageItem } from '../schemas.js';
+import { describeBilled, desiredConfiguration, type DesiredBackupStats } from './desired-configuration.js';
 import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports.js';
 
 /** A client whose usage goes to ConnectWise this run. */
@@ -8,7 +9,12 @@ export interface Candidate {
   readonly clientId: string;
   readonly managedId: string;
   readonly clientName?: string | undefined;
+  /** The usage table's figure for the period. */
+  readonly usageGb: number;
+  /** What is billed: `desired.billableSpaceGb` (usage above the plan's allowance). */
   readonly billableSpaceGb: number;
+  /** What its configuration should hold (lib/publisher/desired-configuration.ts). */
+  readonly desired: DesiredBackupStats;
 }
 
 /** A client that must stop being billed, if it still has owned active configurations. */
@@ -129,18 +135,22 @@ export function planClients(input: PlanInput): ClientPlan {
       retireOrSkip(mapping.clientId, mapping.managedId, 'noUsage', `no usage recorded for ${period.key}`);
       continue;
     }
-    if (item.billableSpaceGb > input.maxBillableSpaceGb) {
+    const desired = desiredConfiguration(item, mapping, period);
+    const gb = { usageGb: item.billableSpaceGb, billableSpaceGb: desired.billableSpaceGb };
+    // The plausibility guard works on the billed value (contract v3), like everything after it.
+    if (desired.billableSpaceGb > input.maxBillableSpaceGb) {
+      const what = describeBilled(item, mapping);
       settled.push({
         ...base,
         status: 'failed',
-        billableSpaceGb: item.billableSpaceGb,
+        ...gb,
         reason:
-          `usage ${item.billableSpaceGb} GB for ${period.key} is above the account's limit of ${input.maxBillableSpaceGb} GB ` +
+          `${what} for ${period.key} is above the account's limit of ${input.maxBillableSpaceGb} GB ` +
           '(maxBillableSpaceGb): check the metering, or raise maxBillableSpaceGb on the account if it is real',
       });
       continue;
     }
-    candidates.push({ ...base, clientName: mapping.clientName, billableSpaceGb: item.billableSpaceGb });
+    candidates.push({ ...base, clientName: mapping.clientName, ...gb, desired });
   }
   // Mapping removed: the client is known only from what the account owns.
   for (const [clientId, owned] of ownedByClient) {

@@ -9,6 +9,8 @@ import type {
 } from '../contract.js';
 import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
+import type { Account } from '../records/account.js';
+import type { Mapping } from '../records/mapping.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
 
 /** A DynamoDB item that failed validation, reported by its key and fields (never fatal to the run). */
@@ -22,25 +24,9 @@ export interface Validated<T> {
   readonly invalid: readonly InvalidItem[];
 }
 
-export interface Account {
-  readonly accountId: string;
-  readonly secretId: string;
-  readonly managementItName: string;
-  readonly enabled: boolean;
-  readonly configurationTypeName: string;
-  /** Usage above this fails the client (plausibility guard). Absent in DynamoDB = 1000000. */
-  readonly maxBillableSpaceGb: number;
-  /** Requests per rolling minute to the account's ConnectWise site. Absent in DynamoDB = 600. */
-  readonly requestsPerMinute: number;
-}
-
-export interface Mapping {
-  readonly accountId: string;
-  readonly clientId: string;
-  readonly managedId: string;
-  readonly clientName?: string | undefined;
-  readonly enabled: boolean;
-}
+/** The records' shapes are declared once, field by field, in lib/records (defaults applied). */
+export type { Account } from '../records/account.js';
+export type { Mapping } from '../records/mapping.js';
 
 export interface AccountsRepository {
   get(accountId: string): Promise<Account | InvalidItem | undefined>;
@@ -63,6 +49,8 @@ export interface LedgerRow {
   /** This run's outcome for the client. */
   readonly status: ClientStatus;
   readonly reason?: string | undefined;
+  /** The usage table's figure; `billableSpaceGb` is what is billed (above the included allowance). */
+  readonly usageGb?: number | undefined;
   readonly billableSpaceGb?: number | undefined;
   readonly companyId?: number | undefined;
   readonly companyIdentifier?: string | undefined;
@@ -85,6 +73,7 @@ export interface LedgerEntry {
   /** The latest run's own status (may be `unchanged`). */
   readonly outcome: ClientStatus;
   readonly reason?: string;
+  readonly usageGb?: number;
   readonly billableSpaceGb?: number;
   /** The last value written to (or confirmed in) ConnectWise for this period, kept across later failed runs. */
   readonly publishedGb?: number;
@@ -231,6 +220,8 @@ export interface ClientResult {
   /** On a dry run's `planned` results: what the run would do. */
   readonly action?: PlannedAction;
   readonly reason?: string;
+  /** The client's usage for the period (contract v3); `billableSpaceGb` is the billed GB: usage above the mapping's included allowance. */
+  readonly usageGb?: number;
   readonly billableSpaceGb?: number;
   readonly companyId?: number;
   readonly companyIdentifier?: string;

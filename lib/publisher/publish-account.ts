@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import { IncompleteActionError, RunDeadlineError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
+import type { CarriedOptions } from '../records/run-options.js';
 import { dryRunResult, failedResult, planBilling, type ClientAction } from './billing-plan.js';
 import { isActive } from './configuration-sync.js';
 import { executeAction } from './execute-actions.js';
@@ -19,15 +20,12 @@ export type ConfirmRetirements = (request: {
   readonly retirements: readonly ClientResult[];
 }) => Promise<boolean>;
 
-export interface AccountRunOptions {
+/** The run's carried options (lib/records/run-options.ts) and this invocation's own. */
+export interface AccountRunOptions extends Partial<CarriedOptions> {
   readonly runId: string;
   readonly period: Period;
   readonly dryRun: boolean;
-  readonly clientIds?: readonly string[] | undefined;
   readonly reportUnknownClients: boolean;
-  readonly allowMassRetire?: boolean | undefined;
-  readonly allowOlderPeriod?: boolean | undefined;
-  readonly rescan?: boolean | undefined;
   /** Epoch ms: stop starting clients after this, and continue in the next invocation. Absent: no deadline. */
   readonly deadlineAt?: number | undefined;
   /** 1 for the first invocation of this account run. */
@@ -370,7 +368,7 @@ class AccountRun {
         managedId: c.managedId,
         status: 'failed' as const,
         reason,
-        ...('billableSpaceGb' in c ? { billableSpaceGb: c.billableSpaceGb } : {}),
+        ...('billableSpaceGb' in c ? { usageGb: c.usageGb, billableSpaceGb: c.billableSpaceGb } : {}),
       })),
     );
     return this.outcome(true, 'not-needed', { error: reason });

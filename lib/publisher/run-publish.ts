@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import { DETAIL_TYPES } from '../contract.js';
-import { AccountError, serializeError } from '../errors.js';
+import { AccountDisabledError, AccountNotFoundError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
+import { carriedOptions, type CarriedOptions, type RunOptions } from '../records/run-options.js';
 import { formatProblems } from '../schemas.js';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { SyncOutcome } from '../contract.js';
@@ -14,19 +15,9 @@ import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } 
 export { accountFailed, runFailed } from './outcomes.js';
 
 /** What to publish: the Lambda's inputs and `cwpub publish`'s flags, normalised. */
-export interface PublishRun {
-  readonly accountId?: string | undefined;
-  /** `YYYY-MM`; absent = the month before `referenceTime` (or the clock). */
-  readonly period?: string | undefined;
-  readonly clientIds?: readonly string[] | undefined;
-  readonly dryRun?: boolean | undefined;
+export interface PublishRun extends RunOptions {
   /** The schedule's time: the period is the month before it, whenever the run really starts. */
   readonly referenceTime?: Date | undefined;
-  readonly allowMassRetire?: boolean | undefined;
-  readonly allowOlderPeriod?: boolean | undefined;
-  readonly allowOpenPeriod?: boolean | undefined;
-  /** Read every company's Management tab instead of only the known ones. */
-  readonly rescan?: boolean | undefined;
   /** Accounts published at once. @default 4 */
   readonly maxParallelAccounts?: number | undefined;
   /** Epoch ms by which the run must stop (the Lambda's remaining time); absent: none. */
@@ -34,16 +25,11 @@ export interface PublishRun {
   readonly confirmRetirements?: ConfirmRetirements | undefined;
 }
 
-/** The options that travel with an account run across invocations (JSON-safe). */
-export interface RunRequest {
-  readonly clientIds?: string[] | undefined;
-  readonly dryRun: boolean;
-  readonly allowMassRetire: boolean;
-  readonly allowOlderPeriod: boolean;
-  readonly rescan: boolean;
+/** The options that travel with an account run across invocations (JSON-safe; lib/records/run-options.ts). */
+export type RunRequest = CarriedOptions & {
   /** An account was named: a requested client without a mapping fails instead of being ignored. */
   readonly accountNamed: boolean;
-}
+};
 
 export interface PlannedRun {
   readonly runId: string;
@@ -81,14 +67,7 @@ export async function planRun(
   return {
     runId: deps.newRunId(),
     period: period.key,
-    request: {
-      ...(run.clientIds ? { clientIds: [...run.clientIds] } : {}),
-      dryRun: run.dryRun ?? false,
-      allowMassRetire: run.allowMassRetire ?? false,
-      allowOlderPeriod: run.allowOlderPeriod ?? false,
-      rescan: run.rescan ?? false,
-      accountNamed: run.accountId !== undefined,
-    },
+    request: { ...carriedOptions(run), accountNamed: run.accountId !== undefined },
     accounts: selected.map((a) => ({ accountId: a.accountId })),
     selected,
     invalid,
@@ -101,10 +80,9 @@ async function selectAccounts(
 ): Promise<(Account | InvalidItem)[]> {
   if (accountId !== undefined) {
     const account = await deps.accounts.get(accountId);
-    if (!account)
-      throw new AccountError(`account "${accountId}" not found in the accounts table`, { code: 'ACCOUNT_NOT_FOUND' });
+    if (!account) throw new AccountNotFoundError(`account "${accountId}" not found in the accounts table`);
     if ('secretId' in account && !account.enabled) {
-      throw new AccountError(`account "${accountId}" is disabled`, { code: 'ACCOUNT_DISABLED' });
+      throw new AccountDisabledError(`account "${accountId}" is disabled`);
     }
     return [account];
   }
@@ -139,10 +117,7 @@ export async function runAccountStep(
   } = {},
 ): Promise<AccountRunOutcome & { next?: AccountStep }> {
   const account = await deps.accounts.get(step.accountId);
-  if (!account)
-    throw new AccountError(`account "${step.accountId}" not found in the accounts table`, {
-      code: 'ACCOUNT_NOT_FOUND',
-    });
+  if (!account) throw new AccountNotFoundError(`account "${step.accountId}" not found in the accounts table`);
   const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
   const startedAt = step.startedAt ?? deps.clock().toISOString();
   let outcome: AccountRunOutcome;
@@ -165,14 +140,10 @@ export async function runAccountStep(
     };
   } else {
     outcome = await publishAccount(account, deps, {
+      ...step.request,
       runId: step.runId,
       period,
-      dryRun: step.request.dryRun,
-      clientIds: step.request.clientIds,
       reportUnknownClients: step.request.accountNamed,
-      allowMassRetire: step.request.allowMassRetire,
-      allowOlderPeriod: step.request.allowOlderPeriod,
-      rescan: step.request.rescan,
       deadlineAt: extra.deadlineAt,
       invocation: step.invocation,
       ownedActiveAtStart: step.ownedActiveAtStart,

@@ -1,6 +1,6 @@
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { ConfigurationType, ManagementItSolution, ManagementSetup } from '../connectwise/types.js';
-import { ConnectWiseSetupError } from '../errors.js';
+import { ConfigurationTypeInactiveError, ConfigurationTypeNotFoundError, SolutionNotFoundError } from '../errors.js';
 
 /** Where each piece of the ConnectWise setup lives, for messages that say where to fix it. */
 export const SETUP_LOCATIONS = {
@@ -45,21 +45,18 @@ export async function loadAccountSetup(
 ): Promise<AccountSetup> {
   const { solution, type } = await findSetupCandidates(connectWise, names);
   if (!solution) {
-    throw new ConnectWiseSetupError(
+    throw new SolutionNotFoundError(
       `Management IT solution "${names.managementItName}" not found in ConnectWise (${SETUP_LOCATIONS.solution})`,
-      { code: 'SOLUTION_NOT_FOUND' },
     );
   }
   if (!type) {
-    throw new ConnectWiseSetupError(
+    throw new ConfigurationTypeNotFoundError(
       `configuration type "${names.configurationTypeName}" not found in ConnectWise (${SETUP_LOCATIONS.configurationType})`,
-      { code: 'CONFIGURATION_TYPE_NOT_FOUND' },
     );
   }
   if (type.inactiveFlag === true) {
-    throw new ConnectWiseSetupError(
+    throw new ConfigurationTypeInactiveError(
       `configuration type "${names.configurationTypeName}" is inactive in ConnectWise (${SETUP_LOCATIONS.configurationType}): activate it`,
-      { code: 'CONFIGURATION_TYPE_INACTIVE' },
     );
   }
   return { solution, type };

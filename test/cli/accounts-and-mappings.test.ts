@@ -153,17 +153,35 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     expect(put).toMatchObject({ code: 0, stdout: 'Mapping c1 → M-1 created in account acme.\n' });
     expect(update.json()).toEqual({
       action: 'updated',
-      mapping: { accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: true },
+      mapping: {
+        accountId: 'acme',
+        clientId: 'c1',
+        managedId: 'M-11',
+        clientName: 'Client One',
+        enabled: true,
+        includedGb: 0,
+      },
     });
     expect(disable.code).toBe(0);
     expect(list.json()).toEqual({
       accountId: 'acme',
-      mappings: [{ accountId: 'acme', clientId: 'c1', managedId: 'M-11', clientName: 'Client One', enabled: false }],
+      mappings: [
+        {
+          accountId: 'acme',
+          clientId: 'c1',
+          managedId: 'M-11',
+          clientName: 'Client One',
+          enabled: false,
+          includedGb: 0,
+        },
+      ],
       invalid: [],
     });
     expect(enable.code).toBe(0);
     expect(table.stdout).toBe(
-      'Account acme: 1 mapping(s), 1 enabled\nCLIENT  MANAGED ID  NAME        ENABLED\nc1      M-11        Client One  yes\n',
+      'Account acme: 1 mapping(s), 1 enabled\n' +
+        'CLIENT  MANAGED ID  NAME        ENABLED  INCLUDED GB\n' +
+        'c1      M-11        Client One  yes                0\n',
     );
     expect(refused).toMatchObject({
       code: 2,
@@ -348,7 +366,7 @@ describe('Command: cwpub mappings import', () => {
     ],
     [
       'mappings-unknown-column.csv',
-      ['row 1, column site: unknown column (expected clientId, managedId; optional clientName, enabled)'],
+      ['row 1, column site: unknown column (expected clientId, managedId; optional clientName, enabled, includedGb)'],
     ],
     [
       'mappings-duplicate-clients.csv',

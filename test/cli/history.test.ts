@@ -213,10 +213,10 @@ describe('cwpub billing (from the Ledger and the owned configurations)', () => {
   it('--csv lists every row with the raw values', async () => {
     const csv = (await cwpub(['billing', '--account', 'acme', '--csv'])).stdout.split('\r\n');
     expect(csv[0]).toBe(
-      'accountId,period,clientId,clientName,managedId,companyId,company,status,reason,publishedGb,publishedAt,configurationId,retiredConfigurationIds,runId,updatedAt',
+      'accountId,period,clientId,clientName,managedId,companyId,company,status,reason,usageGb,publishedGb,publishedAt,configurationId,retiredConfigurationIds,runId,updatedAt',
     );
     expect(csv).toContain(
-      'acme,2026-10,fabrikam,,M-fabrikam,251,,retired,billing stopped: its mapping is disabled,7,,,8001,r-oct,2026-11-01T00:05:00.000Z',
+      'acme,2026-10,fabrikam,,M-fabrikam,251,,retired,billing stopped: its mapping is disabled,,7,,,8001,r-oct,2026-11-01T00:05:00.000Z',
     );
     expect(csv).toHaveLength(6);
   });

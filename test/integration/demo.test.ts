@@ -57,7 +57,7 @@ describe('npm start (scripts/demo.ts)', () => {
       ['msp-east', 'Contoso', 'bc-1002', '148'],
       ['msp-east', 'Fabrikam', 'bc-1003', '1024'],
       ['msp-east', 'Northwind', 'bc-1004', '37.5'],
-      ['msp-west', 'AdventureWorks', 'w-01, w-02', '375.75'],
+      ['msp-west', 'AdventureWorks', 'w-01, w-02', '125.75'],
       ['msp-west', 'WideWorld', 'w-03', '2048'],
     ]);
     expect(month1).toContainEqual(expect.stringMatching(/^bc-1001's configuration: 10001 \(.*\): updated in place\.$/));
@@ -83,7 +83,7 @@ describe('npm start (scripts/demo.ts)', () => {
       ['msp-east', 'Contoso', 'bc-1001', '530.5'],
       ['msp-east', 'NWHoldings', 'bc-1004', '41'],
       ['msp-east', 'NWHoldings', 'bc-1005', '12'],
-      ['msp-west', 'AdventureWorks', 'w-01, w-02', '385.75'],
+      ['msp-west', 'AdventureWorks', 'w-01, w-02', '135.75'],
       ['msp-west', 'WideWorld', 'w-03', '2100'],
     ]);
     const cancelled = rowsUnder(month2, 'Additions the sync cancelled (billing stopped):');

@@ -1,5 +1,5 @@
 import { runDoctor, type DoctorReport } from '../../lib/ops/doctor.js';
-import { SecretError } from '../../lib/errors.js';
+import { SecretUnreadableError } from '../../lib/errors.js';
 import { ACCOUNT, FakeInspection, doctorDeps, mapping, unauthorized } from './fakes-ops.js';
 
 const row = (report: DoctorReport, id: string) => {
@@ -127,9 +127,7 @@ describe('Function: runDoctor (in-memory)', () => {
         {
           secrets: {
             load: async (id) =>
-              Promise.reject(
-                new SecretError(`secret "${id}" does not exist`, { secretId: id, code: 'SECRET_UNREADABLE' }),
-              ),
+              Promise.reject(new SecretUnreadableError(`secret "${id}" does not exist`, { secretId: id })),
           },
         },
       );

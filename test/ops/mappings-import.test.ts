@@ -15,9 +15,9 @@ describe('Function: parseMappingsCsv', () => {
     expect(parsed).toEqual({
       ok: true,
       rows: [
-        { row: 2, clientId: 'c1', managedId: 'M-1', clientName: 'One', enabled: true },
-        { row: 3, clientId: 'c2', managedId: 'M-2', clientName: undefined, enabled: undefined },
-        { row: 4, clientId: 'c3', managedId: 'M-3', clientName: 'Three', enabled: false },
+        { row: 2, clientId: 'c1', managedId: 'M-1', clientName: 'One', enabled: true, includedGb: null },
+        { row: 3, clientId: 'c2', managedId: 'M-2', clientName: undefined, enabled: undefined, includedGb: null },
+        { row: 4, clientId: 'c3', managedId: 'M-3', clientName: 'Three', enabled: false, includedGb: null },
       ],
     });
   });
@@ -30,6 +30,7 @@ describe('Function: parseMappingsCsv', () => {
       managedId: 'M-1',
       clientName: null,
       enabled: null,
+      includedGb: null,
     });
   });
 
@@ -68,6 +69,7 @@ describe('Function: planMappingsImport', () => {
     row: 2,
     clientName: null,
     enabled: null,
+    includedGb: null,
     ...r,
   });
 
@@ -101,7 +103,7 @@ describe('Function: planMappingsImport', () => {
       },
     );
     expect(itemsToWrite(plan)).toEqual([
-      { accountId: 'acme', clientId: 'c9', managedId: 'M-9', clientName: undefined, enabled: true },
+      { accountId: 'acme', clientId: 'c9', managedId: 'M-9', clientName: undefined, enabled: true, includedGb: 0 },
     ]);
     expect(plan.changes[0]).toMatchObject({ action: 'unchanged', item: { clientName: 'Two', enabled: false } });
   });

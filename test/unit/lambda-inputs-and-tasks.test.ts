@@ -176,7 +176,6 @@ describe('Lambda inputs, workflow tasks and account steps', () => {
           period: '2026-10',
           clientIds: ['client-a', 'client-a', 'client-b'],
           dryRun: true,
-          allowMassRetire: true,
         },
       };
       await expect(handler()({ task: 'plan', input: event })).resolves.toMatchObject({
@@ -184,7 +183,7 @@ describe('Lambda inputs, workflow tasks and account steps', () => {
         request: {
           clientIds: ['client-a', 'client-b'],
           dryRun: true,
-          allowMassRetire: true,
+          allowMassRetire: false,
           allowOlderPeriod: false,
           accountNamed: true,
         },
@@ -195,6 +194,8 @@ describe('Lambda inputs, workflow tasks and account steps', () => {
         [{ clientIds: [] }, 'clientIds'],
         [{ period: '2026-13' }, 'period'],
         [{ accountid: 'acct-1' }, 'accountid'],
+        // Contract v3: an event cannot lift a guard.
+        [{ allowMassRetire: true }, 'allowMassRetire'],
       ] as const) {
         await expect(handler()({ ...event, detail })).rejects.toMatchObject({
           name: 'InputValidationError',

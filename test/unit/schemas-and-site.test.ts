@@ -3,7 +3,10 @@ import { siteOrigin, apiBaseUrl } from '../../lib/connectwise/site.js';
 import { equalsCondition, quoteConditionValue } from '../../lib/connectwise/conditions.js';
 import { parseLinkHeader } from '../../lib/connectwise/link-header.js';
 import { SecretError } from '../../lib/errors.js';
-import { accountItemSchema, mappingItemSchema, usageItemSchema, validate, formatProblems } from '../../lib/schemas.js';
+import { accountItemSchema } from '../../lib/records/account.js';
+import { mappingItemSchema } from '../../lib/records/mapping.js';
+import { usageItemSchema } from '../../lib/records/usage.js';
+import { validate, formatProblems } from '../../lib/schemas.js';
 
 const goodSecret = {
   site: 'api-na.myconnectwise.net',

@@ -36,7 +36,9 @@ export interface BillingRow {
   readonly company?: string | undefined;
   readonly status: string;
   readonly reason?: string | undefined;
-  /** What ConnectWise bills for the period (the last value written or confirmed). */
+  /** The client's usage for the period, as the last run read it (contract v3: beside the billed GB). */
+  readonly usageGb?: number | undefined;
+  /** What ConnectWise bills for the period (the last value written or confirmed): usage above the mapping's included allowance. */
   readonly publishedGb?: number | undefined;
   readonly publishedAt?: string | undefined;
   readonly configurationId?: number | undefined;
@@ -131,6 +133,7 @@ export function billingRows(
         company: (e as { companyIdentifier?: string }).companyIdentifier,
         status: e.status,
         reason: e.reason,
+        usageGb: e.usageGb,
         publishedGb: billed ? (e.publishedGb ?? e.billableSpaceGb) : e.publishedGb,
         publishedAt: e.publishedAt,
         configurationId: e.configurationId ?? (billed ? active?.configurationId : undefined),
@@ -162,6 +165,7 @@ const CSV_HEADER = [
   'company',
   'status',
   'reason',
+  'usageGb',
   'publishedGb',
   'publishedAt',
   'configurationId',
@@ -179,6 +183,7 @@ const csvRow = (r: BillingRow) => [
   r.company,
   r.status,
   r.reason,
+  r.usageGb,
   r.publishedGb,
   r.publishedAt,
   r.configurationId,
@@ -220,6 +225,10 @@ function renderBilling(
     },
     { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
     { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
+    // Usage beside the billed GB only when an included allowance makes them differ (contract v3).
+    ...(all.some((r) => r.usageGb !== undefined && r.publishedGb !== undefined && r.usageGb !== r.publishedGb)
+      ? [{ header: 'USAGE GB', value: (r: BillingRow) => formatGb(r.usageGb), align: 'right' as const }]
+      : []),
     // Only what is billed: a retired configuration keeps its last GB, but the sync no longer bills it.
     {
       header: 'GB',

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
-import { parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
+import { csvHelp } from '../../ops/csv-file.js';
+import { MAPPINGS_CSV, parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
 import { accountIdOf, selectAccount } from '../../ops/select-account.js';
-import type { Mapping } from '../../publisher/ports.js';
-import { formatProblems, mappingItemSchema, validate } from '../../schemas.js';
-import { renderColumns, type Column } from '../columns.js';
+import { describeValues } from '../../records/field.js';
+import { MAPPING_FIELDS, mappingItemSchema } from '../../records/mapping.js';
+import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';
 import { enabledCounts } from '../listing.js';
+import { addFieldOptions, mergePut, recordColumns, savePut, type PutFlags } from '../record-options.js';
 import { renderInvalid } from './accounts.js';
 import { registerMappingsSuggest } from './mappings-suggest.js';
 import {
@@ -19,33 +21,29 @@ import {
   renderPlan,
   reportCsvProblems,
   writeImport,
-  yesNo,
   type ImportOptions,
 } from './ops-common.js';
 
-interface PutOptions {
-  account?: string;
-  client: string;
-  managedId?: string;
-  clientName?: string;
-  disabled?: boolean;
-  enabled?: boolean;
-  json?: boolean;
-}
-
-const FLAGS: Record<string, string> = { clientId: '--client', managedId: '--managed-id', clientName: '--client-name' };
-
-const COLUMNS: Column<Mapping>[] = [
-  { header: 'CLIENT', value: (m) => m.clientId, fit: 'truncate', minWidth: 12 },
-  { header: 'MANAGED ID', value: (m) => m.managedId, fit: 'truncate', minWidth: 12 },
-  { header: 'NAME', value: (m) => m.clientName, fit: 'truncate', minWidth: 12 },
-  { header: 'ENABLED', value: (m) => yesNo(m.enabled), style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
-];
+const COLUMNS = recordColumns(MAPPING_FIELDS, {
+  clientId: { fit: 'truncate', minWidth: 12 },
+  managedId: { fit: 'truncate', minWidth: 12 },
+  clientName: { fit: 'truncate', minWidth: 12 },
+  enabled: { style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
+});
 
 /** `cwpub mappings list|put|enable|disable|remove|import`: client → Managed ID mappings of an account. */
 export function registerMappings(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const mappings = program.command('mappings').description('list, edit and import client → Managed ID mappings');
+  listCommand(mappings, ctx, setExit);
+  putCommand(mappings, ctx);
+  toggleCommands(mappings, ctx);
+  removeCommand(mappings, ctx);
+  importMappingsCommand(mappings, ctx, setExit);
+  registerMappingsSuggest(mappings, ctx, setExit);
+}
 
+/** `cwpub mappings list`. */
+function listCommand(mappings: Command, ctx: CliContext, setExit: (code: number) => void): void {
   mappings
     .command('list')
     .description("list an account's mappings, with invalid items and what is wrong with them")
@@ -67,49 +65,41 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       }
       setExit(invalid.length > 0 ? EXIT.problems : EXIT.ok);
     });
+}
 
-  mappings
-    .command('put')
-    .description('create or update one mapping; options you leave out keep their current values')
-    .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client'))
-    .option('--managed-id <id>', "the Managed ID on the company's Management tab (required for a new mapping)", trimmed)
-    .option('--client-name <name>', 'a name for people (also the name of a new configuration)', trimmed)
-    .option('--disabled', 'disable the mapping (the next publish stops billing the client)')
-    .option('--enabled', 'enable the mapping (the default for a new mapping)')
+/** `cwpub mappings put`: flags from the Mappings table (lib/records/mapping.ts). */
+function putCommand(mappings: Command, ctx: CliContext): void {
+  addFieldOptions(
+    mappings
+      .command('put')
+      .description('create or update one mapping; options you leave out keep their current values')
+      .requiredOption('--client <id>', 'the backup client ID', keyArgument('--client')),
+    MAPPING_FIELDS,
+    {
+      disabled: 'disable the mapping (the next publish stops billing the client)',
+      enabled: 'enable the mapping (the default for a new mapping)',
+    },
+  )
     .addOption(accountOption())
     .option('--json', 'print the saved mapping as JSON on stdout')
-    .action(async (options: PutOptions) => {
-      if (options.disabled && options.enabled)
-        throw new InputValidationError('give either --enabled or --disabled, not both', { field: 'enabled' });
+    .action(async (options: PutFlags & { client: string; account?: string; json?: boolean }) => {
       const repos = await ctx.repositories();
       const accountId = accountIdOf(await selectAccount(repos.accounts, options.account));
       const existing = await repos.mappings.get(accountId, options.client);
       const before = existing && !('problems' in existing) ? existing : undefined;
-      const clientName = options.clientName === undefined ? before?.clientName : options.clientName || undefined;
-      const candidate = {
-        accountId,
-        clientId: options.client,
-        managedId: options.managedId ?? before?.managedId,
-        ...(clientName ? { clientName } : {}),
-        enabled: options.disabled ? false : options.enabled ? true : (before?.enabled ?? true),
-      };
-      const result = validate(mappingItemSchema, candidate);
-      if (!result.ok) {
-        const problems = result.problems.map((p) => ({ ...p, field: FLAGS[p.field] ?? p.field }));
-        throw new InputValidationError(`mapping ${options.client}: ${formatProblems(problems)}`, {
-          field: problems[0]?.field,
-        });
-      }
-      const mapping: Mapping = { ...result.value, enabled: result.value.enabled ?? true };
-      const action = !existing ? 'created' : before && sameMapping(before, mapping) ? 'unchanged' : 'updated';
-      if (action !== 'unchanged') await repos.mappings.put(mapping);
+      const key = { accountId, clientId: options.client };
+      const mapping = mergePut(MAPPING_FIELDS, mappingItemSchema, key, options, before, `mapping ${options.client}`);
+      const action = await savePut(MAPPING_FIELDS, existing, before, mapping, (m) => repos.mappings.put(m));
       if (options.json) ctx.json({ action, mapping });
       else
         ctx.out(
           `Mapping ${mapping.clientId} → ${mapping.managedId} ${action} in account ${accountId}${mapping.enabled ? '' : ' (disabled)'}.`,
         );
     });
+}
 
+/** `cwpub mappings enable|disable`. */
+function toggleCommands(mappings: Command, ctx: CliContext): void {
   for (const enabled of [false, true]) {
     mappings
       .command(enabled ? 'enable' : 'disable')
@@ -133,7 +123,10 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
         else ctx.out(`Mapping ${options.client} ${enabled ? 'enabled' : 'disabled'} in account ${accountId}.`);
       });
   }
+}
 
+/** `cwpub mappings remove`. */
+function removeCommand(mappings: Command, ctx: CliContext): void {
   mappings
     .command('remove')
     .description(
@@ -167,12 +160,13 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       if (options.json) ctx.json({ accountId, clientId: options.client, removed: true });
       else ctx.out(`Mapping ${options.client} removed from account ${accountId}.`);
     });
+}
 
-  registerMappingsSuggest(mappings, ctx, setExit);
-
+/** `cwpub mappings import`. */
+function importMappingsCommand(mappings: Command, ctx: CliContext, setExit: (code: number) => void): void {
   importCommand(
     mappings,
-    'import mappings from a CSV file (clientId,managedId[,clientName][,enabled]): ' +
+    `import mappings from a CSV file (${csvHelp(MAPPINGS_CSV)}): ` +
       'every row is validated first; the file is applied whole or not at all',
     'CSV file, UTF-8, with a header row',
   ).action(async (file: string, options: ImportOptions) => {
@@ -213,25 +207,8 @@ export function registerMappings(program: Command, ctx: CliContext, setExit: (co
       });
     } else {
       const heading = importHeading(file, accountId, parsed.rows.length, dryRun);
-      ctx.out(
-        renderPlan(
-          plan,
-          heading,
-          (m) =>
-            `managedId "${m.managedId}"${m.clientName ? `, name "${m.clientName}"` : ''}${m.enabled ? '' : ', disabled'}`,
-          ctx.display,
-        ),
-      );
+      ctx.out(renderPlan(plan, heading, (m) => describeValues(MAPPING_FIELDS, m), ctx.display));
       ctx.out(importWritten(plan, written, dryRun, 'mapping(s)'));
     }
   });
-}
-
-function sameMapping(a: Mapping, b: Mapping): boolean {
-  return a.managedId === b.managedId && a.clientName === b.clientName && a.enabled === b.enabled;
-}
-
-/** Text options lose outer white space, like CSV cells do. */
-function trimmed(value: string): string {
-  return value.trim();
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, type ClientStatus } from '../../contract.js';
 import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publish.js';
+import { cliSwitches, RUN_OPTIONS, type RunOptions } from '../../records/run-options.js';
 import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
@@ -16,17 +17,12 @@ import {
 import { keyArgument } from '../keys.js';
 import type { Colors, Display } from '../terminal.js';
 
-export interface PublishOptions extends ListingOptions {
+export interface PublishOptions extends ListingOptions, RunOptions {
   account?: string;
   period?: string;
   client: string[];
-  dryRun?: boolean;
   json?: boolean;
   yes?: boolean;
-  allowMassRetire?: boolean;
-  allowOlderPeriod?: boolean;
-  allowOpenPeriod?: boolean;
-  rescan?: boolean;
   parallel: number;
 }
 
@@ -45,25 +41,19 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
       'only this account (default: every enabled account, in parallel)',
       keyArgument('--account'),
     )
-    .option('--period <YYYY-MM>', 'billing month (default: last month, UTC)')
+    .option('--period <YYYY-MM>', RUN_OPTIONS.period.help)
     .addOption(
       new Option('--client <id>', 'only this client (repeatable)')
         .argParser((value: string, previous: string[] = []) => [...previous, keyArgument('--client')(value)])
         .default([]),
     )
-    .option('--dry-run', 'show what would change; write nothing anywhere')
     .option('--json', 'print the run summary as JSON on stdout')
     .option('-y, --yes', 'do not ask before stopping billing for clients (for scripts)')
-    .option(
-      '--allow-mass-retire',
-      'retire clients with no usage even when that is more than max(2, 20%) of the account (metering incomplete?)',
-    )
-    .option('--allow-older-period', 'publish a month older than the one a configuration already holds')
-    .option('--allow-open-period', 'publish the current month, which is not over yet')
-    .option('--rescan', "look for every Managed ID on every company's Management tab (slow; like the first run)")
     .addOption(
       new Option('--parallel <n>', 'accounts published at once').default(4).argParser(positiveInt('--parallel', 32)),
     );
+  // --dry-run, --allow-*, --rescan: one per run option the CLI may set (lib/records/run-options.ts).
+  for (const { flag, help } of cliSwitches()) command.option(flag, help);
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
   command.addHelpText(
     'after',
@@ -82,11 +72,7 @@ proceeds like the scheduled Lambda (the mass-retirement guard still holds).`,
         accountId: options.account,
         period: options.period,
         clientIds: options.client.length ? options.client : undefined,
-        dryRun: options.dryRun ?? false,
-        allowMassRetire: options.allowMassRetire ?? false,
-        allowOlderPeriod: options.allowOlderPeriod ?? false,
-        allowOpenPeriod: options.allowOpenPeriod ?? false,
-        rescan: options.rescan ?? false,
+        ...Object.fromEntries(cliSwitches().map(({ name }) => [name, options[name]])),
         maxParallelAccounts: options.parallel,
         confirmRetirements: retirementPrompt(ctx, options, refused),
       },
@@ -145,7 +131,9 @@ export function retirementPrompt(
 
 /** What a client's outcome says, in words (CLIENT_STATUSES.words, and the planned action). */
 export function outcomeWords(r: ClientResult): string {
-  const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB`;
+  // With an included allowance the billed GB differs from the usage: say both (contract v3).
+  const usage = r.usageGb !== undefined && r.usageGb !== r.billableSpaceGb ? ` (usage ${formatGb(r.usageGb)} GB)` : '';
+  const gb = r.billableSpaceGb === undefined ? '' : ` ${formatGb(r.billableSpaceGb)} GB${usage}`;
   const reason = r.reason ? `: ${reasonText(r.reason)}` : '';
   const retired = r.retiredConfigurationIds?.length
     ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})`

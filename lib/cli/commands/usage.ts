@@ -26,7 +26,12 @@ import {
 /** `cwpub usage import|list`: monthly billable space per client. */
 export function registerUsage(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   const usage = program.command('usage').description('import and list monthly billable space per client');
+  importUsageCommand(usage, ctx, setExit);
+  listUsageCommand(usage, ctx, setExit);
+}
 
+/** `cwpub usage import`. */
+function importUsageCommand(usage: Command, ctx: CliContext, setExit: (code: number) => void): void {
   importCommand(
     usage,
     'import usage from a CSV file (clientId,period,billableSpaceGb[,clientName]): ' +
@@ -98,7 +103,10 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
       ctx.out(importWritten(plan, written, dryRun, 'usage item(s)'));
     }
   });
+}
 
+/** `cwpub usage list`. */
+function listUsageCommand(usage: Command, ctx: CliContext, setExit: (code: number) => void): void {
   usage
     .command('list')
     .description("list an account's usage for one month, with each client's mapping and what is billable")

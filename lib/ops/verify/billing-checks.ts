@@ -3,7 +3,7 @@ import { sameGb } from '../../publisher/configuration-sync.js';
 import { additionNames, isActiveAddition, pairAdditions, type BillableConfiguration } from '../additions-match.js';
 import type { Findings } from './findings.js';
 import { retiredClientsOn } from './retired.js';
-import { configurationsOf, expectedGb, type Target, type VerifyView } from './view.js';
+import { configurationsOf, describeExpected, expectedGb, type Target, type VerifyView } from './view.js';
 
 /** The clients one agreement bills, with the Management Backup setup (product, billing level) it bills by. */
 export interface BillingGroup {
@@ -122,7 +122,7 @@ function checkSummary(view: VerifyView, group: BillingGroup, additions: readonly
   const covered = new Set([...targetOf.values()]);
   const missing = group.targets.filter((t) => !covered.has(t));
   const expected = round(
-    billable.reduce((s, b) => s + b.expectedGb, 0) + missing.reduce((s, t) => s + t.usage.billableSpaceGb, 0),
+    billable.reduce((s, b) => s + b.expectedGb, 0) + missing.reduce((s, t) => s + t.desired.billableSpaceGb, 0),
   );
   const base = {
     clientIds: group.targets.map((t) => t.mapping.clientId),
@@ -208,7 +208,7 @@ function checkDetail(view: VerifyView, group: BillingGroup, additions: readonly 
         found: only.quantity ?? 'none',
         detail:
           `addition #${only.id} on ${label} bills ${only.quantity ?? 'no'} GB; the ` +
-          `${want === t.usage.billableSpaceGb ? `usage for ${period.key}` : 'configuration'} is ${want} GB`,
+          (want === t.desired.billableSpaceGb ? describeExpected(t, period.key) : `configuration is ${want} GB`),
       });
     }
   }

@@ -1,4 +1,5 @@
 import { sameGb } from '../../publisher/configuration-sync.js';
+import { describeBilled, desiredConfiguration } from '../../publisher/desired-configuration.js';
 import { formatProblems } from '../../schemas.js';
 import type { Findings } from './findings.js';
 import type { VerifyView } from './view.js';
@@ -40,10 +41,13 @@ export function listClients(view: VerifyView, f: Findings): void {
       continue;
     }
     const ledger = view.ledgerByClient.get(mapping.clientId);
+    // What the publish bills: usage above the mapping's included allowance (contract v3).
+    const billed = desiredConfiguration(usage, mapping, period).billableSpaceGb;
     f.addClient({
       ...base,
       status: 'ok',
       usageGb: usage.billableSpaceGb,
+      billableSpaceGb: billed,
       ...(ledger?.publishedGb !== undefined ? { publishedGb: ledger.publishedGb } : {}),
     });
     if (ledger?.publishedGb === undefined) {
@@ -54,16 +58,20 @@ export function listClients(view: VerifyView, f: Findings): void {
         managedId: mapping.managedId,
         detail: `the ledger records no publish of ${period.key} for this client${lastRun}`,
       });
-    } else if (!sameGb(ledger.publishedGb, usage.billableSpaceGb)) {
+    } else if (!sameGb(ledger.publishedGb, billed)) {
+      const now =
+        billed === usage.billableSpaceGb
+          ? `the usage table now says ${usage.billableSpaceGb} GB`
+          : `it now bills ${describeBilled(usage, mapping)}`;
       f.note({
         kind: 'usage-changed-since-publish',
         clientIds: [mapping.clientId],
         managedId: mapping.managedId,
-        expected: usage.billableSpaceGb,
+        expected: billed,
         found: ledger.publishedGb,
         detail:
           `published ${ledger.publishedGb} GB${ledger.publishedAt ? ` at ${ledger.publishedAt}` : ''}; ` +
-          `the usage table now says ${usage.billableSpaceGb} GB (re-publish)`,
+          `${now} (re-publish)`,
       });
     }
   }

@@ -1,7 +1,7 @@
 import { sameGb } from '../../publisher/configuration-sync.js';
 import { describeConfiguration, heldPeriod } from './billing-model.js';
 import type { Findings } from './findings.js';
-import { configurationsOf, isAhead, type Target, type VerifyView } from './view.js';
+import { configurationsOf, describeExpected, isAhead, type Target, type VerifyView } from './view.js';
 
 /**
  * The configuration part: each client expected to be billed has exactly one billing configuration of
@@ -46,7 +46,7 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
     f.mismatch({
       ...where,
       kind: 'missing-configuration',
-      expected: t.usage.billableSpaceGb,
+      expected: t.desired.billableSpaceGb,
       detail: `no active "${type.name}" configuration with deviceIdentifier "${clientId}" on ${t.company.identifier}`,
     });
     return;
@@ -76,18 +76,16 @@ function checkTarget(view: VerifyView, f: Findings, t: Target): void {
     });
     return;
   }
-  if (!sameGb(c.backupBillableSpaceGb, t.usage.billableSpaceGb)) {
+  if (!sameGb(c.backupBillableSpaceGb, t.desired.billableSpaceGb)) {
     f.mismatch({
       ...where,
       kind: 'wrong-gb',
-      expected: t.usage.billableSpaceGb,
+      expected: t.desired.billableSpaceGb,
       found: c.backupBillableSpaceGb ?? 'none',
-      detail:
-        `configuration #${c.id} holds ${c.backupBillableSpaceGb ?? 'no'} GB; ` +
-        `usage for ${period.key} is ${t.usage.billableSpaceGb} GB`,
+      detail: `configuration #${c.id} holds ${c.backupBillableSpaceGb ?? 'no'} GB; ${describeExpected(t, period.key)}`,
     });
   }
-  if (c.backupYear !== period.year || c.backupMonth !== period.month) {
+  if (c.backupYear !== t.desired.year || c.backupMonth !== t.desired.month) {
     const found = heldPeriod(c);
     f.mismatch({
       ...where,

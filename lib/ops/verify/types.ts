@@ -70,6 +70,8 @@ export interface ClientCheck {
   readonly status: 'ok' | 'mismatch' | 'skipped';
   readonly reason?: string;
   readonly usageGb?: number;
+  /** What the publish bills: usage above the mapping's included allowance. */
+  readonly billableSpaceGb?: number;
   readonly publishedGb?: number;
   readonly company?: string;
   readonly configurationIds?: readonly number[];

@@ -1,5 +1,10 @@
 import type { Company, Configuration, ManagementEntry } from '../../connectwise/types.js';
 import type { LedgerEntry, Mapping, OwnedConfiguration } from '../../publisher/ports.js';
+import {
+  describeBilled,
+  desiredConfiguration,
+  type DesiredBackupStats,
+} from '../../publisher/desired-configuration.js';
 import { resolveManagedId } from '../../publisher/resolution.js';
 import type { UsageItem } from '../../schemas.js';
 import { billsNow, holdsLaterPeriod } from './billing-model.js';
@@ -11,6 +16,8 @@ export interface Target {
   readonly usage: UsageItem;
   readonly company: Company;
   readonly entry: ManagementEntry;
+  /** What its configuration should hold: the publisher's own answer (billed GB, period, active). */
+  readonly desired: DesiredBackupStats;
 }
 
 export interface Unresolved {
@@ -65,7 +72,7 @@ export function buildView(input: ViewInput): VerifyView {
   };
 }
 
-function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solution'>): {
+function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solution' | 'period'>): {
   targets: Target[];
   unresolved: Unresolved[];
 } {
@@ -78,7 +85,8 @@ function targetsOf(input: Pick<VerifyInput, 'mappings' | 'usage' | 'tab' | 'solu
     const res = resolveManagedId(input.tab, input.solution, mapping.managedId);
     const only = res.matches.length === 1 ? res.matches[0] : undefined;
     if (only) {
-      targets.push({ mapping, usage: item, company: only.company, entry: only.entry });
+      const desired = desiredConfiguration(item, mapping, input.period);
+      targets.push({ mapping, usage: item, company: only.company, entry: only.entry, desired });
       continue;
     }
     unresolved.push({
@@ -106,8 +114,13 @@ export function isAhead(view: VerifyView, c: Configuration): boolean {
   return view.ownedById.has(c.id) && holdsLaterPeriod(c, view.input.period);
 }
 
-/** The GB the target's additions should bill: its usage, or what its configuration holds when that is ahead. */
+/** The GB the target's additions should bill: its billed GB, or what its configuration holds when that is ahead. */
 export function expectedGb(view: VerifyView, t: Target): number {
   const c = configurationsOf(view, t)[0];
-  return c && isAhead(view, c) ? (c.backupBillableSpaceGb ?? 0) : t.usage.billableSpaceGb;
+  return c && isAhead(view, c) ? (c.backupBillableSpaceGb ?? 0) : t.desired.billableSpaceGb;
+}
+
+/** "usage for 2026-10 is 80 GB", or "billable space for 2026-10 is 30 GB (usage 80 GB, 50 GB included)". */
+export function describeExpected(t: Target, period: string): string {
+  return describeBilled(t.usage, t.mapping).replace(/^(usage|billable space) /, `$1 for ${period} is `);
 }

@@ -1,4 +1,4 @@
-import { AccountError } from '../../../errors.js';
+import { AccountAmbiguousError } from '../../../errors.js';
 import { ENVIRONMENT } from '../../../contract.js';
 import { ok, type Rule } from '../runner.js';
 import { awsTableFix } from '../fixes.js';
@@ -28,9 +28,9 @@ export const accountsTable: Rule<DoctorContext> = {
     } else {
       if (count > 1) {
         const ids = [...all.items.map((a) => a.accountId), ...all.invalid.map((i) => i.key.accountId ?? '?')].sort();
-        throw new AccountError(`there are ${count} accounts; choose one with --account (accounts: ${ids.join(', ')})`, {
-          code: 'ACCOUNT_AMBIGUOUS',
-        });
+        throw new AccountAmbiguousError(
+          `there are ${count} accounts; choose one with --account (accounts: ${ids.join(', ')})`,
+        );
       }
       const item = all.items[0] ?? all.invalid[0];
       if (item) {
