@@ -58,6 +58,7 @@ export const usageItemSchema = z.object({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' }),
   clientId: z.string().min(1),
   billableSpaceGb: z.number().finite().nonnegative(),
+  clientName: z.string().max(MAX_IDENTIFIER_LENGTH).optional(),
 });
 
 const nonEmpty = z.string().trim().min(1);
