@@ -72,7 +72,12 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
   app.get('/publish/jobs/:id', (c) => {
     const job = jobs.get(c.req.param('id'));
     if (!job) return c.json({ error: 'no such publish' }, 404);
-    return c.json({ state: job.state, progress: job.progress, runId: job.runId, error: job.summary?.error ?? job.error });
+    return c.json({
+      state: job.state,
+      progress: job.progress,
+      runId: job.runId,
+      error: job.summary?.error ?? job.error,
+    });
   });
 
   app.post('/save', async (c) => {
@@ -121,7 +126,12 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
 }
 
 function contextOf(form: Form) {
-  return { account: value(form, 'account'), period: value(form, 'period'), q: value(form, 'q'), page: value(form, 'page') };
+  return {
+    account: value(form, 'account'),
+    period: value(form, 'period'),
+    q: value(form, 'q'),
+    page: value(form, 'page'),
+  };
 }
 
 function value(form: Form, name: string): string | undefined {

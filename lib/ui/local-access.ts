@@ -54,7 +54,10 @@ function unauthorized(c: Parameters<MiddlewareHandler>[0]) {
 /** Headers every answer carries: no framing, no inline script, no referrer (the first URL holds the token). */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+  c.header(
+    'Content-Security-Policy',
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+  );
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'no-referrer');
   c.header('Cache-Control', 'no-store');

@@ -104,9 +104,7 @@ export class MinimalOnboarding implements Onboarding {
         continue;
       }
       const company = matches[0]!;
-      const ours = (await entriesOf(company.id)).filter(
-        (e) => e.managementSolution?.name === account.managementItName,
-      );
+      const ours = (await entriesOf(company.id)).filter((e) => e.managementSolution?.name === account.managementItName);
       if (ours.length > 1) {
         suggestions.push({ clientId: u.clientId, clientName, match: 'ambiguous', candidates: [ref(company)] });
         continue;
@@ -132,7 +130,11 @@ export class MinimalOnboarding implements Onboarding {
     for (const clientId of clientIds) {
       const s = byClient.get(clientId);
       if (!s || s.match !== 'exact' || !s.managedId || !s.company || !s.action) {
-        outcomes.push({ clientId, status: 'failed', reason: 'no exact suggestion (already mapped, or no single match)' });
+        outcomes.push({
+          clientId,
+          status: 'failed',
+          reason: 'no exact suggestion (already mapped, or no single match)',
+        });
         continue;
       }
       const candidate = { accountId, clientId, managedId: s.managedId, enabled: true, clientName: s.clientName };

@@ -112,7 +112,9 @@ export async function loadPageModel(
       ? suggestions.report.suggestions.filter((s) => s.match === 'exact').map((s) => [s.clientId, s])
       : [],
   );
-  const withSuggestions = rows.map((r) => (exact.has(r.clientId) && !r.mapping ? { ...r, suggestion: exact.get(r.clientId) } : r));
+  const withSuggestions = rows.map((r) =>
+    exact.has(r.clientId) && !r.mapping ? { ...r, suggestion: exact.get(r.clientId) } : r,
+  );
   const q = (query.q ?? '').trim().toLowerCase();
   const matching = q
     ? withSuggestions.filter((r) => r.clientId.toLowerCase().includes(q) || (r.name ?? '').toLowerCase().includes(q))
@@ -151,8 +153,7 @@ export async function loadRows(deps: PageDeps, account: Account, period: string)
   const merge = (clientId: string, part: Partial<ClientRow>) =>
     rows.set(clientId, { ...(rows.get(clientId) ?? { clientId }), ...part });
   for (const u of usage.items) merge(u.clientId, { gb: u.billableSpaceGb, name: u.clientName });
-  for (const m of mappings.items)
-    merge(m.clientId, { mapping: m, ...(m.clientName ? { name: m.clientName } : {}) });
+  for (const m of mappings.items) merge(m.clientId, { mapping: m, ...(m.clientName ? { name: m.clientName } : {}) });
   for (const i of mappings.invalid)
     if (i.key.clientId) merge(i.key.clientId, { invalidMapping: formatProblems(i.problems) });
   for (const e of ledger) if (rows.has(e.clientId)) merge(e.clientId, { last: e });

@@ -93,7 +93,9 @@ function savedMessage(changes: readonly ImportChange<Mapping>[], accepted: reado
   if (ok.length)
     parts.push(
       `Accepted ${ok.length} suggestion${ok.length === 1 ? '' : 's'}: ` +
-        ok.map((a) => `${a.clientId} → ${a.managedId}${a.action === 'create' ? ' (Management tab entry created)' : ''}`).join(', '),
+        ok
+          .map((a) => `${a.clientId} → ${a.managedId}${a.action === 'create' ? ' (Management tab entry created)' : ''}`)
+          .join(', '),
     );
   const failed = accepted.filter((a) => a.status === 'failed');
   if (failed.length) parts.push(`Not accepted: ${failed.map((a) => `${a.clientId} (${a.reason})`).join(', ')}`);
