@@ -57,13 +57,15 @@ Examples:
         s.once('error', reject);
       });
       port = (server.address() as AddressInfo).port;
-      const url = `http://127.0.0.1:${port}/?token=${token}`;
-      ctx.out(`Publish Usage page: ${url}  (Ctrl-C to stop)`);
-      if (options.open) openBrowser(url);
-      const signal = await new Promise<string>((resolve) => {
+      // Listening for the stop signals before the address is printed: whoever reads it may stop us at once.
+      const stopped = new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
+      const url = `http://127.0.0.1:${port}/?token=${token}`;
+      ctx.out(`Publish Usage page: ${url}  (Ctrl-C to stop)`);
+      if (options.open) openBrowser(url);
+      const signal = await stopped;
       const running = app.jobs.running();
       if (running > 0)
         ctx.err(
