@@ -52,6 +52,7 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
   app.get('/assets/page.css', (c) => c.body(PAGE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
   app.get('/assets/page.js', (c) => c.body(PAGE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
 
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/', async (c) => {
     const query = c.req.query();
     const m = await model(query);

@@ -51,7 +51,10 @@ function unauthorized(c: Parameters<MiddlewareHandler>[0]) {
   return c.text('401: open the address `cwpub ui` printed (it carries the token for this session)', 401);
 }
 
-/** Headers every answer carries: no framing, no inline script, no referrer (the first URL holds the token). */
+/**
+ * Headers every answer carries: no framing, no inline script, no referrer to other sites (the first
+ * URL holds the token). `no-referrer` would make Chromium send `Origin: null` on the page's own forms.
+ */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   c.header(
@@ -59,6 +62,6 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
   );
   c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
+  c.header('Referrer-Policy', 'same-origin');
   c.header('Cache-Control', 'no-store');
 };
