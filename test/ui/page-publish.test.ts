@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { DynamoLedgerRepository } from '../../lib/aws/ledger-repository.js';
 import { DynamoRunLock } from '../../lib/aws/ownership-repository.js';
@@ -121,5 +122,31 @@ describe('the Publish Usage page, publishing', () => {
     expect(await page.locator('#job-counts').innerText()).toMatch(/Retired\s+1/);
     const bc1002 = backupStats().find((c) => c.deviceIdentifier === 'bc-1002')!;
     expect(bc1002.activeFlag).toBe(false);
+  });
+
+  it('holds mass retirements unless Allow mass retirement is ticked', async () => {
+    for (const clientId of ['bc-1001', 'bc-1003', 'bc-1004'])
+      await world.db.send(
+        new DeleteCommand({
+          TableName: TABLES.USAGE_TABLE,
+          Key: { accountId: 'msp-east', usageKey: `${world.period}#${clientId}` },
+        }),
+      );
+    const active = () =>
+      backupStats()
+        .filter((c) => c.activeFlag)
+        .map((c) => c.deviceIdentifier)
+        .sort();
+    await openPreview();
+    expect(await page.locator('#preview-held').innerText()).toBe('3');
+    await confirmAndWait();
+    expect(await page.locator('#job-counts').innerText()).toMatch(/Failed\s+3/);
+    expect(active()).toEqual(['bc-1001', 'bc-1003', 'bc-1004']);
+
+    await openPreview();
+    await page.getByRole('checkbox', { name: 'Allow mass retirement' }).check();
+    await confirmAndWait();
+    expect(await page.locator('#job-counts').innerText()).toMatch(/Retired\s+3/);
+    expect(active()).toEqual([]);
   });
 });
