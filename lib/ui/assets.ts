@@ -31,6 +31,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; border: 1px so
 caption { text-align: left; padding: 0.4rem 0; color: var(--muted); }
 th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
 th { background: #eef1f4; font-size: 0.85rem; }
+td.client { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.edited { background: #fff8e1; }
 .field-error { display: block; color: var(--bad); font-size: 0.85rem; }

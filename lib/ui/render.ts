@@ -118,12 +118,15 @@ function accountBody(model: PageModel, extras: PageExtras): Html {
     </dl>
     ${suggestionNote(model)} ${extras.preview ? previewPanel(model, extras.preview) : ''}
     ${extras.job ? jobPanel(extras.job) : ''}
-    <form method="post" action="/publish/preview" class="actions" aria-label="Publish">
-      ${hiddenContext(model)}
-      <button type="submit" class="primary">Publish</button>
-      <span class="muted">Shows what would happen first; nothing is written before you confirm.</span>
-    </form>
-    ${rowsForm(model, extras)}`;
+    ${extras.preview || extras.job?.state === 'running' ? '' : publishForm(model)} ${rowsForm(model, extras)}`;
+}
+
+function publishForm(model: PageModel): Html {
+  return html`<form method="post" action="/publish/preview" class="actions" aria-label="Publish">
+    ${hiddenContext(model)}
+    <button type="submit" class="primary">Publish</button>
+    <span class="muted">Shows what would happen first; nothing is written before you confirm.</span>
+  </form>`;
 }
 
 function hiddenContext(model: PageModel): Html {
@@ -205,6 +208,17 @@ function jobPanel(job: PublishJob): Html {
     </section>`;
   }
   const s = job.summary;
+  if (!s || (s.error !== undefined && s.results.length === 0))
+    return html`<section
+      class="panel warn"
+      id="job"
+      data-job-id="${job.id}"
+      data-state="${job.state}"
+      aria-labelledby="job-heading"
+    >
+      <h2 id="job-heading">Not published: ${job.accountId}, ${job.period}</h2>
+      <p>Nothing was written for this account (the message above says why). Publish again to retry.</p>
+    </section>`;
   return html`<section
     class="panel"
     id="job"
@@ -321,7 +335,7 @@ function rowHtml(
         ${enabled ? 'checked' : ''}${problem?.field === 'enabled' ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}
       />
     </td>
-    <td>${id}</td>
+    <td class="client">${id}</td>
     <td>${row.name ?? ''}</td>
     <td class="num">${row.gb === undefined ? html`<span class="muted">no usage</span>` : formatGb(row.gb)}</td>
     <td>
@@ -335,13 +349,14 @@ function rowHtml(
         ${problem?.field === 'managedId' ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}
       />${problem ? html`<span class="field-error" id="${errorId}">${problem.message}</span>` : ''}${row.invalidMapping ? html`<span class="field-error">stored item is invalid: ${row.invalidMapping}</span>` : ''}
     </td>
-    <td>${companyCell(row)}</td>
+    <td>${companyCell(row, result)}</td>
     <td>${outcomeCell(row.last, result, from)}</td>
   </tr>`;
 }
 
-function companyCell(row: ClientRow): Html | string {
-  if (row.mapping) return row.company ?? '';
+function companyCell(row: ClientRow, result: ClientResult | undefined): Html | string {
+  if (row.mapping)
+    return row.company ?? result?.companyIdentifier ?? html`<span class="muted">known after a publish</span>`;
   const s = row.suggestion;
   if (!s?.company) return '';
   return html`<span class="suggestion"
