@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { siteOrigin } from '../connectwise/site.js';
 import { comparePeriods, parsePeriod, previousPeriod, makePeriod, type Period } from '../period.js';
 import type { Account, LedgerEntry, Mapping } from '../publisher/ports.js';
 import { formatProblems } from '../schemas.js';
@@ -101,10 +102,7 @@ export async function loadPageModel(
   }
   const [rows, site, suggestions] = await Promise.all([
     loadRows(deps, account, period),
-    deps.secrets.load(account.secretId).then(
-      (s) => ({ site: s.site }),
-      (e: unknown) => ({ siteProblem: describeError(e) }),
-    ),
+    siteOf(deps, account),
     cache.get(account.accountId, period, options.suggestionWaitMs ?? 0),
   ]);
   const exact = new Map(
@@ -163,4 +161,13 @@ export async function loadRows(deps: PageDeps, account: Account, period: string)
       merge(o.clientId, { company: o.companyIdentifier });
   }
   return [...rows.values()].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+}
+
+/** The secret's site as an origin (never more of the secret: a URL's user part is dropped with the rest). */
+async function siteOf(deps: PageDeps, account: Account): Promise<{ site: string } | { siteProblem: string }> {
+  try {
+    return { site: siteOrigin((await deps.secrets.load(account.secretId)).site) };
+  } catch (error) {
+    return { siteProblem: describeError(error) };
+  }
 }

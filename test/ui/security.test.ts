@@ -99,6 +99,12 @@ describe('cwpub ui: who may use the page', () => {
     expect(res.status).toBe(405);
   });
 
+  it('answers a bad period with the page and an alert naming it, not a crash', async () => {
+    const res = await rawRequest(page.port, { path: '/?period=2026-13', headers: { host: host(), cookie: cookie() } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatch(/role="alert"[^>]*>\s*Something went wrong: period/);
+  });
+
   it('stops on SIGTERM with exit status 0', async () => {
     const other = await startPage(world.env);
     expect(await other.stop()).toBe(0);
