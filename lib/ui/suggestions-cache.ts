@@ -20,7 +20,8 @@ export class SuggestionsCache {
   async get(accountId: string, period: string, waitMs = 0): Promise<SuggestionState> {
     const key = `${accountId}#${period}`;
     let entry = this.entries.get(key);
-    if (!entry) {
+    // A failed look-up (ConnectWise unreachable, a setup problem) is tried again on the next page.
+    if (!entry || entry.state.state === 'failed') {
       const created: { state: SuggestionState; done: Promise<void> } = {
         state: { state: 'pending' },
         done: Promise.resolve(),
