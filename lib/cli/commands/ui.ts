@@ -23,7 +23,7 @@ export const DEFAULT_UI_PORT = 4780;
 export function registerUi(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
     .command('ui')
-    .description('serve the Publish Usage page on 127.0.0.1 (tick clients, type Managed IDs, save, publish)')
+    .description('serve the Publish Usage page on 127.0.0.1: tick clients, edit, save, publish')
     .addOption(accountOption('the account shown first (default: the first one)'))
     .addOption(
       new Option('--port <n>', 'port on 127.0.0.1 (0 = any free port)').default(DEFAULT_UI_PORT).argParser(portNumber),
@@ -32,9 +32,10 @@ export function registerUi(program: Command, ctx: CliContext, setExit: (code: nu
     .addHelpText(
       'after',
       `
-The page uses this machine's settings and credentials, like every other command. It prints one
-address with a one-time token: only a browser that opened that address can use the page (the token
-becomes an HttpOnly cookie). Publishing from the page is the same run as \`cwpub publish\`.
+The page uses this machine's settings and credentials, like every other command.
+It prints one address with a one-time token: only a browser that opened that
+address can use the page (the token becomes an HttpOnly cookie). Publishing
+from the page is the same run as \`cwpub publish\`. Ctrl-C stops it.
 
 Examples:
   cwpub ui                        serve on http://127.0.0.1:4780/?token=…
