@@ -5,6 +5,7 @@ import { registerBilling } from './commands/billing.js';
 import { registerOperations } from './commands/operations.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRuns } from './commands/runs.js';
+import { registerUi } from './commands/ui.js';
 
 /** Kept equal to package.json's version (a test checks). */
 export const VERSION = '0.1.0';
@@ -70,6 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: CliO
   registerRuns(program, ctx, setExit);
   registerBilling(program, ctx, setExit);
   registerOperations(program, ctx, setExit);
+  registerUi(program, ctx, setExit);
 
   try {
     if (argv.length === 0) {
