@@ -15,6 +15,7 @@ import { DETAIL_TYPES, ENVIRONMENT } from '../lib/contract.js';
 import { acknowledgeOnPolicy } from './publish-function.js';
 import type { PublisherConfig } from './publisher-config.js';
 import { publishWorkflow } from './publish-workflow.js';
+import { TASKS } from '../lib/workflow/protocol.js';
 
 /**
  * The variable that gives the function the state machine it starts for the schedule.
@@ -23,7 +24,7 @@ import { publishWorkflow } from './publish-workflow.js';
 export const STATE_MACHINE_ARN_VARIABLE = ENVIRONMENT.stateMachineArn;
 
 /** The schedule's payload: the function starts the execution itself, named after the month. */
-export const SCHEDULED_START_TASK = 'startScheduled';
+export const SCHEDULED_START_TASK = TASKS.startScheduled;
 
 export interface FanOut {
   readonly stateMachine: sfn.StateMachine;

@@ -143,6 +143,25 @@ export async function publishAccount(
   }
 }
 
+/**
+ * The end of an account run that failed for good (the state machine caught it): what its earlier
+ * invocations did is reported and synced — a client they retired stops being billed now, not at next
+ * month's run — with the error; the lock is released. The caller records the run and sends the event.
+ */
+export async function finishFailedAccountRun(
+  account: Account,
+  deps: Deps,
+  options: AccountRunOptions,
+  error: string,
+): Promise<AccountRunOutcome> {
+  const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
+  try {
+    return await new AccountRun(account, deps, options, log).finishFailed(error);
+  } finally {
+    if (!options.dryRun) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
+  }
+}
+
 class AccountRun {
   private readonly results: ClientResult[] = [];
   private connection: ConnectWisePort | undefined;
@@ -262,6 +281,25 @@ class AccountRun {
       if (error instanceof RunDeadlineError) return await this.unfinished();
       throw error;
     }
+  }
+
+  /** A run stopped for good elsewhere: its earlier invocations' outcomes, synced when they changed anything. */
+  async finishFailed(error: string): Promise<AccountRunOutcome> {
+    const { account, deps, options } = this;
+    if (!options.dryRun)
+      this.results.push(
+        ...(await earlierResults(deps, {
+          runId: options.runId,
+          accountId: account.accountId,
+          period: options.period.key,
+        })),
+      );
+    if (options.dryRun || !needsSync(this.results)) return this.outcome(true, 'not-needed', { error });
+    const sync = await this.triggerSync().catch((e: unknown) => ({
+      sync: 'failed' as const,
+      reason: describeError(e),
+    }));
+    return this.outcome(true, sync.sync, { error, ...(sync.reason ? { syncReason: sync.reason } : {}) });
   }
 
   /** Mappings, usage and what the account owns → who is published, retired or settled at once. */

@@ -3,12 +3,15 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
-import type { SyncOutcome } from '../contract.js';
-import { describeError } from '../errors.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
-import { triggerSync } from './sync.js';
-import { earlierResults, publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
+import {
+  earlierResults,
+  finishFailedAccountRun,
+  publishAccount,
+  type AccountRunOptions,
+  type AccountRunOutcome,
+  type ConfirmRetirements,
+} from './publish-account.js';
 import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
@@ -165,17 +168,8 @@ export async function runAccountStep(
     };
   } else {
     outcome = await publishAccount(account, deps, {
-      runId: step.runId,
-      period,
-      dryRun: step.request.dryRun,
-      clientIds: step.request.clientIds,
-      reportUnknownClients: step.request.accountNamed,
-      allowMassRetire: step.request.allowMassRetire,
-      allowOlderPeriod: step.request.allowOlderPeriod,
-      rescan: step.request.rescan,
+      ...accountRunOptions(step, period),
       deadlineAt: extra.deadlineAt,
-      invocation: step.invocation,
-      ownedActiveAtStart: step.ownedActiveAtStart,
       confirmRetirements: extra.confirmRetirements,
       continues: extra.continues,
     });
@@ -224,31 +218,29 @@ export async function finishFailedAccount(
   extra: { deadlineAt?: number | undefined } = {},
 ): Promise<AccountSummary> {
   const log = deps.logger.child({ runId: step.runId, accountId: step.accountId, period: step.period });
-  const earlier = step.request.dryRun ? [] : await earlierResults(deps, step);
   const detail = step.cause ? `: ${step.cause.slice(0, 500)}` : '';
   const error = `the run of this account stopped (${step.error}${detail}); publish it again to finish`;
-  let sync: { sync: SyncOutcome; reason?: string } = { sync: 'not-needed' };
-  let requests = 0;
-  if (!step.request.dryRun && needsSync(earlier)) {
-    const account = await deps.accounts.get(step.accountId).catch(() => undefined);
-    if (account && 'secretId' in account) {
-      let cw: ConnectWisePort | undefined;
-      const connect = async () =>
-        (cw ??= await deps.connectWise(await deps.secrets.load(account.secretId), account, {
-          deadlineAt: extra.deadlineAt,
-        }));
-      sync = await triggerSync(connect, log).catch((e: unknown) => ({
-        sync: 'failed' as const,
-        reason: describeError(e),
-      }));
-      requests = (cw as ConnectWisePort | undefined)?.requestCount() ?? 0;
-    } else sync = { sync: 'failed', reason: 'the account item cannot be read: the Management sync was not triggered' };
+  const account = await deps.accounts.get(step.accountId).catch(() => undefined);
+  let summary: AccountSummary;
+  if (account && 'secretId' in account) {
+    const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
+    const options = { ...accountRunOptions(step, period), deadlineAt: extra.deadlineAt };
+    summary = (await finishFailedAccountRun(account, deps, options, error)).summary;
+  } else {
+    // The account item cannot be read: what earlier invocations did is still reported.
+    const earlier = step.request.dryRun ? [] : await earlierResults(deps, step);
+    const sync = needsSync(earlier)
+      ? {
+          sync: 'failed' as const,
+          syncReason: 'the account item cannot be read: the Management sync was not triggered',
+        }
+      : { sync: 'not-needed' as const };
+    summary = summarize(step.accountId, earlier, sync.sync, 0, {
+      error,
+      ...('syncReason' in sync ? { syncReason: sync.syncReason } : {}),
+    });
+    await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
   }
-  const summary = summarize(step.accountId, earlier, sync.sync, requests, {
-    error,
-    ...(sync.reason ? { syncReason: sync.reason } : {}),
-  });
-  await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
   if (!step.request.dryRun) {
     const startedAt = step.startedAt ?? deps.clock().toISOString();
     await finishAccount(
@@ -259,6 +251,22 @@ export async function finishFailedAccount(
     );
   }
   return summary;
+}
+
+/** The account run's options from a step (the request travels with the step). */
+function accountRunOptions(step: AccountStep, period: Period): AccountRunOptions {
+  return {
+    runId: step.runId,
+    period,
+    dryRun: step.request.dryRun,
+    clientIds: step.request.clientIds,
+    reportUnknownClients: step.request.accountNamed,
+    allowMassRetire: step.request.allowMassRetire,
+    allowOlderPeriod: step.request.allowOlderPeriod,
+    rescan: step.request.rescan,
+    invocation: step.invocation,
+    ownedActiveAtStart: step.ownedActiveAtStart,
+  };
 }
 
 /** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */
