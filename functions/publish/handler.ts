@@ -8,7 +8,7 @@ import { previousPeriod } from '../../lib/period.js';
 import type { PublisherDeps } from '../../lib/publisher/ports.js';
 import { finishFailedAccount, planRun, runAccountStep, runPublish } from '../../lib/publisher/run-publish.js';
 import { createPublisherDeps, type AwsClients } from '../../lib/runtime.js';
-import { TASKS } from '../../lib/workflow/protocol.js';
+import { TASKS, type PublishAccountAnswer } from '../../lib/workflow/protocol.js';
 
 export interface HandlerContext {
   readonly config: RuntimeConfig;
@@ -66,12 +66,16 @@ export function createHandler(
         case TASKS.publishAccount: {
           const outcome = await runAccountStep(task.step, deps, { deadlineAt, continues: true });
           const { results: _results, ...counts } = outcome.summary;
-          return {
+          const answer: PublishAccountAnswer = {
             ...counts,
             done: outcome.done,
             invocation: task.step.invocation,
+            progress: outcome.progress?.made !== false,
+            ...(outcome.progress?.reason ? { noProgress: outcome.progress.reason } : {}),
+            ...(outcome.stalled ? { stalled: outcome.stalled } : {}),
             ...(outcome.next ? { next: { task: TASKS.publishAccount, ...outcome.next } } : {}),
           };
+          return answer;
         }
         case TASKS.finishAccount: {
           const { results: _results, ...counts } = await finishFailedAccount(task.step, deps, { deadlineAt });

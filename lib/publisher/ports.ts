@@ -9,6 +9,7 @@ import type {
 } from '../contract.js';
 import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/gateway.js';
 import type { Period } from '../period.js';
+import type { LookupJournal } from './resolution.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
 
 /** A DynamoDB item that failed validation, reported by its key and fields (never fatal to the run). */
@@ -207,6 +208,8 @@ export interface PublisherDeps {
   readonly ledger: LedgerRepository;
   readonly ownership: OwnershipRepository;
   readonly resolutionCache: ResolutionCache;
+  /** A run's Management tab look-up, kept as it goes so the next invocation resumes it; absent: none kept. */
+  readonly lookupJournal?: ((accountId: string, runId: string) => LookupJournal) | undefined;
   readonly runLock: RunLock;
   readonly secrets: SecretsPort;
   readonly connectWise: ConnectWiseFactory;

@@ -11,6 +11,7 @@ import type { Account, AccountSummary, ClientResult, OwnedConfiguration, Publish
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
 import { triggerSync } from './sync.js';
+import { finishReserveMs, noProgressReason } from './time-budget.js';
 
 /** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
 export type ConfirmRetirements = (request: {
@@ -48,6 +49,11 @@ export interface AccountRunOutcome {
   readonly busy?: boolean;
   /** The retirements were not confirmed: nothing at all was written (no Ledger rows, no run record, no event). */
   readonly declined?: boolean;
+  /**
+   * Whether this invocation recorded anything (a client's outcome, Management tabs read, the sync), and
+   * when it did not, why (contract v3: no invocation ends without progress or a failure that names why).
+   */
+  readonly progress?: { readonly made: boolean; readonly reason?: string };
 }
 
 type Deps = Pick<
@@ -57,6 +63,7 @@ type Deps = Pick<
   | 'ledger'
   | 'ownership'
   | 'resolutionCache'
+  | 'lookupJournal'
   | 'runLock'
   | 'secrets'
   | 'connectWise'
@@ -66,8 +73,6 @@ type Deps = Pick<
   | 'sleep'
 >;
 
-/** Time kept back at the end of an invocation to record outcomes and answer. */
-const FINISH_RESERVE_MS = 15_000;
 /** Clients written at once; the site's request governor paces the requests themselves. */
 const CLIENT_CONCURRENCY = 8;
 const LOCK_RENEW_MS = 60_000;
@@ -166,13 +171,23 @@ class AccountRun {
   private readonly results: ClientResult[] = [];
   private connection: ConnectWisePort | undefined;
   private stopped: string | undefined;
+  /** Time until the deadline when the run started, and the part of it kept to record and answer. */
+  private readonly budgetMs: number;
+  private readonly reserveMs: number;
+  /** Outcomes and Management tabs this invocation recorded (its progress), and the deadline that stopped it. */
+  private recorded = 0;
+  private deadline: string | undefined;
 
   constructor(
     private readonly account: Account,
     private readonly deps: Deps,
     private readonly options: AccountRunOptions,
     private readonly log: Deps['logger'],
-  ) {}
+  ) {
+    this.budgetMs =
+      options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - deps.clock().getTime();
+    this.reserveMs = finishReserveMs(this.budgetMs);
+  }
 
   private get requests(): number {
     return this.connection?.requestCount() ?? 0;
@@ -195,7 +210,7 @@ class AccountRun {
   private timeLeft(): boolean {
     if (this.stopped !== undefined) return false;
     return (
-      this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS
+      this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - this.reserveMs
     );
   }
 
@@ -205,6 +220,7 @@ class AccountRun {
 
   private async settle(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[] = []): Promise<void> {
     this.results.push(...results);
+    this.recorded += results.length;
     if (this.options.dryRun) return;
     if (this.held) {
       this.held.results.push(...results);
@@ -238,7 +254,20 @@ class AccountRun {
 
   private outcome(done: boolean, sync: SyncOutcome = 'not-needed', extra: Extra = {}): AccountRunOutcome {
     const summary = summarize(this.account.accountId, this.results, sync, this.requests, extra);
-    return { summary, done, ownedActiveAtStart: this.ownedActiveAtStart };
+    const made = done || this.recorded > 0 || sync === 'triggered';
+    const progress = made
+      ? { made }
+      : {
+          made,
+          reason: noProgressReason({
+            budgetMs: this.budgetMs,
+            reserveMs: this.reserveMs,
+            deadline: this.deadline,
+            stopped: this.stopped,
+          }),
+        };
+    if (!made) this.log.warn({ noProgress: progress.reason }, 'this invocation made no progress');
+    return { summary, done, ownedActiveAtStart: this.ownedActiveAtStart, progress };
   }
 
   async run(): Promise<AccountRunOutcome> {
@@ -269,7 +298,7 @@ class AccountRun {
         if (!(await this.execute(actions, setup, owned))) return await this.unfinished();
       }
     } catch (error) {
-      if (error instanceof RunDeadlineError) return await this.unfinished();
+      if (error instanceof RunDeadlineError) return await this.unfinished(error);
       return await this.stopAccount(error, [...plan.candidates, ...plan.retirements]);
     }
     await this.release();
@@ -278,7 +307,7 @@ class AccountRun {
       const sync = await this.triggerSync();
       return this.outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
     } catch (error) {
-      if (error instanceof RunDeadlineError) return await this.unfinished();
+      if (error instanceof RunDeadlineError) return await this.unfinished(error);
       throw error;
     }
   }
@@ -353,7 +382,13 @@ class AccountRun {
       this.ownedActiveAtStart = owned.filter((o) => billed.has(o.configurationId)).length;
     }
     const wanted = new Set(plan.candidates.map((c) => c.managedId));
-    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, { rescan: options.rescan });
+    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, {
+      rescan: options.rescan,
+      // A dry run writes nothing anywhere, its look-up journal included.
+      journal: options.dryRun ? undefined : deps.lookupJournal?.(account.accountId, options.runId),
+      timeLeft: () => this.timeLeft(),
+      onRecorded: (companies) => (this.recorded += companies),
+    });
     if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
     const management = primaryManagementSetup(managementSetups);
     const billing = planBilling({
@@ -412,7 +447,8 @@ class AccountRun {
    * Time ran out (or the lock was lost). When no other invocation continues this run, what it changed
    * is still synced now, in the reserve kept for it, so a retired client stops being billed.
    */
-  private async unfinished(): Promise<AccountRunOutcome> {
+  private async unfinished(deadline?: RunDeadlineError): Promise<AccountRunOutcome> {
+    this.deadline ??= deadline?.message;
     await this.release();
     const error = this.stopped;
     if (this.options.continues && error === undefined) return this.outcome(false);
@@ -466,6 +502,7 @@ class AccountRun {
               await this.settle([done.result], done.ownership);
             } catch (error) {
               if (error instanceof RunDeadlineError) {
+                this.deadline ??= error.message;
                 deferred++;
                 return;
               }

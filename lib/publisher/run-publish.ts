@@ -3,6 +3,7 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
+import { MAX_STALLED_INVOCATIONS } from '../workflow/protocol.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
 import {
   earlierResults,
@@ -126,6 +127,8 @@ export interface AccountStep {
   /** Set by the first invocation, carried by the next ones. */
   readonly ownedActiveAtStart?: number | undefined;
   readonly startedAt?: string | undefined;
+  /** Invocations in a row, just before this one, that made no progress (absent: none). */
+  readonly stalled?: number | undefined;
 }
 
 /**
@@ -140,7 +143,7 @@ export async function runAccountStep(
     confirmRetirements?: ConfirmRetirements | undefined;
     continues?: boolean | undefined;
   } = {},
-): Promise<AccountRunOutcome & { next?: AccountStep }> {
+): Promise<AccountRunOutcome & { next?: AccountStep; stalled?: string }> {
   const account = await deps.accounts.get(step.accountId);
   if (!account)
     throw new AccountError(`account "${step.accountId}" not found in the accounts table`, {
@@ -183,13 +186,27 @@ export async function runAccountStep(
       ...countResults(summary.results),
       sync: summary.sync,
       requests: summary.requests,
+      ...(outcome.progress?.made === false ? { noProgress: outcome.progress.reason } : {}),
     },
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
   if (!outcome.done && extra.continues) {
+    const stalled = outcome.progress?.made === false ? (step.stalled ?? 0) + 1 : 0;
+    if (stalled >= MAX_STALLED_INVOCATIONS) {
+      // Invocations that make no progress would spend the invocation cap for nothing: stop the account.
+      const why = `${stalled} invocations in a row made no progress; the last: ${outcome.progress?.reason ?? 'unknown'}`;
+      log.error({ stalled, why }, 'account stalled');
+      return { ...outcome, stalled: why };
+    }
     return {
       ...outcome,
-      next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt },
+      next: {
+        ...step,
+        invocation: step.invocation + 1,
+        ownedActiveAtStart: outcome.ownedActiveAtStart,
+        startedAt,
+        ...(stalled > 0 ? { stalled } : { stalled: undefined }),
+      },
     };
   }
   // Done — or out of time with nobody to continue: the run ends here either way, and says so.
