@@ -53,7 +53,7 @@ export interface AccountRunOutcome {
    * Whether this invocation recorded anything (a client's outcome, Management tabs read, the sync), and
    * when it did not, why (contract v3: no invocation ends without progress or a failure that names why).
    */
-  readonly progress?: { readonly made: boolean; readonly reason?: string };
+  readonly progress?: { readonly made: boolean; readonly reason?: string; readonly hopeless?: boolean };
 }
 
 type Deps = Pick<
@@ -259,6 +259,7 @@ class AccountRun {
       ? { made }
       : {
           made,
+          hopeless: this.budgetMs <= this.reserveMs,
           reason: noProgressReason({
             budgetMs: this.budgetMs,
             reserveMs: this.reserveMs,

@@ -3,7 +3,6 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { formatProblems } from '../schemas.js';
-import { MAX_STALLED_INVOCATIONS } from '../workflow/protocol.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
 import {
   earlierResults,
@@ -13,6 +12,7 @@ import {
   type AccountRunOutcome,
   type ConfirmRetirements,
 } from './publish-account.js';
+import { stallVerdict } from './time-budget.js';
 import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
@@ -129,6 +129,7 @@ export interface AccountStep {
   readonly startedAt?: string | undefined;
   /** Invocations in a row, just before this one, that made no progress (absent: none). */
   readonly stalled?: number | undefined;
+  readonly stalledSince?: string | undefined;
 }
 
 /**
@@ -191,12 +192,15 @@ export async function runAccountStep(
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
   if (!outcome.done && extra.continues) {
-    const stalled = outcome.progress?.made === false ? (step.stalled ?? 0) + 1 : 0;
-    if (stalled >= MAX_STALLED_INVOCATIONS) {
+    const verdict = stallVerdict({
+      previous: { count: step.stalled ?? 0, since: step.stalledSince },
+      progress: outcome.progress ?? { made: true },
+      now: deps.clock(),
+    });
+    if ('stop' in verdict) {
       // Invocations that make no progress would spend the invocation cap for nothing: stop the account.
-      const why = `${stalled} invocations in a row made no progress; the last: ${outcome.progress?.reason ?? 'unknown'}`;
-      log.error({ stalled, why }, 'account stalled');
-      return { ...outcome, stalled: why };
+      log.error({ stalled: verdict.stop }, 'account stalled');
+      return { ...outcome, stalled: verdict.stop };
     }
     return {
       ...outcome,
@@ -205,7 +209,8 @@ export async function runAccountStep(
         invocation: step.invocation + 1,
         ownedActiveAtStart: outcome.ownedActiveAtStart,
         startedAt,
-        ...(stalled > 0 ? { stalled } : { stalled: undefined }),
+        stalled: verdict.carry.count > 0 ? verdict.carry.count : undefined,
+        stalledSince: verdict.carry.count > 0 ? verdict.carry.since : undefined,
       },
     };
   }

@@ -42,3 +42,42 @@ export function noProgressReason(facts: {
     'was read in that time (the ConnectWise site answers too slowly for it, or its request budget is too small)'
   );
 }
+
+/** Invocations in a row without progress after which an account is stopped (not left to spend the cap)… */
+export const MAX_STALLED_INVOCATIONS = 3;
+/**
+ * …once they have lasted this long too, unless no invocation can ever progress (its time is all reserve):
+ * waiting out the site's request budget or a 429's Retry-After is progress delayed, not a stall.
+ */
+export const MIN_STALL_MS = 10 * 60_000;
+
+export interface StallState {
+  /** Invocations in a row, up to and including this one, that made no progress. */
+  readonly count: number;
+  /** When the first of them ran (ISO time). */
+  readonly since?: string | undefined;
+}
+
+/**
+ * After an unfinished invocation: the stall to carry to the next one, or the reason to stop the account.
+ * `hopeless`: no invocation like this one can ever progress (its whole time is the reserve).
+ */
+export function stallVerdict(facts: {
+  readonly previous: StallState;
+  readonly progress: { readonly made: boolean; readonly reason?: string | undefined; readonly hopeless?: boolean };
+  readonly now: Date;
+}): { readonly carry: StallState } | { readonly stop: string } {
+  if (facts.progress.made) return { carry: { count: 0 } };
+  const count = facts.previous.count + 1;
+  const since = facts.previous.since ?? facts.now.toISOString();
+  const lasted = facts.now.getTime() - Date.parse(since);
+  if (count >= MAX_STALLED_INVOCATIONS && (facts.progress.hopeless === true || lasted >= MIN_STALL_MS)) {
+    const minutes = Math.max(0, Math.round(lasted / 60_000));
+    return {
+      stop:
+        `${count} invocations in a row made no progress (over ${minutes} min); ` +
+        `the last: ${facts.progress.reason ?? 'no reason given'}`,
+    };
+  }
+  return { carry: { count, since } };
+}

@@ -44,8 +44,9 @@ export const publishAccountTaskSchema = z
     invocation: z.number().int().min(1),
     ownedActiveAtStart: z.number().int().min(0).optional(),
     startedAt: z.string().optional(),
-    /** Invocations in a row, just before this one, that made no progress. */
+    /** Invocations in a row, just before this one, that made no progress, and when the first of them ran. */
     stalled: z.number().int().min(0).optional(),
+    stalledSince: z.string().optional(),
   })
   .strict();
 
@@ -105,9 +106,6 @@ export type PlanAnswer = z.infer<typeof planAnswerSchema>;
 
 /** Invocations one account may take before it is failed: 40 × 15 minutes is ten hours of publishing. */
 export const MAX_INVOCATIONS_PER_ACCOUNT = 40;
-
-/** Invocations in a row without progress after which an account is stopped (not left to spend the cap). */
-export const MAX_STALLED_INVOCATIONS = 3;
 
 /** Error names the state machine gives an account it stops itself (the function's finishAccount reports them). */
 export const WORKFLOW_ERRORS = {

@@ -5,8 +5,10 @@ import { resolveManagedIds, type LookupChunk, type LookupJournal } from '../../l
 import {
   FINISH_RESERVE_CAP_MS,
   FINISH_RESERVE_FLOOR_MS,
+  MIN_STALL_MS,
   finishReserveMs,
   noProgressReason,
+  stallVerdict,
 } from '../../lib/publisher/time-budget.js';
 
 describe('Function: finishReserveMs', () => {
@@ -41,6 +43,40 @@ describe('Function: noProgressReason', () => {
     expect(noProgressReason({ budgetMs: 5_000, reserveMs: 500, stopped: 'lock taken by run r2' })).toContain(
       'lock taken by run r2',
     );
+  });
+});
+
+describe('Function: stallVerdict', () => {
+  const T0 = new Date('2026-11-01T06:00:00Z');
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+  const none = { made: false, reason: 'waiting for the site' };
+
+  it('starts counting at the first invocation without progress and resets on progress', () => {
+    expect(stallVerdict({ previous: { count: 0 }, progress: none, now: T0 })).toEqual({
+      carry: { count: 1, since: T0.toISOString() },
+    });
+    expect(
+      stallVerdict({ previous: { count: 2, since: T0.toISOString() }, progress: { made: true }, now: at(1) }),
+    ).toEqual({ carry: { count: 0 } });
+  });
+
+  it('stops the account at the third invocation in a row when no invocation like it can ever progress', () => {
+    const verdict = stallVerdict({
+      previous: { count: 2, since: T0.toISOString() },
+      progress: { ...none, hopeless: true },
+      now: at(900),
+    });
+    expect(verdict).toEqual({
+      stop: expect.stringMatching(/^3 invocations in a row made no progress .*waiting for the site/),
+    });
+  });
+
+  it('keeps going while a stall is shorter than the minimum (a rate-limit wait), then stops', () => {
+    const previous = { count: 5, since: T0.toISOString() };
+    expect(stallVerdict({ previous, progress: none, now: at(MIN_STALL_MS - 1) })).toEqual({
+      carry: { count: 6, since: T0.toISOString() },
+    });
+    expect(stallVerdict({ previous, progress: none, now: at(MIN_STALL_MS) })).toHaveProperty('stop');
   });
 });
 
