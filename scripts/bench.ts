@@ -235,3 +235,4 @@ async function main(): Promise<void> {
 
 const HEADER = ['Scenario', 'Wall (s)', 'CW requests', 'Req/client', 'At 600/min', 'Outcome'];
 await main();
+await (await import('./bench-continuation.js')).benchContinuation();
