@@ -133,7 +133,7 @@ async function run(aws: LocalAws, machine: LocalStateMachine, accountId: string,
 const HEADER = ['Scenario', 'Invocations', 'No progress', 'CW requests', 'Req/client', 'At 600/min', 'Wall', 'Outcome'];
 
 /** Runs both scenarios and prints their table. */
-export async function benchContinuation(options: { timeScale?: number } = {}): Promise<void> {
+export async function benchContinuation(options: { timeScale?: number; only?: 1 | 2 } = {}): Promise<void> {
   const scale = options.timeScale ?? 20;
   const aws = await startLocalAws();
   aws.apply();
@@ -145,24 +145,29 @@ export async function benchContinuation(options: { timeScale?: number } = {}): P
         `Scenario 1 runs ${scale}× faster than real time: the governor's minute is ${(60 / scale).toFixed(1)} s and a ` +
         `15-minute invocation ${(900 / scale).toFixed(0)} s; requests and invocations are the real scale's.`,
     );
-    const rows = [
-      await run(aws, machine, 'big-site', {
-        label: '1,000 clients, 10,000 companies, 15-min invocations: first month',
-        clients: 1_000,
-        companies: 1_000,
-        noise: 9_000,
-        invocationMs: 900_000,
-        scale,
-      }),
-      await run(aws, machine, 'issue-20', {
-        label: '400 clients, 400 companies, 6-s invocations (issue 20)',
-        clients: 400,
-        companies: 400,
-        noise: 0,
-        invocationMs: 6_000,
-        scale: 1,
-      }),
-    ];
+    const rows: string[][] = [];
+    if (options.only !== 2)
+      rows.push(
+        await run(aws, machine, 'big-site', {
+          label: '1,000 clients, 10,000 companies, 15-min invocations: first month',
+          clients: 1_000,
+          companies: 1_000,
+          noise: 9_000,
+          invocationMs: 900_000,
+          scale,
+        }),
+      );
+    if (options.only !== 1)
+      rows.push(
+        await run(aws, machine, 'issue-20', {
+          label: '400 clients, 400 companies, 6-s invocations (issue 20)',
+          clients: 400,
+          companies: 400,
+          noise: 0,
+          invocationMs: 6_000,
+          scale: 1,
+        }),
+      );
     const widths = HEADER.map((_, i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
     for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
   } finally {
@@ -171,6 +176,9 @@ export async function benchContinuation(options: { timeScale?: number } = {}): P
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { 'time-scale': { type: 'string', default: '20' } } });
-  await benchContinuation({ timeScale: Number(values['time-scale']) });
+  const { values } = parseArgs({
+    options: { 'time-scale': { type: 'string', default: '20' }, scenario: { type: 'string' } },
+  });
+  const only = values.scenario === '1' ? 1 : values.scenario === '2' ? 2 : undefined;
+  await benchContinuation({ timeScale: Number(values['time-scale']), ...(only ? { only } : {}) });
 }

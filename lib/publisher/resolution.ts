@@ -85,22 +85,6 @@ export function indexByManagedId(tab: ManagementTab, solution: ManagementItSolut
   return index;
 }
 
-/** The Management tabs of the given companies only (the ones known to carry the account's Managed IDs). */
-export async function loadManagementTabOf(
-  connectWise: ConnectWisePort,
-  companyIds: readonly number[],
-): Promise<ManagementTab> {
-  const companies = (await connectWise.listCompaniesByIds([...new Set(companyIds)])).filter(
-    (c) => c.deletedFlag !== true,
-  );
-  const lists = await Promise.all(
-    companies.map(async (company) =>
-      (await connectWise.listManagementEntries(company.id)).map((entry) => ({ company, entry })),
-    ),
-  );
-  return { companies, entries: lists.flat() };
-}
-
 export interface Resolved {
   readonly index: CompanyIndex;
   /** What to remember for next time: each wanted Managed ID → the companies it is on now. */
@@ -155,13 +139,14 @@ export async function resolveManagedIds(
   if (wanted.size === 0 && !options.rescan) return { index: new Map(), found: new Map(), fullScan: false };
   const knownEverywhere = [...wanted].every((m) => (cache.get(m)?.length ?? 0) > 0);
   if (!options.rescan && knownEverywhere) {
-    const companyIds = [...cache.values()].flat();
-    const index = indexByManagedId(await loadManagementTabOf(connectWise, companyIds), solution);
+    const companyIds = [...new Set([...cache.values()].flat())];
+    const known = (await connectWise.listCompaniesByIds(companyIds)).filter((c) => c.deletedFlag !== true);
+    const index = await readTabs(connectWise, solution, known, { ...options, progress: undefined });
     if ([...wanted].every((m) => (index.get(m)?.length ?? 0) > 0)) {
       return { index, found: foundOf(index, wanted), fullScan: false };
     }
   }
-  const index = await scanAllTabs(connectWise, solution, options);
+  const index = await readTabs(connectWise, solution, await connectWise.listCompanies(), options);
   return { index, found: foundOf(index, wanted), fullScan: true };
 }
 
@@ -171,16 +156,17 @@ const CHUNK_COMPANIES = 100;
 const SCAN_CONCURRENCY = 16;
 
 /**
- * Every company's Management tab, minus those the journal says were read already (their entries come
- * from the journal), recording each CHUNK_COMPANIES tabs read. Companies deleted since drop out.
+ * The Management tabs of `companies`, minus those the run's journal says were read already (their
+ * entries come from the journal), recording each CHUNK_COMPANIES tabs read. Both look-ups (known
+ * companies, every company) share the journal: a tab read once in a run is not read again by it.
  */
-async function scanAllTabs(
+async function readTabs(
   connectWise: ConnectWisePort,
   solution: ManagementItSolution,
+  companies: readonly Company[],
   options: ResolveOptions,
 ): Promise<Map<string, Company[]>> {
   const earlier = (await options.journal?.load()) ?? [];
-  const companies = await connectWise.listCompanies();
   const live = new Map(companies.map((c) => [c.id, c]));
   const read = new Set(earlier.flatMap((chunk) => chunk.companyIds));
   const todo = companies.filter((c) => !read.has(c.id)).sort((a, b) => a.id - b.id);

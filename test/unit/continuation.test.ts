@@ -133,6 +133,24 @@ describe('Function: resolveManagedIds with a look-up journal', () => {
     expect(second.index.get('M-240')?.map((c) => c.id)).toEqual([240]);
   });
 
+  it('does not read again, in the same run, a known company whose tab it already read (the cached path shares the journal)', async () => {
+    // Prepare: the first invocation's full look-up was recorded, and where each Managed ID is was cached.
+    const { cw, reads } = site();
+    Object.assign(cw, { listCompaniesByIds: async (ids: number[]) => ids.map(company) });
+    const { journal } = memoryJournal();
+    const wanted = new Set(['M-7', 'M-240']);
+    const first = await resolveManagedIds(cw, SOLUTION, wanted, new Map(), { journal });
+    reads.length = 0;
+
+    // Act: a continuation of the same run, the cache now knowing both companies.
+    const again = await resolveManagedIds(cw, SOLUTION, wanted, first.found, { journal });
+
+    // Assess
+    expect(reads).toEqual([]);
+    expect(again.fullScan).toBe(false);
+    expect(again.index.get('M-240')?.map((c) => c.id)).toEqual([240]);
+  });
+
   it('tells its caller how many companies each recording covered (the invocation progress)', async () => {
     const { cw } = site();
     const { journal } = memoryJournal();
