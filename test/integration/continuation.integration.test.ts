@@ -1,5 +1,6 @@
 import { loadPublishStateMachine, type LocalStateMachine } from '../support/local-state-machine.js';
 import { TABLES } from '../support/local-aws.js';
+import { publishAccountAnswerSchema, TASKS } from '../../lib/workflow/protocol.js';
 import { Harness, type TestAccount } from './harness.js';
 
 /**
@@ -45,7 +46,11 @@ describe('An account that needs several short invocations', () => {
       {
         invokeFunction: async (payload) => {
           const answer = await handler(payload, { getRemainingTimeInMillis: () => seconds * 1000 });
-          if ((payload as { task: string }).task === 'publishAccount') answers.push(answer as Record<string, unknown>);
+          if ((payload as { task: string }).task === TASKS.publishAccount) {
+            // Every answer is what the protocol declares (the state machine's side reads these fields).
+            publishAccountAnswerSchema.parse(answer);
+            answers.push(answer as Record<string, unknown>);
+          }
           return answer;
         },
       },
