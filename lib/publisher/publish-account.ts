@@ -220,8 +220,9 @@ class AccountRun {
 
   private async settle(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[] = []): Promise<void> {
     this.results.push(...results);
-    this.recorded += results.length;
+    // A dry run records nothing, so nothing of it carries to another invocation.
     if (this.options.dryRun) return;
+    this.recorded += results.length;
     if (this.held) {
       this.held.results.push(...results);
       this.held.ownership.push(...ownership);

@@ -180,7 +180,8 @@ async function readTabs(
     const chunk = pending;
     pending = { companyIds: [], holding: [] };
     holding.push(...chunk.holding);
-    await options.journal?.append(chunk);
+    if (!options.journal) return;
+    await options.journal.append(chunk);
     options.onRecorded?.(chunk.companyIds.length);
   };
   const limit = pLimit(SCAN_CONCURRENCY);
