@@ -55,7 +55,7 @@ export interface Repositories {
   readonly ownership: DynamoOwnershipRepository;
   readonly resolutionCache: DynamoResolutionCache;
   readonly runLock: DynamoRunLock;
-  readonly lookupJournal: (accountId: string, runId: string) => DynamoLookupJournal;
+  readonly runJournal: (accountId: string, runId: string) => DynamoLookupJournal;
 }
 
 export function createRepositories(
@@ -72,7 +72,7 @@ export function createRepositories(
     ownership: new DynamoOwnershipRepository(db, config.ledgerTable),
     resolutionCache: new DynamoResolutionCache(db, config.ledgerTable),
     runLock: new DynamoRunLock(db, config.ledgerTable, RUN_LOCK_LEASE_MS, clock),
-    lookupJournal: (accountId, runId) => new DynamoLookupJournal(db, config.ledgerTable, accountId, runId, clock),
+    runJournal: (accountId, runId) => new DynamoLookupJournal(db, config.ledgerTable, accountId, runId, clock),
   };
 }
 

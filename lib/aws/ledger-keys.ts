@@ -18,6 +18,8 @@ export const LEDGER_KEYS = {
   lookup: (accountId: string, runId: string) => `#lookup#${accountId}#${runId}`,
   /** Zero-padded so the chunks sort by their lowest company id. */
   lookupSort: (firstCompanyId: number) => String(firstCompanyId).padStart(12, '0'),
+  /** Beside the chunks: the run's invocations in a row without progress. */
+  stallSort: '#stall',
   /** The account's run lock (one run per account at a time). */
   lock: (accountId: string) => `#lock#${accountId}`,
   lockSort: '#lock',

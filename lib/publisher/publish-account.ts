@@ -63,7 +63,7 @@ type Deps = Pick<
   | 'ledger'
   | 'ownership'
   | 'resolutionCache'
-  | 'lookupJournal'
+  | 'runJournal'
   | 'runLock'
   | 'secrets'
   | 'connectWise'
@@ -387,7 +387,7 @@ class AccountRun {
     const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, {
       rescan: options.rescan,
       // A dry run writes nothing anywhere, its look-up journal included.
-      journal: options.dryRun ? undefined : deps.lookupJournal?.(account.accountId, options.runId),
+      journal: options.dryRun ? undefined : deps.runJournal?.(account.accountId, options.runId),
       timeLeft: () => this.timeLeft(),
       onRecorded: (companies) => (this.recorded += companies),
     });

@@ -127,9 +127,6 @@ export interface AccountStep {
   /** Set by the first invocation, carried by the next ones. */
   readonly ownedActiveAtStart?: number | undefined;
   readonly startedAt?: string | undefined;
-  /** Invocations in a row, just before this one, that made no progress (absent: none). */
-  readonly stalled?: number | undefined;
-  readonly stalledSince?: string | undefined;
 }
 
 /**
@@ -192,11 +189,11 @@ export async function runAccountStep(
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
   if (!outcome.done && extra.continues) {
-    const verdict = stallVerdict({
-      previous: { count: step.stalled ?? 0, since: step.stalledSince },
-      progress: outcome.progress ?? { made: true },
-      now: deps.clock(),
-    });
+    // The stall is the run's own record (its journal), never the payload's.
+    const journal = step.request.dryRun ? undefined : deps.runJournal?.(step.accountId, step.runId);
+    const previous = (await journal?.loadStall()) ?? { count: 0 };
+    const verdict = stallVerdict({ previous, progress: outcome.progress ?? { made: true }, now: deps.clock() });
+    if ('carry' in verdict && (verdict.carry.count > 0 || previous.count > 0)) await journal?.saveStall(verdict.carry);
     if ('stop' in verdict) {
       // Invocations that make no progress would spend the invocation cap for nothing: stop the account.
       log.error({ stalled: verdict.stop }, 'account stalled');
@@ -209,8 +206,6 @@ export async function runAccountStep(
         invocation: step.invocation + 1,
         ownedActiveAtStart: outcome.ownedActiveAtStart,
         startedAt,
-        stalled: verdict.carry.count > 0 ? verdict.carry.count : undefined,
-        stalledSince: verdict.carry.count > 0 ? verdict.carry.since : undefined,
       },
     };
   }

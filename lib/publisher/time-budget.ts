@@ -58,6 +58,12 @@ export interface StallState {
   readonly since?: string | undefined;
 }
 
+/** Where a run keeps its stall between invocations (the run's journal): not in the payload, which anyone could forge. */
+export interface StallStore {
+  loadStall(): Promise<StallState>;
+  saveStall(state: StallState): Promise<void>;
+}
+
 /**
  * After an unfinished invocation: the stall to carry to the next one, or the reason to stop the account.
  * `hopeless`: no invocation like this one can ever progress (its whole time is the reserve).

@@ -44,9 +44,6 @@ export const publishAccountTaskSchema = z
     invocation: z.number().int().min(1),
     ownedActiveAtStart: z.number().int().min(0).optional(),
     startedAt: z.string().optional(),
-    /** Invocations in a row, just before this one, that made no progress, and when the first of them ran. */
-    stalled: z.number().int().min(0).optional(),
-    stalledSince: z.string().optional(),
   })
   .strict();
 

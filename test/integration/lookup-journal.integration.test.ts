@@ -60,4 +60,12 @@ describe('Class: DynamoLookupJournal', () => {
     await journal('r4').append({ companyIds: [10], holding: [] });
     expect((await journal('r4').load()).map((c) => c.companyIds)).toEqual([[10]]);
   });
+
+  it("keeps the run's stall beside its chunks, and knows none before the first", async () => {
+    expect(await journal('r5').loadStall()).toEqual({ count: 0 });
+    await journal('r5').append({ companyIds: [5], holding: [] });
+    await journal('r5').saveStall({ count: 2, since: NOW.toISOString() });
+    expect(await journal('r5').loadStall()).toEqual({ count: 2, since: NOW.toISOString() });
+    expect((await journal('r5').load()).map((c) => c.companyIds)).toEqual([[5]]);
+  });
 });
