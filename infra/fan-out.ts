@@ -15,6 +15,7 @@ import { DETAIL_TYPES, ENVIRONMENT, REPUBLISH_SOURCE } from '../lib/contract.js'
 import { acknowledgeOnPolicy } from './publish-function.js';
 import type { PublisherConfig } from './publisher-config.js';
 import { publishWorkflow } from './publish-workflow.js';
+import { TASKS } from '../lib/workflow/protocol.js';
 
 /**
  * The variable that gives the function the state machine it starts for the schedule.
@@ -23,7 +24,7 @@ import { publishWorkflow } from './publish-workflow.js';
 export const STATE_MACHINE_ARN_VARIABLE = ENVIRONMENT.stateMachineArn;
 
 /** The schedule's payload: the function starts the execution itself, named after the month. */
-export const SCHEDULED_START_TASK = 'startScheduled';
+export const SCHEDULED_START_TASK = TASKS.startScheduled;
 
 export interface FanOut {
   readonly stateMachine: sfn.StateMachine;
@@ -64,52 +65,7 @@ export function createFanOut(
   const name = stateMachineName(stack);
   const { fn } = options;
 
-  // The /aws/vendedlogs/ prefix keeps Step Functions' log delivery from growing the account's
-  // CloudWatch Logs resource policy. The name is fixed, so the group goes with the stack: kept,
-  // it would block re-creating a stack of the same name; the execution history (90 days in Step
-  // Functions) and the function's own logs (retained) keep the record.
-  const logGroup = new logs.LogGroup(scope, 'StateMachineLogGroup', {
-    logGroupName: `/aws/vendedlogs/states/${name}`,
-    retention: config.logRetention,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-
-  const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
-    stateMachineName: name,
-    stateMachineType: sfn.StateMachineType.STANDARD,
-    comment:
-      'connectwise-usage-publisher: plan the run, then publish each account in its own Lambda invocations, in parallel',
-    definitionBody: sfn.DefinitionBody.fromChainable(
-      publishWorkflow(scope, {
-        fn,
-        functionTimeout: config.timeout,
-        bus: options.bus,
-        maxParallelAccounts: config.maxParallelAccounts,
-      }),
-    ),
-    // 40 invocations of 15 minutes for the slowest account, plus waiting for a Map slot.
-    timeout: Duration.hours(24),
-    tracingEnabled: true,
-    // Execution data is account ids, periods, counts and error names: no secrets.
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-  });
-  const functionLogicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
-  acknowledgeOnPolicy(
-    stateMachine.role as iam.Role,
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Log delivery (logs:CreateLogDelivery and the other vended-log actions) and X-Ray ' +
-        '(xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
-        'support no resource-level permissions, so Step Functions logging and tracing need *.',
-    },
-    {
-      id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
-      reason:
-        "CDK's LambdaInvoke task grants the publish function and its qualified ARNs (versions, aliases): " +
-        "the same function's code, nothing else; the state machine invokes the unqualified function.",
-    },
-  );
+  const { stateMachine, logGroup } = createStateMachine(scope, config, name, options);
 
   // The function starts the monthly execution itself (named after the month, so a duplicate
   // delivery of the schedule cannot start a second run): its ARN from the fixed name.
@@ -162,6 +118,64 @@ export function createFanOut(
   });
 
   return { stateMachine, logGroup, schedule, republishRule };
+}
+
+/** The state machine (publish-workflow.ts) with its log group, tracing and the nag acknowledgements. */
+function createStateMachine(
+  scope: Construct,
+  config: PublisherConfig,
+  name: string,
+  options: { fn: lambda.Function; bus: events.IEventBus },
+): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+  const { fn } = options;
+  // The /aws/vendedlogs/ prefix keeps Step Functions' log delivery from growing the account's
+  // CloudWatch Logs resource policy. The name is fixed, so the group goes with the stack: kept,
+  // it would block re-creating a stack of the same name; the execution history (90 days in Step
+  // Functions) and the function's own logs (retained) keep the record.
+  const logGroup = new logs.LogGroup(scope, 'StateMachineLogGroup', {
+    logGroupName: `/aws/vendedlogs/states/${name}`,
+    retention: config.logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+
+  const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineName: name,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    comment:
+      'connectwise-usage-publisher: plan the run, then publish each account in its own Lambda invocations, in parallel',
+    definitionBody: sfn.DefinitionBody.fromChainable(
+      publishWorkflow(scope, {
+        fn,
+        functionTimeout: config.timeout,
+        bus: options.bus,
+        maxParallelAccounts: config.maxParallelAccounts,
+      }),
+    ),
+    // 40 invocations of 15 minutes for the slowest account, plus waiting for a Map slot.
+    timeout: Duration.hours(24),
+    tracingEnabled: true,
+    // Execution data is account ids, periods, counts and error names: no secrets.
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  const functionLogicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+  acknowledgeOnPolicy(
+    stateMachine.role as iam.Role,
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Log delivery (logs:CreateLogDelivery and the other vended-log actions) and X-Ray ' +
+        '(xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) ' +
+        'support no resource-level permissions, so Step Functions logging and tracing need *.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
+      reason:
+        "CDK's LambdaInvoke task grants the publish function and its qualified ARNs (versions, aliases): " +
+        "the same function's code, nothing else; the state machine invokes the unqualified function.",
+    },
+  );
+
+  return { stateMachine, logGroup };
 }
 
 /**

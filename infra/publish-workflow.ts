@@ -5,21 +5,19 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../lib/contract.js';
+import { ACCOUNT_COUNT_FIELDS, MAX_INVOCATIONS_PER_ACCOUNT, TASKS, WORKFLOW_ERRORS } from '../lib/workflow/protocol.js';
 
 /**
  * The fan-out workflow (contract "Scale"): plan the run, then publish every account in its own
  * Lambda invocations, several accounts at once, each continuing in a new invocation until done.
  *
- * The protocol with functions/publish (payloads are the function's input, results its output):
- * - `{ task: "plan", input }` → `{ runId, period, request, accounts: [{ accountId }] }`, where
- *   `input` is the execution's input (a Republish Requested event, a direct payload or
- *   `{ scheduledTime }`);
- * - `{ task: "publishAccount", runId, period, request, accountId, invocation }` →
- *   `{ accountId, done, invocation, published, unchanged, retired, skipped, failed, planned, sync,
- *   error?, next? }`; when `done` is false, `next` is the whole payload of the next invocation.
+ * The protocol with functions/publish (task names, payloads, answers) is lib/workflow/protocol.ts:
+ * `plan` fixes the run and its accounts; `publishAccount` is one invocation's share of an account,
+ * answering `done: false` with the whole payload of the next invocation (`next`) until it is done.
  *
- * An account that throws (after retries), stops returning `next`, or is not done after
- * MAX_INVOCATIONS_PER_ACCOUNT invocations is reported on the bus as Usage Publish Failed and
+ * An account that throws (after retries), stops returning `next`, whose invocations stop making
+ * progress (the function answers `stalled`), or is not done after MAX_INVOCATIONS_PER_ACCOUNT
+ * invocations is finished by the function's `finishAccount` (its Usage Publish Failed event) and
  * counted as failed; the other accounts go on. The execution fails at the end, naming the
  * accounts, when any account failed in this way or returned an `error`; clients that failed
  * inside a finished account are the function's own Usage Publish Failed events, not an
@@ -37,6 +35,7 @@ export const WORKFLOW_STATES = {
   continueAccount: 'ContinueAccount',
   invocationLimitReached: 'InvocationLimitReached',
   nextPayloadMissing: 'NextPayloadMissing',
+  noProgress: 'NoProgress',
   finishFailedAccount: 'FinishFailedAccount',
   reportAccountFailure: 'ReportAccountFailure',
   accountFailed: 'AccountFailed',
@@ -47,8 +46,7 @@ export const WORKFLOW_STATES = {
   published: 'Published',
 } as const;
 
-/** Invocations one account may take before it is failed: 40 × 15 minutes is ten hours of publishing. */
-export const MAX_INVOCATIONS_PER_ACCOUNT = 40;
+export { MAX_INVOCATIONS_PER_ACCOUNT };
 
 /** `status` of an account in the execution's output. */
 export const ACCOUNT_STATUS = { completed: 'completed', failed: 'failed' } as const;
@@ -79,8 +77,32 @@ export interface PublishWorkflowProps {
 
 /** Builds the workflow's states in `scope` and returns the start of the chain. */
 export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): sfn.IChainable {
-  const S = WORKFLOW_STATES;
-  const invoke = (id: string, payload: sfn.TaskInput | undefined, resultPath?: string): tasks.LambdaInvoke => {
+  const invoke = invoker(scope, props);
+  // The plan replaces the state (the default ResultPath, "$").
+  const plan = invoke(S.plan, sfn.TaskInput.fromObject({ task: TASKS.plan, input: sfn.JsonPath.entirePayload }));
+  const publishAccounts = new sfn.Map(scope, S.publishAccounts, {
+    itemsPath: '$.accounts',
+    itemSelector: {
+      task: TASKS.publishAccount,
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      period: sfn.JsonPath.stringAt('$.period'),
+      request: sfn.JsonPath.objectAt('$.request'),
+      accountId: sfn.JsonPath.stringAt('$$.Map.Item.Value.accountId'),
+      invocation: 1,
+    },
+    maxConcurrency: props.maxParallelAccounts,
+    resultPath: '$.accounts',
+  });
+  publishAccounts.itemProcessor(accountChain(scope, props, invoke));
+  return plan.next(publishAccounts).next(runOutcome(scope));
+}
+
+const S = WORKFLOW_STATES;
+type Invoke = (id: string, payload: sfn.TaskInput | undefined, resultPath?: string) => tasks.LambdaInvoke;
+
+/** A Lambda task on the publish function, with the retries every invocation gets. */
+function invoker(scope: Construct, props: PublishWorkflowProps): Invoke {
+  return (id, payload, resultPath) => {
     const task = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: props.fn,
       ...(payload ? { payload } : {}),
@@ -102,25 +124,26 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
     task.addRetry({ errors: TIMEOUT_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 2 });
     return task;
   };
+}
 
-  // ---- Plan: which accounts, which period (fixed once for the whole run), which options ----------
-  // The plan replaces the state (the default ResultPath, "$").
-  const plan = invoke(S.plan, sfn.TaskInput.fromObject({ task: 'plan', input: sfn.JsonPath.entirePayload }));
-
-  // ---- One account: invoke until done --------------------------------------------------------------
-  // The iteration's state is the publishAccount payload; the function's answer goes to $.result.
-  const publishAccount = invoke(S.publishAccount, undefined, '$.result');
-
-  const counts = {
+/** The account's counts in the execution's output: one per row of the status table (the protocol's projection). */
+function accountCounts(): Record<string, string | number> {
+  return {
     invocations: sfn.JsonPath.numberAt('$.invocation'),
-    published: sfn.JsonPath.numberAt('$.result.published'),
-    unchanged: sfn.JsonPath.numberAt('$.result.unchanged'),
-    retired: sfn.JsonPath.numberAt('$.result.retired'),
-    skipped: sfn.JsonPath.numberAt('$.result.skipped'),
-    failed: sfn.JsonPath.numberAt('$.result.failed'),
-    planned: sfn.JsonPath.numberAt('$.result.planned'),
+    ...Object.fromEntries(ACCOUNT_COUNT_FIELDS.map((s) => [s, sfn.JsonPath.numberAt(`$.result.${s}`)])),
     sync: sfn.JsonPath.stringAt('$.result.sync'),
   };
+}
+
+/**
+ * One account: invoke until done. The iteration's state is the publishAccount payload; the
+ * function's answer goes to $.result. Done → published (or stopped by the function itself); not
+ * done → the next invocation, unless the cap is reached, `next` is missing or the function says
+ * the account stalled: then the account's failure path.
+ */
+function accountChain(scope: Construct, props: PublishWorkflowProps, invoke: Invoke): sfn.IChainable {
+  const publishAccount = invoke(S.publishAccount, undefined, '$.result');
+  const counts = accountCounts();
   const accountPublished = new sfn.Pass(scope, S.accountPublished, {
     parameters: { accountId: sfn.JsonPath.stringAt('$.accountId'), status: ACCOUNT_STATUS.completed, ...counts },
   });
@@ -134,7 +157,54 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
       ...counts,
     },
   });
+  const finishFailedAccount = failurePath(scope, props, invoke);
+  publishAccount.addCatch(finishFailedAccount, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  const failWith = (id: string, error: string, cause: string): sfn.Chain =>
+    new sfn.Pass(scope, id, {
+      parameters: { Error: error, Cause: cause },
+      resultPath: '$.failure',
+    }).next(finishFailedAccount);
+  const accountProgress = new sfn.Choice(scope, S.accountProgress)
+    .when(
+      sfn.Condition.and(sfn.Condition.booleanEquals('$.result.done', true), sfn.Condition.isPresent('$.result.error')),
+      accountStopped,
+    )
+    .when(sfn.Condition.booleanEquals('$.result.done', true), accountPublished)
+    // The function's own verdict: its invocations make no progress (it names why).
+    .when(
+      sfn.Condition.isPresent('$.result.stalled'),
+      failWith(S.noProgress, WORKFLOW_ERRORS.noProgress, sfn.JsonPath.stringAt('$.result.stalled')),
+    )
+    .when(
+      sfn.Condition.numberGreaterThanEquals('$.invocation', MAX_INVOCATIONS_PER_ACCOUNT),
+      failWith(
+        S.invocationLimitReached,
+        WORKFLOW_ERRORS.invocationLimitReached,
+        `The account was not done after ${MAX_INVOCATIONS_PER_ACCOUNT} invocations; ` +
+          'what was published is kept, publish it again to continue.',
+      ),
+    )
+    .when(
+      sfn.Condition.isPresent('$.result.next'),
+      new sfn.Pass(scope, S.continueAccount, { inputPath: '$.result.next' }).next(publishAccount),
+    )
+    .otherwise(
+      failWith(
+        S.nextPayloadMissing,
+        WORKFLOW_ERRORS.nextPayloadMissing,
+        'The function answered done: false without the payload of the next invocation (next).',
+      ),
+    );
+  return publishAccount.next(accountProgress);
+}
 
+/**
+ * A failed account ($.failure = { Error, Cause }): the function's own last word — it reports what
+ * earlier invocations did (a client they retired included), triggers the sync for it, records the
+ * run, sends the account's Usage Publish Failed event in the contract's shape and frees the account.
+ * Should that fail too, a bare event from the state machine instead. Returns the path's first state.
+ */
+function failurePath(scope: Construct, props: PublishWorkflowProps, invoke: Invoke): tasks.LambdaInvoke {
   const accountFailed = new sfn.Pass(scope, S.accountFailed, {
     parameters: {
       accountId: sfn.JsonPath.stringAt('$.accountId'),
@@ -173,14 +243,10 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
   reportAccountFailure.addCatch(accountFailed, { errors: [sfn.Errors.ALL], resultPath: '$.reportError' });
   reportAccountFailure.next(accountFailed);
 
-  // The function's own last word on a failed account: it reports what earlier invocations did (a
-  // client they retired included), triggers the sync for it, records the run and sends the account's
-  // Usage Publish Failed event in the contract's shape, and frees the account. Should that fail too,
-  // the bare event above is sent instead.
   const finishFailedAccount = invoke(
     S.finishFailedAccount,
     sfn.TaskInput.fromObject({
-      task: 'finishAccount',
+      task: TASKS.finishAccount,
       runId: sfn.JsonPath.stringAt('$.runId'),
       period: sfn.JsonPath.stringAt('$.period'),
       request: sfn.JsonPath.objectAt('$.request'),
@@ -193,62 +259,16 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
   );
   finishFailedAccount.addCatch(reportAccountFailure, { errors: [sfn.Errors.ALL], resultPath: '$.finishError' });
   finishFailedAccount.next(accountFailed);
+  return finishFailedAccount;
+}
 
-  publishAccount.addCatch(finishFailedAccount, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-
-  const failWith = (id: string, error: string, cause: string): sfn.Chain =>
-    new sfn.Pass(scope, id, {
-      result: sfn.Result.fromObject({ Error: error, Cause: cause }),
-      resultPath: '$.failure',
-    }).next(finishFailedAccount);
-
-  const accountProgress = new sfn.Choice(scope, S.accountProgress)
-    .when(
-      sfn.Condition.and(sfn.Condition.booleanEquals('$.result.done', true), sfn.Condition.isPresent('$.result.error')),
-      accountStopped,
-    )
-    .when(sfn.Condition.booleanEquals('$.result.done', true), accountPublished)
-    .when(
-      sfn.Condition.numberGreaterThanEquals('$.invocation', MAX_INVOCATIONS_PER_ACCOUNT),
-      failWith(
-        S.invocationLimitReached,
-        'InvocationLimitReached',
-        `The account was not done after ${MAX_INVOCATIONS_PER_ACCOUNT} invocations; ` +
-          'what was published is kept, publish it again to continue.',
-      ),
-    )
-    .when(
-      sfn.Condition.isPresent('$.result.next'),
-      new sfn.Pass(scope, S.continueAccount, { inputPath: '$.result.next' }).next(publishAccount),
-    )
-    .otherwise(
-      failWith(
-        S.nextPayloadMissing,
-        'NextPayloadMissing',
-        'The function answered done: false without the payload of the next invocation (next).',
-      ),
-    );
-
-  const publishAccounts = new sfn.Map(scope, S.publishAccounts, {
-    itemsPath: '$.accounts',
-    itemSelector: {
-      task: 'publishAccount',
-      runId: sfn.JsonPath.stringAt('$.runId'),
-      period: sfn.JsonPath.stringAt('$.period'),
-      request: sfn.JsonPath.objectAt('$.request'),
-      accountId: sfn.JsonPath.stringAt('$$.Map.Item.Value.accountId'),
-      invocation: 1,
-    },
-    maxConcurrency: props.maxParallelAccounts,
-    resultPath: '$.accounts',
-  });
-  publishAccounts.itemProcessor(publishAccount.next(accountProgress));
-
-  // ---- The run's outcome -----------------------------------------------------------------------------
-  // Whether an account failed is read from the accounts' JSON text, not with a JSONPath filter:
-  // a filter that matches nothing (the usual case) is an empty list in Step Functions but an
-  // error in other ASL implementations, such as the local one the tests run. Inside a JSON
-  // string every quote is escaped, so `"status":"failed"` can only be an account's status.
+/**
+ * The run's outcome. Whether an account failed is read from the accounts' JSON text, not with a
+ * JSONPath filter: a filter that matches nothing (the usual case) is an empty list in Step
+ * Functions but an error in other ASL implementations, such as the local one the tests run.
+ * Inside a JSON string every quote is escaped, so `"status":"failed"` can only be an account's status.
+ */
+function runOutcome(scope: Construct): sfn.IChainable {
   const summarize = new sfn.Pass(scope, S.summarize, {
     parameters: {
       summary: {
@@ -276,16 +296,12 @@ export function publishWorkflow(scope: Construct, props: PublishWorkflowProps): 
     error: 'AccountsFailed',
     causePath: '$.failure.cause',
   });
-
-  return plan
-    .next(publishAccounts)
-    .next(summarize)
-    .next(
-      new sfn.Choice(scope, S.anyAccountFailed)
-        .when(
-          sfn.Condition.stringMatches('$.accountsJson', `*"status":"${ACCOUNT_STATUS.failed}"*`),
-          describeFailures.next(accountsFailed),
-        )
-        .otherwise(new sfn.Succeed(scope, S.published, { outputPath: '$.summary' })),
-    );
+  return summarize.next(
+    new sfn.Choice(scope, S.anyAccountFailed)
+      .when(
+        sfn.Condition.stringMatches('$.accountsJson', `*"status":"${ACCOUNT_STATUS.failed}"*`),
+        describeFailures.next(accountsFailed),
+      )
+      .otherwise(new sfn.Succeed(scope, S.published, { outputPath: '$.summary' })),
+  );
 }

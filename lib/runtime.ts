@@ -12,6 +12,7 @@ import {
 } from './aws/dynamodb-repositories.js';
 import { EventBridgeSink } from './aws/events.js';
 import { DynamoLedgerRepository } from './aws/ledger-repository.js';
+import { DynamoLookupJournal } from './aws/lookup-journal.js';
 import { DynamoOwnershipRepository, DynamoResolutionCache, DynamoRunLock } from './aws/ownership-repository.js';
 import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
@@ -54,6 +55,7 @@ export interface Repositories {
   readonly ownership: DynamoOwnershipRepository;
   readonly resolutionCache: DynamoResolutionCache;
   readonly runLock: DynamoRunLock;
+  readonly runJournal: (accountId: string, runId: string) => DynamoLookupJournal;
 }
 
 export function createRepositories(
@@ -70,6 +72,7 @@ export function createRepositories(
     ownership: new DynamoOwnershipRepository(db, config.ledgerTable),
     resolutionCache: new DynamoResolutionCache(db, config.ledgerTable),
     runLock: new DynamoRunLock(db, config.ledgerTable, RUN_LOCK_LEASE_MS, clock),
+    runJournal: (accountId, runId) => new DynamoLookupJournal(db, config.ledgerTable, accountId, runId, clock),
   };
 }
 

@@ -237,3 +237,5 @@ async function main(): Promise<void> {
 const HEADER = ['Scenario', 'Wall (s)', 'CW requests', 'Req/client', 'At 600/min', 'Outcome'];
 await main();
 await (await import('./bench-page.js')).benchPage();
+
+await (await import('./bench-continuation.js')).benchContinuation();

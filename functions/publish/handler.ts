@@ -8,6 +8,7 @@ import { previousPeriod } from '../../lib/period.js';
 import type { PublisherDeps } from '../../lib/publisher/ports.js';
 import { finishFailedAccount, planRun, runAccountStep, runPublish } from '../../lib/publisher/run-publish.js';
 import { createPublisherDeps, type AwsClients } from '../../lib/runtime.js';
+import { TASKS, type PublishAccountAnswer } from '../../lib/workflow/protocol.js';
 
 export interface HandlerContext {
   readonly config: RuntimeConfig;
@@ -51,7 +52,7 @@ export function createHandler(
       switch (task.kind) {
         case 'run':
           return await runPublish({ ...task.run, deadlineAt }, deps);
-        case 'plan': {
+        case TASKS.plan: {
           // Invalid account items are published too: their own invocation reports them (event, run record).
           const { selected: _selected, invalid, ...planned } = await planRun(task.run, deps);
           return {
@@ -62,21 +63,25 @@ export function createHandler(
             ],
           };
         }
-        case 'publishAccount': {
+        case TASKS.publishAccount: {
           const outcome = await runAccountStep(task.step, deps, { deadlineAt, continues: true });
           const { results: _results, ...counts } = outcome.summary;
-          return {
+          const answer: PublishAccountAnswer = {
             ...counts,
             done: outcome.done,
             invocation: task.step.invocation,
-            ...(outcome.next ? { next: { task: 'publishAccount', ...outcome.next } } : {}),
+            progress: outcome.progress?.made !== false,
+            ...(outcome.progress?.reason ? { noProgress: outcome.progress.reason } : {}),
+            ...(outcome.stalled ? { stalled: outcome.stalled } : {}),
+            ...(outcome.next ? { next: { task: TASKS.publishAccount, ...outcome.next } } : {}),
           };
+          return answer;
         }
-        case 'finishAccount': {
+        case TASKS.finishAccount: {
           const { results: _results, ...counts } = await finishFailedAccount(task.step, deps, { deadlineAt });
           return counts;
         }
-        case 'startScheduled': {
+        case TASKS.startScheduled: {
           if (!handlerContext.starter)
             throw new Error('STATE_MACHINE_ARN is not set: the schedule cannot start the publish state machine');
           const period = previousPeriod(task.scheduledTime).key;

@@ -14,6 +14,12 @@ export const LEDGER_KEYS = {
   /** One record per account run, for `cwpub runs`. Expire by TTL. */
   runs: (accountId: string) => `#runs#${accountId}`,
   runSort: (startedAt: string, runId: string) => `${startedAt}#${runId}`,
+  /** A run's Management tab look-up, recorded as it goes (lib/aws/lookup-journal.ts). Expire by TTL. */
+  lookup: (accountId: string, runId: string) => `#lookup#${accountId}#${runId}`,
+  /** Zero-padded so the chunks sort by their lowest company id. */
+  lookupSort: (firstCompanyId: number) => String(firstCompanyId).padStart(12, '0'),
+  /** Beside the chunks: the run's invocations in a row without progress. */
+  stallSort: '#stall',
   /** The account's run lock (one run per account at a time). */
   lock: (accountId: string) => `#lock#${accountId}`,
   lockSort: '#lock',

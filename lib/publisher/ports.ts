@@ -11,6 +11,8 @@ import type { ConnectWiseInspectionPort, ConnectWisePort } from '../connectwise/
 import type { Period } from '../period.js';
 import type { Account } from '../records/account.js';
 import type { Mapping } from '../records/mapping.js';
+import type { LookupJournal } from './resolution.js';
+import type { StallStore } from './time-budget.js';
 import type { AccountItem, ConnectWiseSecret, MappingItem, UsageItem, ValidationProblem } from '../schemas.js';
 
 /** A DynamoDB item that failed validation, reported by its key and fields (never fatal to the run). */
@@ -198,6 +200,11 @@ export interface PublisherDeps {
   readonly ledger: LedgerRepository;
   readonly ownership: OwnershipRepository;
   readonly resolutionCache: ResolutionCache;
+  /**
+   * One account run's journal: its Management tab look-up and its invocations without progress, kept so
+   * the next invocation resumes the look-up and knows a stall; absent: neither is kept.
+   */
+  readonly runJournal?: ((accountId: string, runId: string) => LookupJournal & StallStore) | undefined;
   readonly runLock: RunLock;
   readonly secrets: SecretsPort;
   readonly connectWise: ConnectWiseFactory;

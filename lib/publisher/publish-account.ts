@@ -12,6 +12,7 @@ import type { Account, AccountSummary, ClientResult, OwnedConfiguration, Publish
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
 import { triggerSync } from './sync.js';
+import { finishReserveMs, noProgressReason } from './time-budget.js';
 
 /** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
 export type ConfirmRetirements = (request: {
@@ -46,6 +47,11 @@ export interface AccountRunOutcome {
   readonly busy?: boolean;
   /** The retirements were not confirmed: nothing at all was written (no Ledger rows, no run record, no event). */
   readonly declined?: boolean;
+  /**
+   * Whether this invocation recorded anything (a client's outcome, Management tabs read, the sync), and
+   * when it did not, why (contract v3: no invocation ends without progress or a failure that names why).
+   */
+  readonly progress?: { readonly made: boolean; readonly reason?: string; readonly hopeless?: boolean };
 }
 
 type Deps = Pick<
@@ -55,6 +61,7 @@ type Deps = Pick<
   | 'ledger'
   | 'ownership'
   | 'resolutionCache'
+  | 'runJournal'
   | 'runLock'
   | 'secrets'
   | 'connectWise'
@@ -64,8 +71,6 @@ type Deps = Pick<
   | 'sleep'
 >;
 
-/** Time kept back at the end of an invocation to record outcomes and answer. */
-const FINISH_RESERVE_MS = 15_000;
 /** Clients written at once; the site's request governor paces the requests themselves. */
 const CLIENT_CONCURRENCY = 8;
 const LOCK_RENEW_MS = 60_000;
@@ -141,17 +146,46 @@ export async function publishAccount(
   }
 }
 
+/**
+ * The end of an account run that failed for good (the state machine caught it): what its earlier
+ * invocations did is reported and synced — a client they retired stops being billed now, not at next
+ * month's run — with the error; the lock is released. The caller records the run and sends the event.
+ */
+export async function finishFailedAccountRun(
+  account: Account,
+  deps: Deps,
+  options: AccountRunOptions,
+  error: string,
+): Promise<AccountRunOutcome> {
+  const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
+  try {
+    return await new AccountRun(account, deps, options, log).finishFailed(error);
+  } finally {
+    if (!options.dryRun) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
+  }
+}
+
 class AccountRun {
   private readonly results: ClientResult[] = [];
   private connection: ConnectWisePort | undefined;
   private stopped: string | undefined;
+  /** Time until the deadline when the run started, and the part of it kept to record and answer. */
+  private readonly budgetMs: number;
+  private readonly reserveMs: number;
+  /** Outcomes and Management tabs this invocation recorded (its progress), and the deadline that stopped it. */
+  private recorded = 0;
+  private deadline: string | undefined;
 
   constructor(
     private readonly account: Account,
     private readonly deps: Deps,
     private readonly options: AccountRunOptions,
     private readonly log: Deps['logger'],
-  ) {}
+  ) {
+    this.budgetMs =
+      options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - deps.clock().getTime();
+    this.reserveMs = finishReserveMs(this.budgetMs);
+  }
 
   private get requests(): number {
     return this.connection?.requestCount() ?? 0;
@@ -174,7 +208,7 @@ class AccountRun {
   private timeLeft(): boolean {
     if (this.stopped !== undefined) return false;
     return (
-      this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - FINISH_RESERVE_MS
+      this.options.deadlineAt === undefined || this.deps.clock().getTime() < this.options.deadlineAt - this.reserveMs
     );
   }
 
@@ -184,7 +218,9 @@ class AccountRun {
 
   private async settle(results: readonly ClientResult[], ownership: readonly OwnedConfiguration[] = []): Promise<void> {
     this.results.push(...results);
+    // A dry run records nothing, so nothing of it carries to another invocation.
     if (this.options.dryRun) return;
+    this.recorded += results.length;
     if (this.held) {
       this.held.results.push(...results);
       this.held.ownership.push(...ownership);
@@ -217,7 +253,21 @@ class AccountRun {
 
   private outcome(done: boolean, sync: SyncOutcome = 'not-needed', extra: Extra = {}): AccountRunOutcome {
     const summary = summarize(this.account.accountId, this.results, sync, this.requests, extra);
-    return { summary, done, ownedActiveAtStart: this.ownedActiveAtStart };
+    const made = done || this.recorded > 0 || sync === 'triggered';
+    const progress = made
+      ? { made }
+      : {
+          made,
+          hopeless: this.budgetMs <= this.reserveMs,
+          reason: noProgressReason({
+            budgetMs: this.budgetMs,
+            reserveMs: this.reserveMs,
+            deadline: this.deadline,
+            stopped: this.stopped,
+          }),
+        };
+    if (!made) this.log.warn({ noProgress: progress.reason }, 'this invocation made no progress');
+    return { summary, done, ownedActiveAtStart: this.ownedActiveAtStart, progress };
   }
 
   async run(): Promise<AccountRunOutcome> {
@@ -248,7 +298,7 @@ class AccountRun {
         if (!(await this.execute(actions, setup, owned))) return await this.unfinished();
       }
     } catch (error) {
-      if (error instanceof RunDeadlineError) return await this.unfinished();
+      if (error instanceof RunDeadlineError) return await this.unfinished(error);
       return await this.stopAccount(error, [...plan.candidates, ...plan.retirements]);
     }
     await this.release();
@@ -257,9 +307,28 @@ class AccountRun {
       const sync = await this.triggerSync();
       return this.outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
     } catch (error) {
-      if (error instanceof RunDeadlineError) return await this.unfinished();
+      if (error instanceof RunDeadlineError) return await this.unfinished(error);
       throw error;
     }
+  }
+
+  /** A run stopped for good elsewhere: its earlier invocations' outcomes, synced when they changed anything. */
+  async finishFailed(error: string): Promise<AccountRunOutcome> {
+    const { account, deps, options } = this;
+    if (!options.dryRun)
+      this.results.push(
+        ...(await earlierResults(deps, {
+          runId: options.runId,
+          accountId: account.accountId,
+          period: options.period.key,
+        })),
+      );
+    if (options.dryRun || !needsSync(this.results)) return this.outcome(true, 'not-needed', { error });
+    const sync = await this.triggerSync().catch((e: unknown) => ({
+      sync: 'failed' as const,
+      reason: describeError(e),
+    }));
+    return this.outcome(true, sync.sync, { error, ...(sync.reason ? { syncReason: sync.reason } : {}) });
   }
 
   /** Mappings, usage and what the account owns → who is published, retired or settled at once. */
@@ -319,7 +388,13 @@ class AccountRun {
       this.ownedActiveAtStart = owned.filter((o) => billed.has(o.configurationId)).length;
     }
     const wanted = new Set(plan.candidates.map((c) => c.managedId));
-    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, { rescan: options.rescan });
+    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, {
+      rescan: options.rescan,
+      // A dry run writes nothing anywhere, its look-up journal included.
+      journal: options.dryRun ? undefined : deps.runJournal?.(account.accountId, options.runId),
+      timeLeft: () => this.timeLeft(),
+      onRecorded: (companies) => (this.recorded += companies),
+    });
     if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
     const management = primaryManagementSetup(managementSetups);
     const billing = planBilling({
@@ -378,7 +453,8 @@ class AccountRun {
    * Time ran out (or the lock was lost). When no other invocation continues this run, what it changed
    * is still synced now, in the reserve kept for it, so a retired client stops being billed.
    */
-  private async unfinished(): Promise<AccountRunOutcome> {
+  private async unfinished(deadline?: RunDeadlineError): Promise<AccountRunOutcome> {
+    this.deadline ??= deadline?.message;
     await this.release();
     const error = this.stopped;
     if (this.options.continues && error === undefined) return this.outcome(false);
@@ -432,6 +508,7 @@ class AccountRun {
               await this.settle([done.result], done.ownership);
             } catch (error) {
               if (error instanceof RunDeadlineError) {
+                this.deadline ??= error.message;
                 deferred++;
                 return;
               }

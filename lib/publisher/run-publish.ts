@@ -4,12 +4,16 @@ import { AccountDisabledError, AccountNotFoundError, serializeError } from '../e
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { carriedOptions, type CarriedOptions, type RunOptions } from '../records/run-options.js';
 import { formatProblems } from '../schemas.js';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
-import type { SyncOutcome } from '../contract.js';
-import { describeError } from '../errors.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
-import { triggerSync } from './sync.js';
-import { earlierResults, publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
+import {
+  earlierResults,
+  finishFailedAccountRun,
+  publishAccount,
+  type AccountRunOptions,
+  type AccountRunOutcome,
+  type ConfirmRetirements,
+} from './publish-account.js';
+import { stallVerdict } from './time-budget.js';
 import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
@@ -115,7 +119,7 @@ export async function runAccountStep(
     confirmRetirements?: ConfirmRetirements | undefined;
     continues?: boolean | undefined;
   } = {},
-): Promise<AccountRunOutcome & { next?: AccountStep }> {
+): Promise<AccountRunOutcome & { next?: AccountStep; stalled?: string }> {
   const account = await deps.accounts.get(step.accountId);
   if (!account) throw new AccountNotFoundError(`account "${step.accountId}" not found in the accounts table`);
   const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
@@ -140,13 +144,8 @@ export async function runAccountStep(
     };
   } else {
     outcome = await publishAccount(account, deps, {
-      ...step.request,
-      runId: step.runId,
-      period,
-      reportUnknownClients: step.request.accountNamed,
+      ...accountRunOptions(step, period),
       deadlineAt: extra.deadlineAt,
-      invocation: step.invocation,
-      ownedActiveAtStart: step.ownedActiveAtStart,
       confirmRetirements: extra.confirmRetirements,
       continues: extra.continues,
     });
@@ -160,13 +159,29 @@ export async function runAccountStep(
       ...countResults(summary.results),
       sync: summary.sync,
       requests: summary.requests,
+      ...(outcome.progress?.made === false ? { noProgress: outcome.progress.reason } : {}),
     },
     outcome.done ? 'account done' : 'account continues in the next invocation',
   );
   if (!outcome.done && extra.continues) {
+    // The stall is the run's own record (its journal), never the payload's.
+    const journal = step.request.dryRun ? undefined : deps.runJournal?.(step.accountId, step.runId);
+    const previous = (await journal?.loadStall()) ?? { count: 0 };
+    const verdict = stallVerdict({ previous, progress: outcome.progress ?? { made: true }, now: deps.clock() });
+    if ('carry' in verdict && (verdict.carry.count > 0 || previous.count > 0)) await journal?.saveStall(verdict.carry);
+    if ('stop' in verdict) {
+      // Invocations that make no progress would spend the invocation cap for nothing: stop the account.
+      log.error({ stalled: verdict.stop }, 'account stalled');
+      return { ...outcome, stalled: verdict.stop };
+    }
     return {
       ...outcome,
-      next: { ...step, invocation: step.invocation + 1, ownedActiveAtStart: outcome.ownedActiveAtStart, startedAt },
+      next: {
+        ...step,
+        invocation: step.invocation + 1,
+        ownedActiveAtStart: outcome.ownedActiveAtStart,
+        startedAt,
+      },
     };
   }
   // Done — or out of time with nobody to continue: the run ends here either way, and says so.
@@ -195,31 +210,29 @@ export async function finishFailedAccount(
   extra: { deadlineAt?: number | undefined } = {},
 ): Promise<AccountSummary> {
   const log = deps.logger.child({ runId: step.runId, accountId: step.accountId, period: step.period });
-  const earlier = step.request.dryRun ? [] : await earlierResults(deps, step);
   const detail = step.cause ? `: ${step.cause.slice(0, 500)}` : '';
   const error = `the run of this account stopped (${step.error}${detail}); publish it again to finish`;
-  let sync: { sync: SyncOutcome; reason?: string } = { sync: 'not-needed' };
-  let requests = 0;
-  if (!step.request.dryRun && needsSync(earlier)) {
-    const account = await deps.accounts.get(step.accountId).catch(() => undefined);
-    if (account && 'secretId' in account) {
-      let cw: ConnectWisePort | undefined;
-      const connect = async () =>
-        (cw ??= await deps.connectWise(await deps.secrets.load(account.secretId), account, {
-          deadlineAt: extra.deadlineAt,
-        }));
-      sync = await triggerSync(connect, log).catch((e: unknown) => ({
-        sync: 'failed' as const,
-        reason: describeError(e),
-      }));
-      requests = (cw as ConnectWisePort | undefined)?.requestCount() ?? 0;
-    } else sync = { sync: 'failed', reason: 'the account item cannot be read: the Management sync was not triggered' };
+  const account = await deps.accounts.get(step.accountId).catch(() => undefined);
+  let summary: AccountSummary;
+  if (account && 'secretId' in account) {
+    const period = parsePeriod(step.period, deps.clock(), 'period', { allowOpenPeriod: true });
+    const options = { ...accountRunOptions(step, period), deadlineAt: extra.deadlineAt };
+    summary = (await finishFailedAccountRun(account, deps, options, error)).summary;
+  } else {
+    // The account item cannot be read: what earlier invocations did is still reported.
+    const earlier = step.request.dryRun ? [] : await earlierResults(deps, step);
+    const sync = needsSync(earlier)
+      ? {
+          sync: 'failed' as const,
+          syncReason: 'the account item cannot be read: the Management sync was not triggered',
+        }
+      : { sync: 'not-needed' as const };
+    summary = summarize(step.accountId, earlier, sync.sync, 0, {
+      error,
+      ...('syncReason' in sync ? { syncReason: sync.syncReason } : {}),
+    });
+    await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
   }
-  const summary = summarize(step.accountId, earlier, sync.sync, requests, {
-    error,
-    ...(sync.reason ? { syncReason: sync.reason } : {}),
-  });
-  await deps.runLock.release(step.accountId, step.runId).catch(() => undefined);
   if (!step.request.dryRun) {
     const startedAt = step.startedAt ?? deps.clock().toISOString();
     await finishAccount(
@@ -230,6 +243,18 @@ export async function finishFailedAccount(
     );
   }
   return summary;
+}
+
+/** The account run's options from a step (the request travels with the step). */
+function accountRunOptions(step: AccountStep, period: Period): AccountRunOptions {
+  return {
+    ...step.request,
+    runId: step.runId,
+    period,
+    reportUnknownClients: step.request.accountNamed,
+    invocation: step.invocation,
+    ownedActiveAtStart: step.ownedActiveAtStart,
+  };
 }
 
 /** The end of an account run: one run record for `cwpub runs`, one event. Neither failing undoes the publish. */

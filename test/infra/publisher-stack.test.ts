@@ -351,6 +351,7 @@ describe('Stack: PublisherStack', () => {
           Next: S.accountStopped,
         },
         { Variable: '$.result.done', BooleanEquals: true, Next: S.accountPublished },
+        { Variable: '$.result.stalled', IsPresent: true, Next: S.noProgress },
         {
           Variable: '$.invocation',
           NumericGreaterThanEquals: MAX_INVOCATIONS_PER_ACCOUNT,
@@ -362,6 +363,12 @@ describe('Stack: PublisherStack', () => {
       expect(state(S.continueAccount)).toEqual({ Type: 'Pass', InputPath: '$.result.next', Next: S.publishAccount });
       expect(state(S.accountPublished)).toMatchObject({ Type: 'Pass', End: true, Parameters: { status: 'completed' } });
       expect(state(S.invocationLimitReached)).toMatchObject({ ResultPath: '$.failure', Next: S.finishFailedAccount });
+      // An account whose invocations stopped making progress fails with the function's reason, before the cap.
+      expect(state(S.noProgress)).toMatchObject({
+        Parameters: { Error: 'NoProgress', 'Cause.$': '$.result.stalled' },
+        ResultPath: '$.failure',
+        Next: S.finishFailedAccount,
+      });
     });
 
     it('retries Lambda service errors with jittered backoff, and timeouts twice, on both Lambda tasks', () => {

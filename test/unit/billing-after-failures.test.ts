@@ -226,7 +226,7 @@ describe('Billing integrity after failures, retries and timeouts', () => {
     });
 
     describe('an in-process run (CLI, direct invocation) that runs out of time', () => {
-      /** c and d already hold October; a and b are disabled; every write takes 20 s, the run has 30 s. */
+      /** c and d already hold October; a and b are disabled; every write takes 28 s, the run has 30 s (3 s kept in reserve). */
       const runOutOfTime = async () => {
         await publish({ clientIds: ['client-c', 'client-d'] });
         setMapping('client-a', { enabled: false });
@@ -237,7 +237,7 @@ describe('Billing integrity after failures, retries and timeouts', () => {
         let now = PAST.oct.getTime();
         deps = { ...deps, clock: () => new Date(now) };
         cw.onWrite = () => {
-          now += 20_000;
+          now += 28_000;
         };
         const account = (await runPublish({ accountId: 'acct-1', deadlineAt: PAST.oct.getTime() + 30_000 }, deps))
           .accounts[0]!;

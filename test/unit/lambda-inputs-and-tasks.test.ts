@@ -223,6 +223,7 @@ describe('Lambda inputs, workflow tasks and account steps', () => {
         requests: expect.any(Number),
         done: true,
         invocation: 1,
+        progress: true,
       });
       expect(cw.writes()).toEqual([]);
       expect(deps.sent).toEqual([]);
