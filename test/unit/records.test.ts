@@ -1,3 +1,4 @@
+import { REPUBLISH_SOURCE } from '../../lib/contract.js';
 import { parsePublishInput } from '../../lib/publish-input.js';
 import { parseLambdaTask } from '../../lib/lambda-tasks.js';
 import { fromItem, mergeRecord, toItem, sameRecord } from '../../lib/records/field.js';
@@ -59,7 +60,11 @@ describe('Module: records/run-options', () => {
   it('refuses a Republish Requested event that would lift a guard, naming the field', () => {
     for (const field of ['allowMassRetire', 'allowOlderPeriod', 'allowOpenPeriod']) {
       expect(() =>
-        parsePublishInput({ 'detail-type': 'Republish Requested', detail: { accountId: 'a', [field]: true } }),
+        parsePublishInput({
+          source: REPUBLISH_SOURCE,
+          'detail-type': 'Republish Requested',
+          detail: { accountId: 'a', [field]: true },
+        }),
       ).toThrow(expect.objectContaining({ name: 'InputValidationError', field }));
     }
   });
@@ -76,8 +81,11 @@ describe('Module: records/run-options', () => {
     (field) => {
       for (const input of [
         { accountId: 'a', [field]: 3 },
-        { 'detail-type': 'Republish Requested', detail: { accountId: 'a', [field]: 3 } },
-        { task: 'plan', input: { 'detail-type': 'Republish Requested', detail: { [field]: 3 } } },
+        { source: REPUBLISH_SOURCE, 'detail-type': 'Republish Requested', detail: { accountId: 'a', [field]: 3 } },
+        {
+          task: 'plan',
+          input: { source: REPUBLISH_SOURCE, 'detail-type': 'Republish Requested', detail: { [field]: 3 } },
+        },
       ]) {
         expect(() => parseLambdaTask(input)).toThrow(
           expect.objectContaining({
