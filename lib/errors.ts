@@ -200,3 +200,14 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * The run no longer holds its account's lock with time enough for one more request (a pause past its
+ * lease, a lost renewal): it stops that account without writing (contract v3).
+ */
+export class RunLockLostError extends PublisherError {
+  constructor(message: string) {
+    super(message, { code: 'RUN_LOCK_LOST' });
+    this.name = 'RunLockLostError';
+  }
+}

@@ -12,7 +12,12 @@ import {
 } from './aws/dynamodb-repositories.js';
 import { EventBridgeSink } from './aws/events.js';
 import { DynamoLedgerRepository } from './aws/ledger-repository.js';
-import { DynamoOwnershipRepository, DynamoResolutionCache, DynamoRunLock } from './aws/ownership-repository.js';
+import {
+  DynamoAccountStateRepository,
+  DynamoOwnershipRepository,
+  DynamoResolutionCache,
+  DynamoRunLock,
+} from './aws/ownership-repository.js';
 import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import { ConnectWiseGateway } from './connectwise/gateway.js';
@@ -52,6 +57,7 @@ export interface Repositories {
   readonly usage: DynamoUsageRepository;
   readonly ledger: DynamoLedgerRepository;
   readonly ownership: DynamoOwnershipRepository;
+  readonly accountState: DynamoAccountStateRepository;
   readonly resolutionCache: DynamoResolutionCache;
   readonly runLock: DynamoRunLock;
 }
@@ -68,6 +74,7 @@ export function createRepositories(
     usage: new DynamoUsageRepository(db, config.usageTable),
     ledger: new DynamoLedgerRepository(db, config.ledgerTable),
     ownership: new DynamoOwnershipRepository(db, config.ledgerTable),
+    accountState: new DynamoAccountStateRepository(db, config.ledgerTable),
     resolutionCache: new DynamoResolutionCache(db, config.ledgerTable),
     runLock: new DynamoRunLock(db, config.ledgerTable, RUN_LOCK_LEASE_MS, clock),
   };

@@ -14,6 +14,10 @@ export const LEDGER_KEYS = {
   /** One record per account run, for `cwpub runs`. Expire by TTL. */
   runs: (accountId: string) => `#runs#${accountId}`,
   runSort: (startedAt: string, runId: string) => `${startedAt}#${runId}`,
+  /** What the product keeps for itself per account (contract v3): the owed sync, each period's guard. */
+  accountState: (accountId: string) => `#state#${accountId}`,
+  syncOwedSort: '#sync',
+  monthGuardSort: (period: string) => `#guard#${period}`,
   /** The account's run lock (one run per account at a time). */
   lock: (accountId: string) => `#lock#${accountId}`,
   lockSort: '#lock',

@@ -7,7 +7,7 @@ import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { SyncOutcome } from '../contract.js';
 import { describeError } from '../errors.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
-import { triggerSync } from './sync.js';
+import { triggerOwedSync } from './sync.js';
 import { earlierResults, publishAccount, type AccountRunOutcome, type ConfirmRetirements } from './publish-account.js';
 import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
 
@@ -229,7 +229,11 @@ export async function finishFailedAccount(
   const error = `the run of this account stopped (${step.error}${detail}); publish it again to finish`;
   let sync: { sync: SyncOutcome; reason?: string } = { sync: 'not-needed' };
   let requests = 0;
-  if (!step.request.dryRun && needsSync(earlier)) {
+  // What earlier invocations changed, or a sync an earlier run still owes (contract v3), is synced now.
+  const owed = step.request.dryRun
+    ? undefined
+    : await deps.accountState.syncOwedSince(step.accountId).catch(() => undefined);
+  if (!step.request.dryRun && (needsSync(earlier) || owed !== undefined)) {
     const account = await deps.accounts.get(step.accountId).catch(() => undefined);
     if (account && 'secretId' in account) {
       let cw: ConnectWisePort | undefined;
@@ -237,7 +241,7 @@ export async function finishFailedAccount(
         (cw ??= await deps.connectWise(await deps.secrets.load(account.secretId), account, {
           deadlineAt: extra.deadlineAt,
         }));
-      sync = await triggerSync(connect, log).catch((e: unknown) => ({
+      sync = await triggerOwedSync(connect, { ...deps, logger: log }, step.accountId).catch((e: unknown) => ({
         sync: 'failed' as const,
         reason: describeError(e),
       }));
