@@ -158,8 +158,7 @@ export class SiteGovernor {
   private newQueue(): PQueue {
     return new PQueue({
       concurrency: this.concurrency,
-      intervalCap: this.requestsPerWindow,
-      interval: this.windowMs + Math.ceil(this.windowMs * GUARD_FRACTION),
+      ...evenPacing(this.requestsPerWindow, this.windowMs),
       strict: true,
       autoStart: this.resumeAt <= Date.now(),
     });
@@ -206,6 +205,25 @@ export class SiteGovernor {
         : `${deadline} came while a request to ConnectWise at ${this.label} was waiting for its turn`,
     );
   }
+}
+
+/**
+ * Contract v3 "even pacing": the minute's budget spent evenly, never more than requestsPerMinute ÷ 60
+ * (at least 1) starts in any second, so a site that limits per second rarely answers 429. A strict
+ * sliding window of `intervalCap` starts per `interval`: with interval ≥ a second (× the guard) no second
+ * holds more than the cap, and the ≤ 60 such intervals a minute holds never exceed the minute's budget
+ * (below 60 a minute, one start per 1/requestsPerMinute of the window). `windowMs` stands for a minute.
+ */
+export function evenPacing(
+  requestsPerMinute: number,
+  windowMs: number = WINDOW_MS,
+): {
+  intervalCap: number;
+  interval: number;
+} {
+  const intervalCap = Math.max(1, Math.floor(requestsPerMinute / 60));
+  const spacing = Math.max(windowMs / 60, (intervalCap * windowMs) / requestsPerMinute);
+  return { intervalCap, interval: Math.ceil(spacing * (1 + GUARD_FRACTION)) };
 }
 
 /** The process-wide governors, one per site origin + companyId. */
