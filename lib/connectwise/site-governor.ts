@@ -208,22 +208,18 @@ export class SiteGovernor {
 }
 
 /**
- * Contract v3 "even pacing": the minute's budget spent evenly, never more than requestsPerMinute ÷ 60
- * (at least 1) starts in any second, so a site that limits per second rarely answers 429. A strict
- * sliding window of `intervalCap` starts per `interval`: with interval ≥ a second (× the guard) no second
- * holds more than the cap, and the ≤ 60 such intervals a minute holds never exceed the minute's budget
- * (below 60 a minute, one start per 1/requestsPerMinute of the window). `windowMs` stands for a minute.
+ * Contract v3 "even pacing": the budget spent evenly, one request start at a time, spaced so that no
+ * second holds more than requestsPerMinute ÷ 60 (at least 1) and no window more than requestsPerMinute
+ * (both with the guard above). Evenly spaced starts, not bursts at each second's start, also keep a
+ * per-second throttle content when answers arrive a little early or late. `windowMs` stands for a minute.
  */
 export function evenPacing(
   requestsPerMinute: number,
   windowMs: number = WINDOW_MS,
-): {
-  intervalCap: number;
-  interval: number;
-} {
-  const intervalCap = Math.max(1, Math.floor(requestsPerMinute / 60));
-  const spacing = Math.max(windowMs / 60, (intervalCap * windowMs) / requestsPerMinute);
-  return { intervalCap, interval: Math.ceil(spacing * (1 + GUARD_FRACTION)) };
+): { intervalCap: number; interval: number } {
+  const perSecond = Math.max(1, Math.floor(requestsPerMinute / 60));
+  const spacing = Math.max(windowMs / requestsPerMinute, windowMs / 60 / perSecond);
+  return { intervalCap: 1, interval: Math.ceil(spacing * (1 + GUARD_FRACTION)) };
 }
 
 /** The process-wide governors, one per site origin + companyId. */

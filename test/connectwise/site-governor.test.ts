@@ -96,8 +96,8 @@ describe('Class: SiteGovernor', () => {
       expect(maxInRollingWindow(starts, 1200)).toBeLessThanOrEqual(600);
     });
 
-    it('paces budgets below 60 a minute one start at a time', () => {
-      expect(evenPacing(600)).toEqual({ intervalCap: 10, interval: 1017 });
+    it('spaces starts evenly: 1/10 s at 600 a minute, 1 s at 90 (1.5 a second is 1), 2 s at 30', () => {
+      expect(evenPacing(600)).toEqual({ intervalCap: 1, interval: 102 });
       expect(evenPacing(90)).toEqual({ intervalCap: 1, interval: 1017 });
       expect(evenPacing(30)).toEqual({ intervalCap: 1, interval: 2034 });
     });

@@ -401,4 +401,21 @@ describe('billing integrity when runs do not end cleanly', () => {
       expect(a.sim.countRequests({ method: 'POST', path: 'company/configurations' })).toBe(1);
     });
   });
+
+  describe('even pacing', () => {
+    it('is answered 429 for at most 2 % of its requests by a site that limits per second', async () => {
+      const a = await harness.account({ item: { requestsPerMinute: 600 } });
+      a.sim.setRateLimit({ requestsPerMinute: 600, requestsPerSecond: 10 });
+      for (let i = 1; i <= 40; i++) {
+        if (i <= 8) a.company(`Co-${i}`, `M-${i}`);
+        await a.mapping(`c-${i}`, `M-${((i - 1) % 8) + 1}`);
+        await a.usage(`c-${i}`, '2026-08', i);
+      }
+      const summary = await publish(a, { period: '2026-08' });
+      expect(summary.accounts[0]).toMatchObject({ published: 40, failed: 0 });
+      const throttled = a.sim.countRequests({ status: 429 });
+      expect(throttled / a.sim.requests.length).toBeLessThanOrEqual(0.02);
+      expect(a.sim.violations).toEqual([]);
+    });
+  });
 });
