@@ -123,7 +123,10 @@ export class FakeInspection implements ConnectWiseInspectionPort {
     );
   }
   getConfiguration(id: number): Promise<Configuration | undefined> {
-    return this.log(`GET configuration ${id}`, this.configurations.find((c) => c.id === id));
+    return this.log(
+      `GET configuration ${id}`,
+      this.configurations.find((c) => c.id === id),
+    );
   }
   createConfiguration(_input: NewConfiguration): Promise<Configuration> {
     throw new Error('FakeInspection is read-only: createConfiguration');
