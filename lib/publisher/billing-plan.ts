@@ -64,6 +64,7 @@ export interface GuardState {
 
 export interface BillingPlanInput {
   readonly accountId: string;
+  readonly dryRun: boolean;
   readonly period: Period;
   readonly candidates: readonly Candidate[];
   readonly retirements: readonly RetireCandidate[];
@@ -165,8 +166,10 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     if (targets.length === 0 && retiredNow.length > 0) {
       settled.push({
         ...base,
-        status: 'retired',
-        reason: `billing stopped: ${RETIRE_REASONS[r.why]}`,
+        // A dry run changes nothing: it says what stands.
+        ...(input.dryRun
+          ? { status: 'skipped' as const, reason: `billing already stopped this period: ${RETIRE_REASONS[r.why]}` }
+          : { status: 'retired' as const, reason: `billing stopped: ${RETIRE_REASONS[r.why]}` }),
         companyId: listed.get(retiredNow[0]!.configurationId)!.company.id,
         ...(retiredNow[0]!.companyIdentifier ? { companyIdentifier: retiredNow[0]!.companyIdentifier } : {}),
         configurationId: retiredNow[0]!.configurationId,

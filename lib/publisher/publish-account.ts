@@ -447,6 +447,7 @@ class AccountRun {
     const management = primaryManagementSetup(view.managementSetups);
     const billing = planBilling({
       accountId: account.accountId,
+      dryRun: options.dryRun,
       period: options.period,
       candidates: plan.candidates,
       retirements: plan.retirements,
