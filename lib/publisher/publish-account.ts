@@ -570,12 +570,14 @@ class AccountRun {
               const done = await executeAction(action, { ...context, owned: ownedNow });
               await this.settle([done.result], done.ownership);
             } catch (error) {
-              if (error instanceof RunDeadlineError || error instanceof RunLockLostError) {
+              // What was written before the failure stays owned (a move's new configuration above all).
+              const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
+              const cause = error instanceof IncompleteActionError ? error.cause : error;
+              // Stopped before writing anything for the client: it is left for the next run, not failed.
+              if (error instanceof RunDeadlineError || (cause instanceof RunLockLostError && done.length === 0)) {
                 deferred++;
                 return;
               }
-              // What was written before the failure stays owned (a move's new configuration above all).
-              const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
               await this.settle([failedResult(action, describeError(error))], done);
             } finally {
               progress?.increment();
