@@ -1,4 +1,5 @@
 import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoAccountStateRepository } from '../../lib/aws/ownership-repository.js';
 import type { RunSummary } from '../../lib/publisher/ports.js';
 import { TABLES } from '../support/local-aws.js';
 import { dyingConnectWise, hookedConnectWise } from './crash.js';
@@ -416,6 +417,26 @@ describe('billing integrity when runs do not end cleanly', () => {
       const throttled = a.sim.countRequests({ status: 429 });
       expect(throttled / a.sim.requests.length).toBeLessThanOrEqual(0.02);
       expect(a.sim.violations).toEqual([]);
+    });
+  });
+
+  describe('what the product keeps for itself in the Ledger table', () => {
+    it('settles an owed sync only by a sync started after the last change; keeps the first base of a month', async () => {
+      const state = new DynamoAccountStateRepository(harness.db, TABLES.LEDGER_TABLE);
+      await state.oweSync('acct-state', 'run-1', '2026-11-01T06:00:00.000Z');
+      await state.oweSync('acct-state', 'run-2', '2026-11-01T06:00:05.000Z');
+      await state.syncDone('acct-state', '2026-11-01T06:00:01.000Z');
+      expect(await state.syncOwedSince('acct-state')).toBe('2026-11-01T06:00:00.000Z');
+      await state.syncDone('acct-state', '2026-11-01T06:00:06.000Z');
+      expect(await state.syncOwedSince('acct-state')).toBeUndefined();
+
+      expect(await state.monthGuard('acct-state', '2026-10')).toBeUndefined();
+      expect(await state.monthGuard('acct-state', '2026-10', 10)).toEqual({ base: 10, retired: [] });
+      await state.countRetired('acct-state', '2026-10', ['c-1', 'c-2']);
+      await state.countRetired('acct-state', '2026-10', ['c-2']);
+      const later = await state.monthGuard('acct-state', '2026-10', 1_000_000);
+      expect(later).toMatchObject({ base: 10 });
+      expect([...later!.retired].sort()).toEqual(['c-1', 'c-2']);
     });
   });
 });
