@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'CONFIGURATION_TYPE_NOT_FOUND'
   | 'CONFIGURATION_TYPE_INACTIVE'
   | 'RUN_DEADLINE'
-  | 'INCOMPLETE_ACTION';
+  | 'INCOMPLETE_ACTION'
+  | 'RUN_LOCK_LOST';
 
 export class PublisherError extends Error {
   readonly code: ErrorCode = 'PUBLISHER_ERROR';
@@ -308,4 +309,16 @@ export function describeError(error: unknown): string {
   }
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * The run no longer holds its account's lock with time enough for one more request (a pause past its
+ * lease, a lost renewal): it stops that account without writing (contract v3).
+ */
+export class RunLockLostError extends PublisherError {
+  override readonly code = 'RUN_LOCK_LOST';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLockLostError';
+  }
 }

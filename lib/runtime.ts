@@ -12,8 +12,13 @@ import {
 } from './aws/dynamodb-repositories.js';
 import { EventBridgeSink } from './aws/events.js';
 import { DynamoLedgerRepository } from './aws/ledger-repository.js';
+import {
+  DynamoAccountStateRepository,
+  DynamoOwnershipRepository,
+  DynamoResolutionCache,
+  DynamoRunLock,
+} from './aws/ownership-repository.js';
 import { DynamoLookupJournal } from './aws/lookup-journal.js';
-import { DynamoOwnershipRepository, DynamoResolutionCache, DynamoRunLock } from './aws/ownership-repository.js';
 import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import { ConnectWiseGateway } from './connectwise/gateway.js';
@@ -53,6 +58,7 @@ export interface Repositories {
   readonly usage: DynamoUsageRepository;
   readonly ledger: DynamoLedgerRepository;
   readonly ownership: DynamoOwnershipRepository;
+  readonly accountState: DynamoAccountStateRepository;
   readonly resolutionCache: DynamoResolutionCache;
   readonly runLock: DynamoRunLock;
   readonly runJournal: (accountId: string, runId: string) => DynamoLookupJournal;
@@ -70,6 +76,7 @@ export function createRepositories(
     usage: new DynamoUsageRepository(db, config.usageTable),
     ledger: new DynamoLedgerRepository(db, config.ledgerTable),
     ownership: new DynamoOwnershipRepository(db, config.ledgerTable),
+    accountState: new DynamoAccountStateRepository(db, config.ledgerTable),
     resolutionCache: new DynamoResolutionCache(db, config.ledgerTable),
     runLock: new DynamoRunLock(db, config.ledgerTable, RUN_LOCK_LEASE_MS, clock),
     runJournal: (accountId, runId) => new DynamoLookupJournal(db, config.ledgerTable, accountId, runId, clock),

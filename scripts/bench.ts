@@ -23,6 +23,7 @@ import { runPublish } from '../lib/publisher/run-publish.js';
 import { createAwsClients, createPublisherDeps } from '../lib/runtime.js';
 import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { startSimulator, type Simulator } from '../test/simulator/index.js';
+import { benchPacing } from './bench-pacing.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20' },
     accounts: { type: 'string', default: '12' },
     'governor-clients': { type: 'string', default: '700' },
+    'pacing-clients': { type: 'string', default: '300' },
   },
 });
 const CLIENTS = Number(values.clients);
@@ -40,6 +42,7 @@ const NOISE = Number(values.noise);
 const LATENCY = Number(values.latency);
 const ACCOUNTS = Number(values.accounts);
 const GOVERNOR_CLIENTS = Number(values['governor-clients']);
+const PACING_CLIENTS = Number(values['pacing-clients']);
 const SEPTEMBER = makePeriod(2026, 9);
 const OCTOBER = makePeriod(2026, 10);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -219,6 +222,8 @@ async function main(): Promise<void> {
     }
 
     rows.push(...(await (await import('./bench-onboarding.js')).benchOnboarding(aws, db, LATENCY)));
+
+    rows.push(await benchPacing({ aws, db, deps, latency: LATENCY, clients: PACING_CLIENTS }));
     const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
     for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     console.log(

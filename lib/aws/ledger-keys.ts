@@ -20,6 +20,10 @@ export const LEDGER_KEYS = {
   lookupSort: (firstCompanyId: number) => String(firstCompanyId).padStart(12, '0'),
   /** Beside the chunks: the run's invocations in a row without progress. */
   stallSort: '#stall',
+  /** What the product keeps for itself per account (contract v3): the owed sync, each period's guard. */
+  accountState: (accountId: string) => `#state#${accountId}`,
+  syncOwedSort: '#sync',
+  monthGuardSort: (period: string) => `#guard#${period}`,
   /** The account's run lock (one run per account at a time). */
   lock: (accountId: string) => `#lock#${accountId}`,
   lockSort: '#lock',

@@ -3,7 +3,9 @@ import pLimit from 'p-limit';
 import * as z from 'zod';
 import { TABLE_KEYS } from '../contract.js';
 import type {
+  AccountStateRepository,
   InvalidItem,
+  MonthGuard,
   OwnedConfiguration,
   OwnershipRepository,
   ResolutionCache,
@@ -11,7 +13,8 @@ import type {
   Validated,
 } from '../publisher/ports.js';
 import { guarded, queryAll, validateItem } from './dynamodb-repositories.js';
-import { LEDGER_KEYS } from './ledger-keys.js';
+import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
+import { LEDGER_TTL_ATTRIBUTE } from '../contract.js';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS.ledger;
 
@@ -200,7 +203,7 @@ export class DynamoRunLock implements RunLock {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly table: string,
-    private readonly leaseMs: number,
+    readonly leaseMs: number,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -253,6 +256,15 @@ export class DynamoRunLock implements RunLock {
     };
   }
 
+  async renew(accountId: string, runId: string): Promise<boolean> {
+    const key = { [PK]: LEDGER_KEYS.lock(accountId), [SK]: LEDGER_KEYS.lockSort };
+    // Whoever took the account since (even after our lease ran out) changed runId: then we lost it.
+    return this.conditionalUpdate(key, 'SET leaseUntil = :until', 'runId = :run', {
+      ':run': runId,
+      ':until': this.clock().getTime() + this.leaseMs,
+    });
+  }
+
   /** One conditional UpdateItem: true when written, false when its condition did not hold. */
   private async conditionalUpdate(
     key: Record<string, string>,
@@ -296,5 +308,109 @@ export class DynamoRunLock implements RunLock {
       if ((error as Error).name === 'ConditionalCheckFailedException') return;
       throw error;
     }
+  }
+}
+
+/**
+ * The owed Management sync and each period's mass-retirement record, in the Ledger table under
+ * `#state#<accountId>` (contract v3: computed by the product, never taken from a payload).
+ */
+export class DynamoAccountStateRepository implements AccountStateRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  private key(accountId: string, sort: string): Record<string, string> {
+    return { [PK]: LEDGER_KEYS.accountState(accountId), [SK]: sort };
+  }
+
+  async syncOwedSince(accountId: string): Promise<string | undefined> {
+    const out = await guarded(this.table, 'GetItem', () =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: this.key(accountId, LEDGER_KEYS.syncOwedSort),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const since = out.Item?.owedSince;
+    return typeof since === 'string' ? since : undefined;
+  }
+
+  async oweSync(accountId: string, runId: string, at: string): Promise<void> {
+    await guarded(this.table, 'UpdateItem', () =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(accountId, LEDGER_KEYS.syncOwedSort),
+          // The oldest unsettled change keeps its time; the latest writer is named.
+          UpdateExpression: 'SET owedSince = if_not_exists(owedSince, :at), lastChangeAt = :at, owedBy = :run',
+          ExpressionAttributeValues: { ':at': at, ':run': runId },
+        }),
+      ),
+    );
+  }
+
+  async syncDone(accountId: string, startedAt: string): Promise<void> {
+    await guarded(this.table, 'UpdateItem', async () => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.key(accountId, LEDGER_KEYS.syncOwedSort),
+            UpdateExpression: 'REMOVE owedSince, lastChangeAt, owedBy',
+            // A change made after this sync started is still owed.
+            ConditionExpression: 'attribute_exists(owedSince) AND lastChangeAt <= :started',
+            ExpressionAttributeValues: { ':started': startedAt },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    });
+  }
+
+  async monthGuard(accountId: string, period: string, base?: number): Promise<MonthGuard | undefined> {
+    const Key = this.key(accountId, LEDGER_KEYS.monthGuardSort(period));
+    const item =
+      base === undefined
+        ? (
+            await guarded(this.table, 'GetItem', () =>
+              this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true })),
+            )
+          ).Item
+        : (
+            await guarded(this.table, 'UpdateItem', () =>
+              this.db.send(
+                new UpdateCommand({
+                  TableName: this.table,
+                  Key,
+                  UpdateExpression: 'SET #base = if_not_exists(#base, :base), #ttl = if_not_exists(#ttl, :ttl)',
+                  ExpressionAttributeNames: { '#base': 'base', '#ttl': LEDGER_TTL_ATTRIBUTE },
+                  ExpressionAttributeValues: { ':base': base, ':ttl': expiresAt(new Date().toISOString()) },
+                  ReturnValues: 'ALL_NEW',
+                }),
+              ),
+            )
+          ).Attributes;
+    if (!item || typeof item.base !== 'number') return undefined;
+    const retired = item.retired instanceof Set ? [...(item.retired as Set<unknown>)] : [];
+    return { base: item.base, retired: retired.filter((c): c is string => typeof c === 'string') };
+  }
+
+  async countRetired(accountId: string, period: string, clientIds: readonly string[]): Promise<void> {
+    if (clientIds.length === 0) return;
+    await guarded(this.table, 'UpdateItem', () =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(accountId, LEDGER_KEYS.monthGuardSort(period)),
+          UpdateExpression: 'ADD retired :ids',
+          ExpressionAttributeValues: { ':ids': new Set(clientIds) },
+        }),
+      ),
+    );
   }
 }

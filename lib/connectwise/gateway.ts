@@ -1,4 +1,4 @@
-import { InputValidationError } from '../errors.js';
+import { ConnectWiseHttpError, InputValidationError } from '../errors.js';
 import { andConditions, equalsCondition } from './conditions.js';
 import type { ConnectWiseClient } from './http-client.js';
 import type {
@@ -31,6 +31,8 @@ export interface ConnectWisePort {
   listManagementEntries(companyId: number): Promise<ManagementEntry[]>;
   /** Configurations of a type (by name), optionally on one company. */
   listConfigurations(typeName: string, companyId?: number): Promise<Configuration[]>;
+  /** One configuration by id (read-back of an uncertain write, a record missing from a listing); undefined on 404. */
+  getConfiguration(id: number): Promise<Configuration | undefined>;
   createConfiguration(input: NewConfiguration): Promise<Configuration>;
   patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration>;
   listManagementSetups(): Promise<ManagementSetup[]>;
@@ -65,6 +67,7 @@ const CONFIGURATION_FIELDS = [
   'backupYear',
   'backupMonth',
   'status',
+  'vendorNotes',
 ];
 
 const COMPANY_FIELDS = ['id', 'identifier', 'name', 'deletedFlag'];
@@ -137,6 +140,17 @@ export class ConnectWiseGateway implements ConnectWiseInspectionPort, Management
       companyId === undefined ? '' : equalsCondition('company/id', companyId),
     );
     return this.client.list('company/configurations', { conditions, fields: CONFIGURATION_FIELDS });
+  }
+
+  async getConfiguration(id: number): Promise<Configuration | undefined> {
+    try {
+      return await this.client.request<Configuration>('GET', `company/configurations/${id}`, {
+        searchParams: { fields: CONFIGURATION_FIELDS.join(',') },
+      });
+    } catch (error) {
+      if (error instanceof ConnectWiseHttpError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   createConfiguration(input: NewConfiguration): Promise<Configuration> {

@@ -66,6 +66,8 @@ export interface RequestOptions {
    * creates a record is never retried after an ambiguous failure (the caller reconciles instead).
    */
   readonly idempotent?: boolean;
+  /** Extra request headers (e.g. `pagination-type`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ListOptions {
@@ -86,6 +88,7 @@ interface CallOptions {
   readonly idempotent: boolean;
   /** `login/companyinfo` is public: no Authorization header. */
   readonly anonymous?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -205,7 +208,11 @@ class Transport {
       const response = await this.http(url, {
         method: method as Method,
         ...(options.json === undefined ? {} : { json: options.json }),
-        ...(options.anonymous ? { headers: { authorization: undefined, accept: 'application/json' } } : {}),
+        ...(options.anonymous
+          ? { headers: { authorization: undefined, accept: 'application/json' } }
+          : options.headers
+            ? { headers: { ...options.headers } }
+            : {}),
       });
       return { response };
     } catch (error) {
@@ -262,27 +269,38 @@ export class ConnectWiseClient {
     return this.send<T>(method, url, path, options).then((r) => r.body);
   }
 
-  /** Every record of a list endpoint, following `Link: rel="next"` page by page (pageSize ≤ 1000). */
+  /**
+   * Every record of a list endpoint, page by page (pageSize ≤ 1000). Without `orderBy` it pages
+   * forward-only (`pagination-type: forward-only`, `pageId` = the last id received: "id > pageId"), so
+   * a record that others add or delete between two pages neither hides nor repeats another, as page
+   * numbers would (a deletion on page 1 shifts a record of page 2 onto page 1, unseen).
+   */
   async list<T>(path: string, options: ListOptions = {}): Promise<T[]> {
     const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+    const forwardOnly = !options.orderBy;
     const url = new URL(path, this.baseUrl);
     if (options.conditions) url.searchParams.set('conditions', options.conditions);
     if (options.fields?.length) url.searchParams.set('fields', options.fields.join(','));
     if (options.orderBy) url.searchParams.set('orderBy', options.orderBy);
     url.searchParams.set('pageSize', String(pageSize));
-    url.searchParams.set('page', '1');
+    if (!forwardOnly) url.searchParams.set('page', '1');
+    const headers = forwardOnly ? FORWARD_ONLY : undefined;
 
     const all: T[] = [];
     let next: URL | undefined = url;
     for (let page = 1; next; page++) {
       if (page > 10_000)
         throw new ConnectWiseResponseError('pagination did not end after 10000 pages', { method: 'GET', path });
-      const response: { body: unknown; link: string | undefined } = await this.send<unknown>('GET', next, path, {});
+      const response: { body: unknown; link: string | undefined } = await this.send<unknown>('GET', next, path, {
+        ...(headers ? { headers } : {}),
+      });
       if (!Array.isArray(response.body)) {
         throw new ConnectWiseResponseError(`expected a JSON array from ${path}`, { method: 'GET', path });
       }
       all.push(...(response.body as T[]));
-      next = this.nextPage(next, response.link, response.body.length, pageSize);
+      next = forwardOnly
+        ? nextForwardPage(next, response.link, response.body, pageSize, path)
+        : this.nextPage(next, response.link, response.body.length, pageSize);
     }
     return all;
   }
@@ -318,12 +336,48 @@ export class ConnectWiseClient {
     const response = await this.transport.call(method, url, path, {
       idempotent,
       ...(options.json === undefined ? {} : { json: options.json }),
+      ...(options.headers ? { headers: options.headers } : {}),
     });
     return {
       body: parseJsonBody<T>(response.body, method.toUpperCase(), path),
       link: headerValue(response.headers.link),
     };
   }
+}
+
+const FORWARD_ONLY = { 'pagination-type': 'forward-only' } as const;
+
+/**
+ * The next forward-only page: `pageId` from the `Link` header's next (only a number greater than the
+ * current one, on our own base URL), else, with no `Link` header at all and a full page, the last id
+ * received. Ids must grow, or the listing could loop or skip.
+ */
+function nextForwardPage(
+  current: URL,
+  linkHeader: string | undefined,
+  records: readonly unknown[],
+  pageSize: number,
+  path: string,
+): URL | undefined {
+  const currentId = Number(current.searchParams.get('pageId') ?? '0');
+  let nextId: number;
+  if (linkHeader !== undefined) {
+    const next = parseLinkHeader(linkHeader).get('next');
+    if (!next) return undefined;
+    nextId = Number(new URL(next, current).searchParams.get('pageId'));
+  } else {
+    if (records.length < pageSize) return undefined;
+    nextId = Number((records[records.length - 1] as { id?: unknown } | undefined)?.id);
+  }
+  if (!Number.isSafeInteger(nextId) || nextId <= currentId) {
+    throw new ConnectWiseResponseError(`forward-only paging of ${path} did not move forward (pageId ${nextId})`, {
+      method: 'GET',
+      path,
+    });
+  }
+  const following = new URL(current);
+  following.searchParams.set('pageId', String(nextId));
+  return following;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

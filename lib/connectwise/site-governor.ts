@@ -158,8 +158,7 @@ export class SiteGovernor {
   private newQueue(): PQueue {
     return new PQueue({
       concurrency: this.concurrency,
-      intervalCap: this.requestsPerWindow,
-      interval: this.windowMs + Math.ceil(this.windowMs * GUARD_FRACTION),
+      ...evenPacing(this.requestsPerWindow, this.windowMs),
       strict: true,
       autoStart: this.resumeAt <= Date.now(),
     });
@@ -206,6 +205,21 @@ export class SiteGovernor {
         : `${deadline} came while a request to ConnectWise at ${this.label} was waiting for its turn`,
     );
   }
+}
+
+/**
+ * Contract v3 "even pacing": the budget spent evenly, one request start at a time, spaced so that no
+ * second holds more than requestsPerMinute ÷ 60 (at least 1) and no window more than requestsPerMinute
+ * (both with the guard above). Evenly spaced starts, not bursts at each second's start, also keep a
+ * per-second throttle content when answers arrive a little early or late. `windowMs` stands for a minute.
+ */
+export function evenPacing(
+  requestsPerMinute: number,
+  windowMs: number = WINDOW_MS,
+): { intervalCap: number; interval: number } {
+  const perSecond = Math.max(1, Math.floor(requestsPerMinute / 60));
+  const spacing = Math.max(windowMs / requestsPerMinute, windowMs / 60 / perSecond);
+  return { intervalCap: 1, interval: Math.ceil(spacing * (1 + GUARD_FRACTION)) };
 }
 
 /** The process-wide governors, one per site origin + companyId. */

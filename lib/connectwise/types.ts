@@ -58,6 +58,8 @@ export interface Configuration {
   readonly backupMonth?: number | null;
   /** The configuration's status (`company/configurations/statuses`); retiring sets the Management record's deleted status. */
   readonly status?: Reference | null;
+  /** Free text for the integration that manages the configuration; carries the ownership line (contract v3). */
+  readonly vendorNotes?: string | null;
 }
 
 export interface NewConfiguration {
@@ -71,6 +73,8 @@ export interface NewConfiguration {
   readonly backupMonth: number;
   /** The Management record's addedConfigurationStatus, when it names one. */
   readonly status?: { readonly id: number };
+  /** The ownership line (contract v3). */
+  readonly vendorNotes: string;
 }
 
 /** The JSON Patch operations the product sends: the usage values, `activeFlag`, and `status` (by id). */
@@ -81,7 +85,8 @@ export type PatchOperation =
       readonly value: number;
     }
   | { readonly op: 'replace'; readonly path: 'activeFlag'; readonly value: boolean }
-  | { readonly op: 'replace'; readonly path: 'status'; readonly value: { readonly id: number } };
+  | { readonly op: 'replace'; readonly path: 'status'; readonly value: { readonly id: number } }
+  | { readonly op: 'replace'; readonly path: 'vendorNotes'; readonly value: string };
 
 /** Setup Tables > Management. */
 export interface ManagementSetup {

@@ -3,6 +3,7 @@ import { massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../c
 import type { Period } from '../period.js';
 import { isActive, laterPeriodHeld, patchFor, retirePatch, type ManagedStatuses } from './configuration-sync.js';
 import type { Candidate, RetireCandidate } from './plan-clients.js';
+import { notesWithOwnershipLine } from './ownership-line.js';
 import type { ClientResult, OwnedConfiguration } from './ports.js';
 import type { CompanyIndex } from './resolution.js';
 
@@ -53,7 +54,17 @@ export interface BillingPlan {
   readonly stale: readonly OwnedConfiguration[];
 }
 
+/** The month's mass-retirement record (contract v3: the guard counts the month, not the run). */
+export interface GuardState {
+  /** Owned active configurations when the period's first run started. */
+  readonly base: number;
+  /** Clients already retired this period for missing usage or a removed mapping. */
+  readonly retiredBefore: ReadonlySet<string>;
+}
+
 export interface BillingPlanInput {
+  readonly accountId: string;
+  readonly dryRun: boolean;
   readonly period: Period;
   readonly candidates: readonly Candidate[];
   readonly retirements: readonly RetireCandidate[];
@@ -65,9 +76,42 @@ export interface BillingPlanInput {
   readonly managementItName: string;
   readonly allowOlderPeriod: boolean;
   readonly allowMassRetire: boolean;
-  /** Owned active configurations when the run started (the mass-retirement guard's base). */
-  readonly ownedActiveAtStart: number;
+  readonly guard: GuardState;
 }
+
+/** The patch plus the ownership line when the configuration lacks it (other vendors' notes kept). */
+function withOwnershipLine(
+  patch: readonly PatchOperation[],
+  configuration: Configuration,
+  accountId: string,
+  clientId: string,
+): PatchOperation[] {
+  const notes = notesWithOwnershipLine(configuration.vendorNotes, accountId, clientId);
+  return notes === undefined ? [...patch] : [...patch, { op: 'replace', path: 'vendorNotes', value: notes }];
+}
+
+/**
+ * The kept configuration's patch. An adopted one always gets the ownership line; one the product already
+ * owns gets it with its next change of values (no write only for the line: the Ledger knows it already).
+ */
+function keepPatch(
+  keep: Configuration,
+  patch: readonly PatchOperation[],
+  adopt: boolean,
+  accountId: string,
+  candidate: Candidate,
+): PatchOperation[] {
+  return adopt || patch.length > 0 ? withOwnershipLine(patch, keep, accountId, candidate.clientId) : [...patch];
+}
+
+/** Whether a patch changes what is billed (the ownership line alone does not). */
+export function changesBilling(patch: readonly PatchOperation[]): boolean {
+  return patch.some((op) => op.path !== 'vendorNotes');
+}
+
+/** Retirement reasons the month's guard counts: a truncated usage or mappings table looks like either. */
+const GUARDED: ReadonlySet<RetireReason> = new Set(['noUsage', 'removed']);
+export const isGuardedRetirement = (why: RetireReason): boolean => GUARDED.has(why);
 
 const byId = (a: Configuration, b: Configuration) => a.id - b.id;
 const activeFirst = (a: Configuration, b: Configuration) => Number(!isActive(a)) - Number(!isActive(b)) || byId(a, b);
@@ -106,13 +150,33 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     else settled.push(decided);
   }
 
-  const noUsage: RetireAction[] = [];
+  const guarded: RetireAction[] = [];
   for (const r of input.retirements) {
     const targets = r.owned
       .map((o) => listed.get(o.configurationId))
       .filter((c): c is Configuration => c !== undefined && isActive(c))
       .sort(byId);
     const base = { clientId: r.clientId, managedId: r.managedId };
+    // Retired by an earlier run of this period (one that crashed before its Ledger row): still the
+    // month's retirement, so the Ledger and the sync keep it.
+    const retiredNow = r.owned.filter((o) => {
+      const c = listed.get(o.configurationId);
+      return o.retiredPeriod === input.period.key && c !== undefined && !isActive(c);
+    });
+    if (targets.length === 0 && retiredNow.length > 0) {
+      settled.push({
+        ...base,
+        // A dry run changes nothing: it says what stands.
+        ...(input.dryRun
+          ? { status: 'skipped' as const, reason: `billing already stopped this period: ${RETIRE_REASONS[r.why]}` }
+          : { status: 'retired' as const, reason: `billing stopped: ${RETIRE_REASONS[r.why]}` }),
+        companyId: listed.get(retiredNow[0]!.configurationId)!.company.id,
+        ...(retiredNow[0]!.companyIdentifier ? { companyIdentifier: retiredNow[0]!.companyIdentifier } : {}),
+        configurationId: retiredNow[0]!.configurationId,
+        retiredConfigurationIds: retiredNow.map((o) => o.configurationId),
+      });
+      continue;
+    }
     if (targets.length === 0) {
       // A removed client that bills nothing is history: no result. The others are reported as skipped.
       if (r.why !== 'removed')
@@ -132,35 +196,20 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
       kind: 'retire',
       ...base,
       why: r.why,
-      retire: targets.map((configuration) => ({
-        configuration,
-        why: r.why,
-        patch: retirePatch(configuration, input.statuses),
-        companyIdentifier: ownedIds.get(configuration.id)?.companyIdentifier,
-      })),
+      retire: targets.map((configuration) => {
+        const patch = retirePatch(configuration, input.statuses);
+        return {
+          configuration,
+          why: r.why,
+          patch: patch.length ? withOwnershipLine(patch, configuration, input.accountId, r.clientId) : patch,
+          companyIdentifier: ownedIds.get(configuration.id)?.companyIdentifier,
+        };
+      }),
     };
-    if (r.why === 'noUsage') noUsage.push(action);
+    if (isGuardedRetirement(r.why)) guarded.push(action);
     else actions.push(action);
   }
-
-  // Mass-retirement guard: many clients without usage at once looks like incomplete metering.
-  const held = noUsage.reduce((n, a) => n + a.retire.length, 0);
-  const threshold = massRetirementThreshold(input.ownedActiveAtStart);
-  if (held > threshold && !input.allowMassRetire) {
-    for (const a of noUsage) {
-      settled.push({
-        clientId: a.clientId,
-        managedId: a.managedId,
-        status: 'failed',
-        reason:
-          `retirement held: ${held} of the account's ${input.ownedActiveAtStart} ` +
-          `billed configurations have no usage for ${input.period.key} (more than ${threshold} at once), ` +
-          'which usually means the metering is incomplete; nothing was changed for this client. ' +
-          'Fix the usage data and publish again, or, if these clients really stopped, ' +
-          're-run with --allow-mass-retire (allowMassRetire: true)',
-      });
-    }
-  } else actions.push(...noUsage);
+  settled.push(...holdMassRetirements(guarded, input, actions));
 
   // Records out of step with ConnectWise (a configuration gone or deactivated by hand, or a write whose
   // record failed): corrected, so verify and the next run read the truth.
@@ -177,6 +226,39 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
     ];
   });
   return { actions, settled, stale };
+}
+
+/**
+ * The mass-retirement guard (contract v3): retirements for missing usage and removed mappings count
+ * together across every run of the period, against the base stored by its first run. Past
+ * max(2, 20 %), this run's ones are held (failed, nothing changed); the rest go to `actions`.
+ */
+function holdMassRetirements(
+  guarded: readonly RetireAction[],
+  input: BillingPlanInput,
+  actions: ClientAction[],
+): ClientResult[] {
+  const { base, retiredBefore } = input.guard;
+  const before = [...retiredBefore].filter((c) => !guarded.some((a) => a.clientId === c)).length;
+  const total = before + guarded.length;
+  const threshold = massRetirementThreshold(base);
+  if (guarded.length === 0 || total <= threshold || input.allowMassRetire) {
+    actions.push(...guarded);
+    return [];
+  }
+  const noUsage = guarded.filter((a) => a.why === 'noUsage').length;
+  const earlier = before ? ` (${before} of them by earlier runs of the month)` : '';
+  return guarded.map((a) => ({
+    clientId: a.clientId,
+    managedId: a.managedId,
+    status: 'failed' as const,
+    reason:
+      `retirement held: ${total} of the account's ${base} billed configurations would stop billing for ` +
+      `${input.period.key}${earlier}, ${noUsage} of this run's for missing usage and ${guarded.length - noUsage} ` +
+      `for removed mappings (more than ${threshold} in a month), which usually means the usage or mappings ` +
+      'table is incomplete; nothing was changed for this client. Fix the data and publish again, or, if these ' +
+      'clients really stopped, re-run with --allow-mass-retire (allowMassRetire: true)',
+  }));
 }
 
 function planPublish(
@@ -229,7 +311,12 @@ function planPublish(
       .map((configuration) => ({ configuration, why: 'moved' as const })),
   ].map((r) => ({
     ...r,
-    patch: retirePatch(r.configuration, input.statuses),
+    patch: withOwnershipLine(
+      retirePatch(r.configuration, input.statuses),
+      r.configuration,
+      input.accountId,
+      candidate.clientId,
+    ),
     companyIdentifier: ownedIds.get(r.configuration.id)?.companyIdentifier,
   }));
 
@@ -258,7 +345,9 @@ function planPublish(
     company,
     keep,
     adopt,
-    patch: keep ? patchFor(keep, candidate.desired, input.statuses) : [],
+    patch: keep
+      ? keepPatch(keep, patchFor(keep, candidate.desired, input.statuses), adopt, input.accountId, candidate)
+      : [],
     createStatus: input.statuses.added,
     retire,
     knownIds: new Set(clientConfigs.filter((c) => c.company.id === company.id).map((c) => c.id)),
@@ -272,7 +361,7 @@ export function onCompany(r: Retirement): string {
 
 /** Whether a publish action writes anything to ConnectWise. */
 export function publishWrites(action: PublishAction): boolean {
-  return !action.keep || action.patch.length > 0 || action.retire.some((r) => r.patch.length > 0);
+  return !action.keep || changesBilling(action.patch) || action.retire.some((r) => r.patch.length > 0);
 }
 
 type ResultSubject = Pick<

@@ -1,6 +1,6 @@
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { Configuration, NewConfiguration, PatchOperation } from '../connectwise/types.js';
-import { ConnectWiseHttpError, ConnectWiseNetworkError } from '../errors.js';
+import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError } from '../errors.js';
 import { comparePeriods, makePeriod, type Period } from '../period.js';
 import type { DesiredBackupStats } from './desired-configuration.js';
 
@@ -70,9 +70,60 @@ export function retirePatch(existing: Configuration, statuses: ManagedStatuses =
   return ops;
 }
 
-/** True when a failed POST may nevertheless have been saved (no answer, or a 5xx after the write). */
+/**
+ * True when a failed write may nevertheless have been saved (contract v3 "uncertain writes"): no answer
+ * (dropped connection, timeout), a 5xx after the write, or an answer that cannot be read (a proxy's
+ * HTML page, an empty body where a record was due).
+ */
 export function mayHaveBeenSaved(error: unknown): boolean {
-  return error instanceof ConnectWiseNetworkError || (error instanceof ConnectWiseHttpError && error.status >= 500);
+  return (
+    error instanceof ConnectWiseNetworkError ||
+    error instanceof ConnectWiseResponseError ||
+    (error instanceof ConnectWiseHttpError && error.status >= 500)
+  );
+}
+
+/** A configuration as ConnectWise answered it, or undefined when the answer is not one (empty body). */
+function readable(answer: Configuration | undefined): Configuration | undefined {
+  return answer && typeof answer === 'object' && typeof answer.id === 'number' ? answer : undefined;
+}
+
+/** Whether the configuration holds every value the patch writes. */
+export function patchApplied(configuration: Configuration, patch: readonly PatchOperation[]): boolean {
+  return patch.every((op) => {
+    const held = (configuration as unknown as Record<string, unknown>)[op.path];
+    if (op.path === 'backupBillableSpaceGb') return sameGb(held as number | null | undefined, op.value);
+    if (op.path === 'status') return (held as { id?: number } | null | undefined)?.id === op.value.id;
+    if (op.path === 'activeFlag') return (held ?? true) === op.value;
+    return held === op.value;
+  });
+}
+
+/**
+ * PATCHes a configuration. When the answer cannot be read (not JSON, empty, lost after sending), reads
+ * the configuration back and decides by what ConnectWise holds: applied → the read-back record; not
+ * applied → the original error.
+ */
+export async function patchWithReadBack(
+  connectWise: ConnectWisePort,
+  id: number,
+  patch: readonly PatchOperation[],
+): Promise<Configuration> {
+  let failure: unknown;
+  try {
+    const answer = readable(await connectWise.patchConfiguration(id, patch));
+    if (answer) return answer;
+    failure = new ConnectWiseResponseError(`ConnectWise answered PATCH company/configurations/${id} with no record`, {
+      method: 'PATCH',
+      path: 'company/configurations/{id}',
+    });
+  } catch (error) {
+    if (!mayHaveBeenSaved(error)) throw error;
+    failure = error;
+  }
+  const now = await connectWise.getConfiguration(id);
+  if (now && patchApplied(now, patch)) return now;
+  throw failure;
 }
 
 const CREATE_ATTEMPTS = 3;
@@ -98,7 +149,12 @@ export async function createConfiguration(
   const { create } = request;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connectWise.createConfiguration(create);
+      const answer = readable(await connectWise.createConfiguration(create));
+      if (answer) return answer;
+      throw new ConnectWiseResponseError('ConnectWise answered POST company/configurations with no record', {
+        method: 'POST',
+        path: 'company/configurations',
+      });
     } catch (error) {
       if (!mayHaveBeenSaved(error) || attempt >= CREATE_ATTEMPTS) throw error;
       // Give a slow write time to land before looking for it, so a late save is not posted twice.

@@ -5,6 +5,7 @@ import type { Period } from '../period.js';
 import { describeError, IncompleteActionError } from '../errors.js';
 import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
 import {
+  changesBilling,
   onCompany,
   resultSubject,
   retirementReason,
@@ -13,7 +14,8 @@ import {
   type RetireAction,
   type Retirement,
 } from './billing-plan.js';
-import { createConfiguration } from './configuration-sync.js';
+import { createConfiguration, heldPeriod, isActive, patchWithReadBack } from './configuration-sync.js';
+import { ownershipLine } from './ownership-line.js';
 import type { AccountSetup } from './setup.js';
 import type { Account, ClientResult, OwnedConfiguration } from './ports.js';
 
@@ -66,6 +68,27 @@ function record(
 }
 
 /**
+ * What the retirements of these actions will record, written before any of them is sent: should the
+ * run die between a PATCH and its record, the next run still knows which month stopped the billing
+ * ("no going back" keeps working, the month's Ledger keeps the retirement). `active` stays what
+ * ConnectWise says until the PATCH lands.
+ */
+export function retirementIntents(actions: readonly ClientAction[], ctx: ExecutionContext): OwnedConfiguration[] {
+  return actions.flatMap((action) => {
+    const client = action.kind === 'retire' ? action : action.candidate;
+    return action.retire
+      .filter((r) => r.patch.length > 0)
+      .map((r) => ({
+        ...record(ctx, client.clientId, client.managedId, r.configuration, {
+          active: false,
+          retiredReason: retirementReason(r.why),
+        }),
+        active: isActive(r.configuration),
+      }));
+  });
+}
+
+/**
  * Retires each configuration. When one fails, the error carries the records of what was done before
  * it (`done`, plus what the caller already wrote), so their ownership is recorded all the same.
  */
@@ -78,14 +101,16 @@ async function retireAll(
 ): Promise<OwnedConfiguration[]> {
   const records: OwnedConfiguration[] = [];
   for (const r of retirements) {
+    const retired = record(ctx, clientId, managedId, r.configuration, {
+      active: false,
+      retiredReason: retirementReason(r.why),
+    });
     try {
-      if (r.patch.length > 0) await ctx.connectWise.patchConfiguration(r.configuration.id, r.patch);
+      if (r.patch.length > 0) await patchWithReadBack(ctx.connectWise, r.configuration.id, r.patch);
     } catch (error) {
       throw new IncompleteActionError(describeError(error), { done: [...doneBefore, ...records], cause: error });
     }
-    records.push(
-      record(ctx, clientId, managedId, r.configuration, { active: false, retiredReason: retirementReason(r.why) }),
-    );
+    records.push(retired);
   }
   return records;
 }
@@ -111,6 +136,7 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
           backupBillableSpaceGb: candidate.desired.billableSpaceGb,
           backupYear: candidate.desired.year,
           backupMonth: candidate.desired.month,
+          vendorNotes: ownershipLine(ctx.account.accountId, candidate.clientId),
           // As ConnectWise's managed-device integrations do for what they add.
           ...(action.createStatus !== undefined ? { status: { id: action.createStatus } } : {}),
         },
@@ -120,8 +146,9 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
     origin = 'created';
     wrote = true;
   } else if (action.patch.length > 0) {
-    configuration = await ctx.connectWise.patchConfiguration(action.keep.id, action.patch);
-    wrote = true;
+    configuration = await patchWithReadBack(ctx.connectWise, action.keep.id, action.patch);
+    // Adding only the ownership line leaves what is billed as it was: `unchanged`.
+    wrote = changesBilling(action.patch);
   } else configuration = action.keep;
   const kept = record(
     ctx,
@@ -130,7 +157,8 @@ async function executePublish(action: PublishAction, ctx: ExecutionContext): Pro
     { id: configuration.id, company: { id: company.id, identifier: company.identifier } },
     {
       active: true,
-      period: period.key,
+      // What ConnectWise holds (read back when the answer was unreadable), so "no going back" stays true.
+      period: heldPeriod(configuration)?.key ?? period.key,
       ...(origin ? { origin } : {}),
     },
   );

@@ -150,14 +150,48 @@ export interface ResolutionCache {
   save(accountId: string, found: ReadonlyMap<string, readonly number[]>): Promise<void>;
 }
 
+/**
+ * What the product computes for itself per account and keeps in the Ledger table (contract v3): never
+ * taken from an event or a payload.
+ */
+export interface AccountStateRepository {
+  /** When a Management sync became owed (ISO time), undefined when none is owed. */
+  syncOwedSince(accountId: string): Promise<string | undefined>;
+  /** A run is about to change ConnectWise: the sync is owed until one succeeds. */
+  oweSync(accountId: string, runId: string, at: string): Promise<void>;
+  /** A sync started at `startedAt` succeeded: settles what was owed before it (not what came after). */
+  syncDone(accountId: string, startedAt: string): Promise<void>;
+  /**
+   * The period's mass-retirement record. With `base`, stores it unless the period's first run already did
+   * (that run's base wins); without, only reads.
+   */
+  monthGuard(accountId: string, period: string, base?: number): Promise<MonthGuard | undefined>;
+  /** Clients retired this period for missing usage or a removed mapping (counted once each). */
+  countRetired(accountId: string, period: string, clientIds: readonly string[]): Promise<void>;
+}
+
+export interface MonthGuard {
+  /** Owned active configurations when the period's first run started. */
+  readonly base: number;
+  /** Clients retired in the period for missing usage or a removed mapping, by any run of it. */
+  readonly retired: readonly string[];
+}
+
 /** One run per account at a time (contract v2). */
 export interface RunLock {
+  /** How long a lease lasts after it is taken or renewed. */
+  readonly leaseMs: number;
   /**
    * Takes the account for `runId` (or renews it when `runId` already holds it). Returns undefined when
    * taken, else the runId of the run that holds it.
    */
   acquire(accountId: string, runId: string): Promise<{ heldBy: string; since: string } | undefined>;
   release(accountId: string, runId: string): Promise<void>;
+  /**
+   * Extends `runId`'s lease only if it still holds the account (no other run took it, even after the
+   * lease ran out): false when it was lost. Never takes a free lock.
+   */
+  renew(accountId: string, runId: string): Promise<boolean>;
 }
 
 export interface SecretsPort {
@@ -199,6 +233,7 @@ export interface PublisherDeps {
   readonly usage: UsageRepository;
   readonly ledger: LedgerRepository;
   readonly ownership: OwnershipRepository;
+  readonly accountState: AccountStateRepository;
   readonly resolutionCache: ResolutionCache;
   /**
    * One account run's journal: its Management tab look-up and its invocations without progress, kept so

@@ -1,18 +1,37 @@
 import pLimit from 'p-limit';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
-import { IncompleteActionError, RunDeadlineError, describeError, serializeError } from '../errors.js';
+import type { Configuration, ManagementSetup } from '../connectwise/types.js';
+import { IncompleteActionError, RunDeadlineError, RunLockLostError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
 import type { CarriedOptions } from '../records/run-options.js';
-import { dryRunResult, failedResult, planBilling, type ClientAction } from './billing-plan.js';
+import {
+  dryRunResult,
+  failedResult,
+  isGuardedRetirement,
+  planBilling,
+  publishWrites,
+  type ClientAction,
+  type GuardState,
+} from './billing-plan.js';
 import { isActive } from './configuration-sync.js';
-import { executeAction } from './execute-actions.js';
+import { executeAction, retirementIntents } from './execute-actions.js';
 import { ledgerRow, needsSync, resultFromLedger, summarize } from './outcomes.js';
+import { recoverOwnership } from './recover-ownership.js';
 import { planClients, type Candidate, type ClientPlan, type RetireCandidate } from './plan-clients.js';
-import type { Account, AccountSummary, ClientResult, OwnedConfiguration, PublisherDeps, SyncOutcome } from './ports.js';
+import type {
+  Account,
+  AccountSummary,
+  ClientResult,
+  InvalidItem,
+  OwnedConfiguration,
+  PublisherDeps,
+  SyncOutcome,
+} from './ports.js';
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
-import { triggerSync } from './sync.js';
+import { triggerOwedSync } from './sync.js';
 import { finishReserveMs, noProgressReason } from './time-budget.js';
+import { guardWrites, WRITE_LEASE_MARGIN_MS } from './write-gate.js';
 
 /** Asked before any write when a run would retire clients (the CLI's confirmation on a terminal). */
 export type ConfirmRetirements = (request: {
@@ -31,7 +50,10 @@ export interface AccountRunOptions extends Partial<CarriedOptions> {
   readonly deadlineAt?: number | undefined;
   /** 1 for the first invocation of this account run. */
   readonly invocation?: number | undefined;
-  /** Carried from the first invocation: the mass-retirement guard counts at the run's start. */
+  /**
+   * Ignored (contract v3: the guard's base is stored by the period's first run, never taken from a
+   * payload); kept only so older state machine payloads still parse.
+   */
   readonly ownedActiveAtStart?: number | undefined;
   readonly confirmRetirements?: ConfirmRetirements | undefined;
   /** Another invocation will continue this run if time runs out: keep the account's lock for it. */
@@ -60,6 +82,7 @@ type Deps = Pick<
   | 'usage'
   | 'ledger'
   | 'ownership'
+  | 'accountState'
   | 'resolutionCache'
   | 'runJournal'
   | 'runLock'
@@ -97,6 +120,7 @@ export async function publishAccount(
   options: AccountRunOptions,
 ): Promise<AccountRunOutcome> {
   const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
+  const takenAt = deps.clock().getTime();
   if (!options.dryRun) {
     const busy = await deps.runLock.acquire(account.accountId, options.runId);
     if (busy) {
@@ -120,15 +144,14 @@ export async function publishAccount(
       };
     }
   }
-  const run = new AccountRun(account, deps, options, log);
+  const run = new AccountRun(account, deps, options, log, takenAt + deps.runLock.leaseMs);
   const renew = options.dryRun
     ? undefined
     : setInterval(() => {
-        deps.runLock.acquire(account.accountId, options.runId).then(
-          (lost) => {
-            // Our lease ran out and another run took the account: start nothing more.
-            if (lost) run.stop(`the run lock was taken over by run ${lost.heldBy}`);
-          },
+        const at = deps.clock().getTime();
+        // Renew only: a lock lost once (another run took it, even after our lease ran out) is never re-taken.
+        deps.runLock.renew(account.accountId, options.runId).then(
+          (held) => (held ? run.leaseRenewed(at) : run.stop("another run took over the account's lock")),
           (e: unknown) => log.warn({ err: serializeError(e) }, 'could not renew the run lock'),
         );
       }, LOCK_RENEW_MS);
@@ -159,7 +182,8 @@ export async function finishFailedAccountRun(
 ): Promise<AccountRunOutcome> {
   const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
   try {
-    return await new AccountRun(account, deps, options, log).finishFailed(error);
+    // No lease is known to hold: the sync's gate renews the lock first (it stops if another run took it).
+    return await new AccountRun(account, deps, options, log, 0).finishFailed(error);
   } finally {
     if (!options.dryRun) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
   }
@@ -176,11 +200,18 @@ class AccountRun {
   private recorded = 0;
   private deadline: string | undefined;
 
+  /** A sync owed by an earlier run (read when the run starts), and whether this run changed anything. */
+  private owedSince: string | undefined;
+  private owing: Promise<void> | undefined;
+  private owed = false;
+
   constructor(
     private readonly account: Account,
     private readonly deps: Deps,
     private readonly options: AccountRunOptions,
     private readonly log: Deps['logger'],
+    /** Epoch ms (the run's clock) until which its lease is known to hold. */
+    private leaseUntil: number,
   ) {
     this.budgetMs =
       options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - deps.clock().getTime();
@@ -191,18 +222,68 @@ class AccountRun {
     return this.connection?.requestCount() ?? 0;
   }
 
+  /** The account's connection; every write goes through the lease check and marks the sync owed. */
   private async connect(): Promise<ConnectWisePort> {
     if (!this.connection) {
       const secret = await this.deps.secrets.load(this.account.secretId);
-      this.connection = await this.deps.connectWise(secret, this.account, { deadlineAt: this.options.deadlineAt });
+      const raw = await this.deps.connectWise(secret, this.account, { deadlineAt: this.options.deadlineAt });
+      this.connection = guardWrites(raw, {
+        beforeWrite: () => this.beforeWrite(true),
+        beforeSync: () => this.beforeWrite(false),
+      });
     }
     return this.connection;
   }
 
   /** Starts no more clients (the run lock was lost). */
   stop(why: string): void {
-    this.stopped = why;
+    this.stopped ??= why;
     this.log.error({ why }, 'run stopped');
+  }
+
+  leaseRenewed(at: number): void {
+    this.leaseUntil = Math.max(this.leaseUntil, at + this.deps.runLock.leaseMs);
+  }
+
+  /**
+   * Contract v3 "a run that lost its lock stops writing": before each write the run must still hold the
+   * account with more lease left than one request can take (renewing when short); else it stops. A
+   * change also makes the sync owed, recorded before the change reaches ConnectWise.
+   */
+  private beforeWrite(change: boolean): Promise<void> | undefined {
+    if (this.options.dryRun) throw new Error('a dry run never writes to ConnectWise');
+    if (this.stopped !== undefined) throw new RunLockLostError(this.stopped);
+    const owing = change ? this.markOwed() : undefined;
+    const at = this.deps.clock().getTime();
+    if (this.leaseUntil - at > WRITE_LEASE_MARGIN_MS) return owing;
+    return (async () => {
+      const held = await this.deps.runLock.renew(this.account.accountId, this.options.runId).catch(() => false);
+      if (held) this.leaseRenewed(at);
+      if (!held || this.leaseUntil - this.deps.clock().getTime() <= WRITE_LEASE_MARGIN_MS) {
+        this.stop(
+          held
+            ? 'the run lock could not be renewed in time'
+            : 'the run lost its lock on the account (its lease ran out and another run may have taken it)',
+        );
+        throw new RunLockLostError(`${this.stopped!}: nothing more was written for this account`);
+      }
+      await owing;
+    })();
+  }
+
+  /** Records the sync as owed, once per run, before the run's first change (undefined once recorded). */
+  private markOwed(): Promise<void> | undefined {
+    if (this.owed) return undefined;
+    return (this.owing ??= this.deps.accountState
+      .oweSync(this.account.accountId, this.options.runId, this.deps.clock().toISOString())
+      .then(() => {
+        this.owed = true;
+      }));
+  }
+
+  /** Whether the account needs a Management sync: this run's results, its changes, or an owed one. */
+  private syncWanted(): boolean {
+    return needsSync(this.results) || this.owing !== undefined || this.owedSince !== undefined;
   }
 
   private timeLeft(): boolean {
@@ -248,7 +329,7 @@ class AccountRun {
     ]);
   }
 
-  /** The mass-retirement guard's base: counted once, when the run starts (carried by continuations). */
+  /** The mass-retirement guard's base: stored by the period's first run (contract v3), never carried. */
   private ownedActiveAtStart = 0;
 
   private outcome(done: boolean, sync: SyncOutcome = 'not-needed', extra: Extra = {}): AccountRunOutcome {
@@ -272,10 +353,17 @@ class AccountRun {
 
   async run(): Promise<AccountRunOutcome> {
     if (this.options.confirmRetirements && !this.options.dryRun) this.held = { results: [], ownership: [] };
-    const { owned, plan } = await this.planFromTables();
+    const tables = await this.readTables();
+    // From the tables alone: whom an account-wide failure (secret, setup, ConnectWise down) concerns.
+    let plan = this.planFrom(tables, tables.owned);
+    let planned = false;
     try {
+      const view = await this.readConnectWise(tables);
+      plan = this.planFrom(tables, view.owned);
+      planned = true;
+      await this.settle(plan.settled, view.recovered);
       if (plan.candidates.length > 0 || plan.retirements.length > 0) {
-        const { setup, actions } = await this.planWithConnectWise(plan, owned);
+        const actions = await this.planWithConnectWise(plan, view);
         if (this.options.dryRun) {
           this.results.push(...actions.map(dryRunResult));
           return this.outcome(true);
@@ -295,14 +383,15 @@ class AccountRun {
           return { ...this.outcome(true, 'not-needed', { error }), declined: true };
         }
         await this.release();
-        if (!(await this.execute(actions, setup, owned))) return await this.unfinished();
+        if (!(await this.execute(actions, view.setup, view.owned))) return await this.unfinished();
       }
     } catch (error) {
       if (error instanceof RunDeadlineError) return await this.unfinished(error);
+      if (!planned) await this.settle(plan.settled);
       return await this.stopAccount(error, [...plan.candidates, ...plan.retirements]);
     }
     await this.release();
-    if (this.options.dryRun || !needsSync(this.results)) return this.outcome(true);
+    if (this.options.dryRun || !this.syncWanted()) return this.outcome(true);
     try {
       const sync = await this.triggerSync();
       return this.outcome(true, sync.sync, sync.reason ? { syncReason: sync.reason } : {});
@@ -323,7 +412,12 @@ class AccountRun {
           period: options.period.key,
         })),
       );
-    if (options.dryRun || !needsSync(this.results)) return this.outcome(true, 'not-needed', { error });
+    // What earlier invocations changed, or a sync an earlier run still owes (contract v3), is synced now.
+    const owed = options.dryRun
+      ? undefined
+      : await deps.accountState.syncOwedSince(account.accountId).catch(() => undefined);
+    if (options.dryRun || (!needsSync(this.results) && owed === undefined))
+      return this.outcome(true, 'not-needed', { error });
     const sync = await this.triggerSync().catch((e: unknown) => ({
       sync: 'failed' as const,
       reason: describeError(e),
@@ -331,12 +425,12 @@ class AccountRun {
     return this.outcome(true, sync.sync, { error, ...(sync.reason ? { syncReason: sync.reason } : {}) });
   }
 
-  /** Mappings, usage and what the account owns → who is published, retired or settled at once. */
-  private async planFromTables(): Promise<{ owned: OwnedConfiguration[]; plan: ClientPlan }> {
+  /** Mappings, usage, what the account owns, this run's earlier outcomes and a sync owed by an earlier run. */
+  private async readTables(): Promise<Tables> {
     const { account, deps, options } = this;
     // Always read this run's earlier outcomes: a Step Functions retry of a timed-out invocation repeats
     // the same payload, and what that attempt settled must stand (held retirements stay held).
-    const [mappings, usage, ownership, fromEarlier] = await Promise.all([
+    const [mappings, usage, ownership, fromEarlier, owedSince] = await Promise.all([
       deps.mappings.listByAccount(account.accountId),
       deps.usage.listByPeriod(account.accountId, options.period),
       deps.ownership.listChecked
@@ -345,6 +439,7 @@ class AccountRun {
       options.dryRun
         ? Promise.resolve([])
         : earlierResults(deps, { runId: options.runId, accountId: account.accountId, period: options.period.key }),
+      options.dryRun ? Promise.resolve(undefined) : deps.accountState.syncOwedSince(account.accountId),
     ]);
     for (const bad of mappings.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid mapping item');
     for (const bad of usage.invalid) this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid usage item');
@@ -352,43 +447,95 @@ class AccountRun {
       this.log.warn({ key: bad.key, problems: bad.problems }, 'invalid ownership record');
     const owned = [...ownership.items];
     this.results.push(...fromEarlier);
-    this.ownedActiveAtStart = options.ownedActiveAtStart ?? owned.filter((o) => o.active).length;
-    const plan = planClients({
+    this.owedSince = owedSince;
+    if (owedSince) this.log.info({ owedSince }, 'a Management sync is owed by an earlier run');
+    return {
       mappings,
       usage,
       owned,
       ownedInvalid: ownership.invalid,
+      done: new Set(fromEarlier.map((r) => r.clientId)),
+    };
+  }
+
+  /** Who is published, retired or settled at once, given what the account owns. */
+  private planFrom(tables: Tables, owned: readonly OwnedConfiguration[]): ClientPlan {
+    const { account, options } = this;
+    return planClients({
+      mappings: tables.mappings,
+      usage: tables.usage,
+      owned,
+      ownedInvalid: tables.ownedInvalid,
       period: options.period,
       clientIds: options.clientIds,
       reportUnknownClients: options.reportUnknownClients,
       maxBillableSpaceGb: account.maxBillableSpaceGb,
-      done: new Set(fromEarlier.map((r) => r.clientId)),
+      done: tables.done,
     });
-    await this.settle(plan.settled);
-    return { owned, plan };
+  }
+
+  /**
+   * What ConnectWise holds: the setup, every configuration of the account's type (owned ones missing from
+   * the listing read by id: a blind spot must not look like "gone"), and ownership recovered from the
+   * configurations' ownership line when the Ledger lost it.
+   */
+  private async readConnectWise(tables: Tables): Promise<ConnectWiseView> {
+    const { account } = this;
+    const cw = await this.connect();
+    const setup = await loadAccountSetup(cw, account);
+    const [listed, managementSetups] = await Promise.all([
+      cw.listConfigurations(account.configurationTypeName),
+      cw.listManagementSetups(),
+    ]);
+    const recovery = await recoverOwnership({
+      connectWise: cw,
+      accountId: account.accountId,
+      typeId: setup.type.id,
+      listed,
+      owned: tables.owned,
+      include: (clientId) =>
+        (this.options.clientIds === undefined || this.options.clientIds.includes(clientId)) &&
+        !tables.done.has(clientId),
+      managedIds: new Map(tables.mappings.items.map((m) => [m.clientId, m.managedId])),
+      runId: this.options.runId,
+      at: this.deps.clock().toISOString(),
+    });
+    if (recovery.recovered.length)
+      this.log.warn(
+        { configurationIds: recovery.recovered.map((r) => r.configurationId) },
+        'owned configurations missing from the Ledger, recognised by their ownership line',
+      );
+    return {
+      setup,
+      configurations: recovery.configurations,
+      managementSetups,
+      owned: [...tables.owned, ...recovery.recovered],
+      recovered: this.options.dryRun ? [] : recovery.recovered,
+    };
+  }
+
+  /** The month's guard: its base is stored by the period's first (real) run and read by every later one. */
+  private async monthGuard(view: ConnectWiseView): Promise<GuardState> {
+    const { account, deps, options } = this;
+    // What ConnectWise bills, not what the records say (they may lag).
+    const billed = new Set(view.configurations.filter(isActive).map((c) => c.id));
+    const counted = view.owned.filter((o) => billed.has(o.configurationId)).length;
+    const stored = await deps.accountState.monthGuard(
+      account.accountId,
+      options.period.key,
+      options.dryRun ? undefined : counted,
+    );
+    this.ownedActiveAtStart = stored?.base ?? counted;
+    return { base: this.ownedActiveAtStart, retiredBefore: new Set(stored?.retired ?? []) };
   }
 
   /** What ConnectWise holds now → each client's writes (settling failures and skips at once). */
-  private async planWithConnectWise(
-    plan: ClientPlan,
-    owned: readonly OwnedConfiguration[],
-  ): Promise<{ setup: AccountSetup; actions: readonly ClientAction[] }> {
+  private async planWithConnectWise(plan: ClientPlan, view: ConnectWiseView): Promise<readonly ClientAction[]> {
     const { account, deps, options } = this;
     const cw = await this.connect();
-    const setup = await loadAccountSetup(cw, account);
-    const [listed, managementSetups, cache] = await Promise.all([
-      cw.listConfigurations(account.configurationTypeName),
-      cw.listManagementSetups(),
-      deps.resolutionCache.load(account.accountId),
-    ]);
-    const configurations = listed.filter((c) => c.type.id === setup.type.id);
-    if (options.ownedActiveAtStart === undefined) {
-      // What ConnectWise bills, not what the records say (they may lag).
-      const billed = new Set(configurations.filter(isActive).map((c) => c.id));
-      this.ownedActiveAtStart = owned.filter((o) => billed.has(o.configurationId)).length;
-    }
+    const cache = await deps.resolutionCache.load(account.accountId);
     const wanted = new Set(plan.candidates.map((c) => c.managedId));
-    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, {
+    const resolved = await resolveManagedIds(cw, view.setup.solution, wanted, cache, {
       rescan: options.rescan,
       // A dry run writes nothing anywhere, its look-up journal included.
       journal: options.dryRun ? undefined : deps.runJournal?.(account.accountId, options.runId),
@@ -396,13 +543,15 @@ class AccountRun {
       onRecorded: (companies) => (this.recorded += companies),
     });
     if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
-    const management = primaryManagementSetup(managementSetups);
+    const management = primaryManagementSetup(view.managementSetups);
     const billing = planBilling({
+      accountId: account.accountId,
+      dryRun: options.dryRun,
       period: options.period,
       candidates: plan.candidates,
       retirements: plan.retirements,
-      configurations,
-      owned,
+      configurations: view.configurations,
+      owned: view.owned,
       companies: resolved.index,
       statuses: {
         added: management?.addedConfigurationStatus?.id,
@@ -411,10 +560,10 @@ class AccountRun {
       managementItName: account.managementItName,
       allowOlderPeriod: options.allowOlderPeriod === true,
       allowMassRetire: options.allowMassRetire === true,
-      ownedActiveAtStart: this.ownedActiveAtStart,
+      guard: await this.monthGuard(view),
     });
     await this.settle(billing.settled, options.dryRun ? [] : billing.stale);
-    return { setup, actions: billing.actions };
+    return billing.actions;
   }
 
   /** Asks before stopping anyone's billing, when the caller wants to be asked (the CLI on a terminal). */
@@ -458,7 +607,14 @@ class AccountRun {
     await this.release();
     const error = this.stopped;
     if (this.options.continues && error === undefined) return this.outcome(false);
-    if (!needsSync(this.results)) return this.outcome(false, 'not-needed', error ? { error } : {});
+    if (!this.syncWanted()) return this.outcome(false, 'not-needed', error ? { error } : {});
+    if (error !== undefined) {
+      // Without the lock it writes nothing more, the sync included: it stays owed to the next run.
+      return this.outcome(false, 'failed', {
+        syncReason: 'the run lost its lock before the Management sync; the next run of the account triggers it',
+        error,
+      });
+    }
     try {
       const sync = await this.triggerSync();
       return this.outcome(false, sync.sync, {
@@ -486,6 +642,22 @@ class AccountRun {
     progress?.start(actions.length, `${account.accountId}: publishing`);
     const limit = pLimit(CLIENT_CONCURRENCY);
     let deferred = 0;
+    const context = {
+      connectWise: cw,
+      account,
+      setup,
+      period: options.period,
+      runId: options.runId,
+      now: deps.clock,
+      sleep: deps.sleep,
+    };
+    // Counted before they happen: a run that dies half-way still counts them for the month's guard.
+    const guarded = actions.filter((a) => a.kind === 'retire' && isGuardedRetirement(a.why)).map(resultClientId);
+    await deps.accountState.countRetired(account.accountId, options.period.key, guarded);
+    // Owed before the first change reaches ConnectWise (a crash right after it must still leave it owed).
+    if (actions.some((a) => a.kind === 'retire' || publishWrites(a))) await this.markOwed();
+    const intents = retirementIntents(actions, { ...context, owned: ownedNow });
+    if (intents.length) await deps.ownership.put(intents);
     try {
       await Promise.all(
         actions.map((action) =>
@@ -495,25 +667,18 @@ class AccountRun {
               return;
             }
             try {
-              const done = await executeAction(action, {
-                connectWise: cw,
-                account,
-                setup,
-                period: options.period,
-                runId: options.runId,
-                now: deps.clock,
-                sleep: deps.sleep,
-                owned: ownedNow,
-              });
+              const done = await executeAction(action, { ...context, owned: ownedNow });
               await this.settle([done.result], done.ownership);
             } catch (error) {
-              if (error instanceof RunDeadlineError) {
-                this.deadline ??= error.message;
+              // What was written before the failure stays owned (a move's new configuration above all).
+              const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
+              const cause = error instanceof IncompleteActionError ? error.cause : error;
+              // Stopped before writing anything for the client: it is left for the next run, not failed.
+              if (error instanceof RunDeadlineError || (cause instanceof RunLockLostError && done.length === 0)) {
+                if (error instanceof RunDeadlineError) this.deadline ??= error.message;
                 deferred++;
                 return;
               }
-              // What was written before the failure stays owned (a move's new configuration above all).
-              const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
               await this.settle([failedResult(action, describeError(error))], done);
             } finally {
               progress?.increment();
@@ -529,6 +694,29 @@ class AccountRun {
   }
 
   private triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
-    return triggerSync(() => this.connect(), this.log);
+    return triggerOwedSync(() => this.connect(), { ...this.deps, logger: this.log }, this.account.accountId);
   }
+}
+
+const resultClientId = (action: ClientAction): string =>
+  action.kind === 'retire' ? action.clientId : action.candidate.clientId;
+
+interface Tables {
+  readonly mappings: Awaited<ReturnType<Deps['mappings']['listByAccount']>>;
+  readonly usage: Awaited<ReturnType<Deps['usage']['listByPeriod']>>;
+  readonly owned: readonly OwnedConfiguration[];
+  readonly ownedInvalid: readonly InvalidItem[];
+  /** Clients settled by earlier invocations of this run. */
+  readonly done: ReadonlySet<string>;
+}
+
+interface ConnectWiseView {
+  readonly setup: AccountSetup;
+  /** Every configuration of the account's type (by type id) ConnectWise holds now. */
+  readonly configurations: readonly Configuration[];
+  readonly managementSetups: readonly ManagementSetup[];
+  /** Owned: the Ledger's records plus those recovered from ownership lines. */
+  readonly owned: readonly OwnedConfiguration[];
+  /** Records recovered from ownership lines, to store (none on a dry run). */
+  readonly recovered: readonly OwnedConfiguration[];
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ConnectWisePort } from '../connectwise/gateway.js';
 import type { SyncOutcome } from '../contract.js';
 import { RunDeadlineError, describeError, serializeError } from '../errors.js';
+import type { AccountStateRepository } from './ports.js';
 import { SETUP_LOCATIONS, primaryManagementSetup } from './setup.js';
 
 /**
@@ -33,4 +34,28 @@ export async function triggerSync(
     log.error({ err: serializeError(error) }, 'Management sync failed');
     return { sync: 'failed', reason };
   }
+}
+
+/**
+ * The sync, and the owed sync settled when it succeeds (contract v3: a sync is owed from the first
+ * change until one succeeds, whichever run triggers it).
+ */
+export async function triggerOwedSync(
+  connect: () => Promise<ConnectWisePort>,
+  deps: { readonly accountState: AccountStateRepository; readonly clock: () => Date; readonly logger: Logger },
+  accountId: string,
+): Promise<{ sync: SyncOutcome; reason?: string }> {
+  const startedAt = deps.clock().toISOString();
+  const sync = await triggerSync(connect, deps.logger);
+  if (sync.sync === 'triggered') {
+    await deps.accountState
+      .syncDone(accountId, startedAt)
+      .catch((error: unknown) =>
+        deps.logger.error(
+          { err: serializeError(error) },
+          'could not record the sync as done (the next run syncs again)',
+        ),
+      );
+  }
+  return sync;
 }

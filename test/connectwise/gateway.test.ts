@@ -84,6 +84,7 @@ describe('Class: ConnectWiseGateway (simulator)', () => {
       expect(management!.deletedConfigurationStatus?.id).toEqual(expect.any(Number));
       const created = await cw.createConfiguration({
         name: 'Alpha backup',
+        vendorNotes: 'connectwise-usage-publisher account=a-1 client=c-1',
         type: { id: setup.configurationType.id },
         company: { id: client.company.id },
         deviceIdentifier: 'c-1',

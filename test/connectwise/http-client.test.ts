@@ -160,64 +160,75 @@ describe('Class: ConnectWiseClient', () => {
   });
 
   describe('Method: list', () => {
-    it('follows Link rel="next" with pageSize 1000 until there is none', async () => {
-      handler = (req, res) => {
+    /** A forward-only list of ids 1..n: "id > pageId", ordered by id, `Link` next with the last id. */
+    const forwardOnly =
+      (n: number, options: { pageSize?: number; link?: (next: number) => string | undefined } = {}) =>
+      (req: IncomingMessage, res: ServerResponse) => {
         const url = new URL(req.url ?? '', origin);
-        const page = Number(url.searchParams.get('page'));
+        const after = Number(url.searchParams.get('pageId') ?? '0');
+        const size = Number(url.searchParams.get('pageSize'));
+        const ids = Array.from({ length: n }, (_, i) => i + 1).filter((id) => id > after);
+        const page = ids.slice(0, size).map((id) => ({ id }));
         const next = new URL(url);
-        next.searchParams.set('page', String(page + 1));
-        json(
-          res,
-          200,
-          [{ id: page }],
-          page < 3
-            ? { link: `<${next.href}>; rel="next", <${origin}/x>; rel="last"` }
-            : { link: `<${origin}/x>; rel="first"` },
-        );
+        next.searchParams.set('pageId', String(page.at(-1)?.id ?? after));
+        const link = ids.length > size ? (options.link?.(page.at(-1)!.id) ?? `<${next.href}>; rel="next"`) : undefined;
+        json(res, 200, page, link === undefined ? {} : { link });
       };
+
+    it('pages forward-only (pagination-type header, pageId = the last id) with pageSize 1000', async () => {
+      handler = forwardOnly(2500);
       const client = await connect();
       const rows = await client.list<{ id: number }>('company/companies', {
         conditions: 'deletedFlag=False',
         fields: ['id', 'name'],
       });
-      expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
-      const first = new URL(hits[0]!.url, origin);
-      expect(first.searchParams.get('pageSize')).toBe('1000');
-      expect(first.searchParams.get('conditions')).toBe('deletedFlag=False');
-      expect(first.searchParams.get('fields')).toBe('id,name');
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+      const urls = hits.map((h) => new URL(h.url, origin));
+      expect(urls.map((u) => u.searchParams.get('pageId'))).toEqual([null, '1000', '2000']);
+      expect(urls.every((u) => !u.searchParams.has('page') && u.searchParams.get('pageSize') === '1000')).toBe(true);
+      expect(hits.every((h) => h.headers['pagination-type'] === 'forward-only')).toBe(true);
+      expect(urls[0]!.searchParams.get('conditions')).toBe('deletedFlag=False');
+      expect(urls[0]!.searchParams.get('fields')).toBe('id,name');
     });
 
-    it('keeps paging by page number when the server sends no Link header and pages are full', async () => {
+    it('keeps paging after the last id received when the server sends no Link header and pages are full', async () => {
       handler = (req, res) => {
-        const url = new URL(req.url ?? '', origin);
-        const page = Number(url.searchParams.get('page'));
-        json(res, 200, page === 1 ? [{ id: 1 }, { id: 2 }] : page === 2 ? [{ id: 3 }] : []);
+        const after = Number(new URL(req.url ?? '', origin).searchParams.get('pageId') ?? '0');
+        json(res, 200, after === 0 ? [{ id: 4 }, { id: 9 }] : after === 9 ? [{ id: 12 }] : []);
       };
       const client = await connect();
       const rows = await client.list('company/companies', { pageSize: 2 });
       expect(rows).toHaveLength(3);
-      expect(hits).toHaveLength(2);
+      expect(hits.map((h) => new URL(h.url, origin).searchParams.get('pageId'))).toEqual([null, '9']);
+    });
+
+    it('refuses a listing whose next page does not move forward, rather than loop or skip', async () => {
+      handler = forwardOnly(5, { pageSize: 2, link: () => `<${origin}/x?pageId=1>; rel="next"` });
+      const client = await connect();
+      await expect(client.list('company/companies', { pageSize: 2 })).rejects.toThrow(/did not move forward/);
     });
 
     it('never follows a next link to another host: it asks its own site for the next page', async () => {
-      handler = (req, res) => {
-        const page = Number(new URL(req.url ?? '', origin).searchParams.get('page'));
-        json(
-          res,
-          200,
-          [{ id: page }],
-          page === 1
-            ? {
-                link: '<https://other-host.example.com/v2025_1/apis/3.0/company/companies?page=2&pageSize=1000>; rel="next"',
-              }
-            : {},
-        );
-      };
+      handler = forwardOnly(1500, {
+        link: (last) =>
+          `<https://other-host.example.com/v2025_1/apis/3.0/company/companies?pageId=${last}&pageSize=1000>; rel="next"`,
+      });
       const client = await connect();
       const rows = await client.list<{ id: number }>('company/companies');
-      expect(rows.map((r) => r.id)).toEqual([1, 2]);
-      expect(hits.map((h) => new URL(h.url, origin).searchParams.get('page'))).toEqual(['1', '2']);
+      expect(rows).toHaveLength(1500);
+      expect(hits.map((h) => new URL(h.url, origin).searchParams.get('pageId'))).toEqual([null, '1000']);
       expect(hits[1]!.headers.host).toBe(new URL(origin).host);
+    });
+
+    it('pages by page number when an order is asked for (forward-only paging allows none)', async () => {
+      handler = (req, res) => {
+        const page = Number(new URL(req.url ?? '', origin).searchParams.get('page'));
+        json(res, 200, page === 1 ? [{ id: 2 }, { id: 1 }] : []);
+      };
+      const client = await connect();
+      await client.list('company/companies', { pageSize: 2, orderBy: 'id desc' });
+      expect(hits.map((h) => new URL(h.url, origin).searchParams.get('page'))).toEqual(['1', '2']);
+      expect(hits[0]!.headers['pagination-type']).toBeUndefined();
     });
   });
 });

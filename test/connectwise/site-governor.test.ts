@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SiteGovernor, SiteGovernorRegistry } from '../../lib/connectwise/site-governor.js';
+import { evenPacing, SiteGovernor, SiteGovernorRegistry } from '../../lib/connectwise/site-governor.js';
 import { RunDeadlineError } from '../../lib/errors.js';
 
 /** Most starts in any rolling window [t, t + windowMs) over the given start times. */
@@ -85,6 +85,23 @@ describe('Class: SiteGovernor', () => {
       expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(2 * 1000);
     });
 
+    it('spends the budget evenly: never more than requestsPerMinute / 60 starts in any sixtieth of the window', async () => {
+      // 600 a "minute" of 1200 ms: at most 10 in any 20 ms, and still at most 600 in any 1200 ms.
+      const governor = new SiteGovernor('site', { requestsPerMinute: 600, concurrency: 50, windowMs: 1200 });
+      const starts: number[] = [];
+      await Promise.all(
+        Array.from({ length: 120 }, () => governor.run(async () => void starts.push(performance.now()))),
+      );
+      expect(maxInRollingWindow(starts, 20)).toBeLessThanOrEqual(10);
+      expect(maxInRollingWindow(starts, 1200)).toBeLessThanOrEqual(600);
+    });
+
+    it('spaces starts evenly: 1/10 s at 600 a minute, 1 s at 90 (1.5 a second is 1), 2 s at 30', () => {
+      expect(evenPacing(600)).toEqual({ intervalCap: 1, interval: 102 });
+      expect(evenPacing(90)).toEqual({ intervalCap: 1, interval: 1017 });
+      expect(evenPacing(30)).toEqual({ intervalCap: 1, interval: 2034 });
+    });
+
     it('a lower budget from a second connection applies to work already queued, counting what the window already used', async () => {
       const registry = new SiteGovernorRegistry();
       const governor = registry.acquire('http://127.0.0.1:1', 'acme', {
@@ -165,9 +182,10 @@ describe('Class: SiteGovernor', () => {
       const governor = new SiteGovernor('site', { requestsPerMinute: 2, concurrency: 4, windowMs: 60_000 });
       const deadlineAt = Date.now() + 100;
       const results = await Promise.allSettled([1, 2, 3].map(() => governor.run(get, { deadlineAt })));
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      // Evenly paced: 2 a minute is one start every 30 s, so only the first starts before the deadline.
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
       expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(RunDeadlineError);
-      expect(received).toBe(2);
+      expect(received).toBe(1);
     });
   });
 });

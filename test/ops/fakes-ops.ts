@@ -123,6 +123,12 @@ export class FakeInspection implements ConnectWiseInspectionPort {
       ),
     );
   }
+  getConfiguration(id: number): Promise<Configuration | undefined> {
+    return this.log(
+      `GET configuration ${id}`,
+      this.configurations.find((c) => c.id === id),
+    );
+  }
   createConfiguration(_input: NewConfiguration): Promise<Configuration> {
     throw new Error('FakeInspection is read-only: createConfiguration');
   }

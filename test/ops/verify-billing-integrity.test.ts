@@ -185,7 +185,7 @@ describe('Function: reconcile, billing integrity', () => {
         agreement: 'Agreement 1',
         found: 10,
         detail: expect.stringMatching(
-          /^addition #40001 .* still bills retired configuration\(s\) #10001 on Client1 \(2026-10, 10 GB\), inactive: has the Management sync run/,
+          /^addition #40001 .* still bills retired configuration\(s\) #10001 on Client1 \(2026-10, 10 GB\), inactive: the Management sync has not cancelled it yet: publish the account again for this period/,
         ),
       });
     });

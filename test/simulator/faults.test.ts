@@ -257,4 +257,39 @@ describe('ConnectWise simulator: fault injection', () => {
     expect(() => sim.faults.rateLimit({ times: 0 })).toThrow(/times/);
     expect(() => sim.faults.delay({ ms: -1 })).toThrow(/ms/);
   });
+
+  describe('unreadableAfterCommit', () => {
+    it('saves the write, then answers 200 with an HTML page or an empty body instead of the record', async () => {
+      sim.faults.unreadableAfterCommit({ method: 'POST', path: 'company/configurations' });
+      const html = await call(sim, 'POST', 'company/configurations', { body: body('html-answer') });
+      expect(html.status).toBe(200);
+      expect(html.headers.get('content-type')).toBe('text/html');
+      expect(html.text).toMatch(/<html>/);
+      expect(countNamed('html-answer')).toBe(1);
+      sim.faults.unreadableAfterCommit({ method: 'POST', path: 'company/configurations', body: 'empty' });
+      const empty = await call(sim, 'POST', 'company/configurations', { body: body('empty-answer') });
+      expect([empty.status, empty.text]).toEqual([200, '']);
+      expect(countNamed('empty-answer')).toBe(1);
+      expect(sim.requests.map((r) => r.fault)).toEqual(['unreadableAfterCommit', 'unreadableAfterCommit']);
+    });
+  });
+
+  describe('hook', () => {
+    it('runs before the matching request is processed, so the answer sees what it changed', async () => {
+      const order: string[] = [];
+      sim.faults.hook({
+        method: 'GET',
+        path: 'company/configurations',
+        run: async () => {
+          order.push('hook');
+          sim.seed.configuration({ companyId: company.id, name: 'added-by-hook', typeId: setup.configurationType.id });
+        },
+      });
+      const res = await call(sim, 'GET', 'company/configurations', { query: { pageSize: 1000 } });
+      order.push('answer');
+      expect(order).toEqual(['hook', 'answer']);
+      expect((res.body as { name: string }[]).some((c) => c.name === 'added-by-hook')).toBe(true);
+      expect(sim.faults.pending).toHaveLength(0);
+    });
+  });
 });

@@ -15,7 +15,15 @@ export interface FaultMatch {
 }
 
 export type FaultKind =
-  'rateLimit' | 'serverError' | 'dropBeforeProcessing' | 'dropAfterCommit' | 'delay' | 'echoAuthorization' | 'redirect';
+  | 'rateLimit'
+  | 'serverError'
+  | 'dropBeforeProcessing'
+  | 'dropAfterCommit'
+  | 'unreadableAfterCommit'
+  | 'hook'
+  | 'delay'
+  | 'echoAuthorization'
+  | 'redirect';
 
 export interface ActiveFault {
   readonly kind: FaultKind;
@@ -33,6 +41,10 @@ export interface ActiveFault {
   readonly location?: string;
   /** delay: milliseconds. */
   readonly ms?: number;
+  /** unreadableAfterCommit: what the 200 carries instead of the record. */
+  readonly body?: 'html' | 'empty';
+  /** hook: run before the request is processed (tests change the site meanwhile, or pause it). */
+  readonly run?: () => void | Promise<void>;
 }
 
 export interface SimulatorFaults {
@@ -44,6 +56,16 @@ export interface SimulatorFaults {
   dropBeforeProcessing(options?: FaultMatch): void;
   /** Processes the request (a write IS saved), then destroys the socket without answering. */
   dropAfterCommit(options?: FaultMatch): void;
+  /**
+   * Processes the request (a write IS saved), then answers 200 with what a proxy or a broken gateway
+   * might send instead of the record: an HTML page (default) or an empty body.
+   */
+  unreadableAfterCommit(options?: FaultMatch & { body?: 'html' | 'empty' }): void;
+  /**
+   * Runs `run` (awaited) when a matching request arrives, before it is processed: a test changes the
+   * site between two pages of a listing, or holds a request while something else happens.
+   */
+  hook(options: FaultMatch & { run: () => void | Promise<void> }): void;
   /** Waits `ms`, then processes and answers (the write happens even if the client gave up). */
   delay(options: FaultMatch & { ms: number }): void;
   /**
@@ -93,6 +115,17 @@ export class FaultRegistry implements SimulatorFaults {
     this.add('dropAfterCommit', options, {});
   }
 
+  unreadableAfterCommit(options: FaultMatch & { body?: 'html' | 'empty' } = {}): void {
+    const body = options.body ?? 'html';
+    if (body !== 'html' && body !== 'empty') throw new Error("unreadableAfterCommit body must be 'html' or 'empty'");
+    this.add('unreadableAfterCommit', options, { body });
+  }
+
+  hook(options: FaultMatch & { run: () => void | Promise<void> }): void {
+    if (typeof options.run !== 'function') throw new Error('hook needs run()');
+    this.add('hook', options, { run: options.run });
+  }
+
   delay(options: FaultMatch & { ms: number }): void {
     if (!Number.isFinite(options.ms) || options.ms < 0) throw new Error('delay needs ms >= 0');
     this.add('delay', options, { ms: options.ms });
@@ -139,7 +172,15 @@ export class FaultRegistry implements SimulatorFaults {
   private add(
     kind: FaultKind,
     match: FaultMatch,
-    extra: { retryAfterSeconds?: number; status?: number; ms?: number; format?: 'json' | 'text'; location?: string },
+    extra: {
+      retryAfterSeconds?: number;
+      status?: number;
+      ms?: number;
+      format?: 'json' | 'text';
+      location?: string;
+      body?: 'html' | 'empty';
+      run?: () => void | Promise<void>;
+    },
   ): void {
     const times = match.times ?? 1;
     if (!(times >= 1)) throw new Error('times must be >= 1');

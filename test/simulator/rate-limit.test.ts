@@ -20,6 +20,17 @@ describe('ConnectWise simulator: the site throttle and Retry-After', () => {
   const companyInfo = async (): Promise<number> => (await fetch(`${sim.url}/login/companyinfo/acme`)).status;
 
   describe('setRateLimit', () => {
+    it('limits per second too when asked: one more in the trailing second is answered 429 with Retry-After 1', async () => {
+      sim.setRateLimit({ requestsPerMinute: 600, requestsPerSecond: 2 });
+      expect([await info(), await info()]).toEqual([200, 200]);
+      const res = await call(sim, 'GET', 'system/info');
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('1');
+      now += 1_000;
+      expect(await info()).toBe(200);
+      expect(sim.violations).toEqual([]);
+    });
+
     it('answers 429 with Retry-After and ConnectWise’s body once more than N requests arrived in the trailing 60 s, counting every path', async () => {
       sim.setRateLimit({ requestsPerMinute: 3 });
       expect(await companyInfo()).toBe(200);

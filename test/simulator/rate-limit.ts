@@ -3,6 +3,8 @@
  * its path, credentials or clientId, because the throttle sits in front of the API and the
  * MSP's integrations share it.
  *
+ * - Per-second limit (`requestsPerSecond`, optional): more than that many admitted requests in the
+ *   trailing second is answered 429 with Retry-After 1 (a throttle that spreads the minute's budget).
  * - Window limit (`setLimit`): a request that would make more than `requestsPerMinute`
  *   admitted requests in the trailing 60 s is answered 429. Refused requests do not count
  *   (they cost the site nothing, and counting them would make Retry-After a lie); tests that
@@ -18,6 +20,11 @@
 export interface RateLimitOptions {
   /** Admitted requests allowed in any trailing 60 s. */
   requestsPerMinute: number;
+  /**
+   * Admitted requests allowed in any trailing second as well (a throttle that limits per second,
+   * e.g. requestsPerMinute ÷ 60): one more is answered 429 with Retry-After 1. Default: none.
+   */
+  requestsPerSecond?: number;
   /** Retry-After of the window's 429s; default: the seconds until the window has room again. */
   retryAfterSeconds?: number;
 }
@@ -43,6 +50,7 @@ interface Block {
 }
 
 const WINDOW_MS = 60_000;
+const SECOND_MS = 1_000;
 export const DEFAULT_TOLERANCE_MS = 5;
 
 export class SiteRateLimiter {
@@ -58,13 +66,19 @@ export class SiteRateLimiter {
       this.limit = undefined;
       return;
     }
-    const { requestsPerMinute, retryAfterSeconds } = options;
+    const { requestsPerMinute, retryAfterSeconds, requestsPerSecond } = options;
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1)
       throw new Error('requestsPerMinute must be an integer >= 1');
+    if (requestsPerSecond !== undefined && (!Number.isInteger(requestsPerSecond) || requestsPerSecond < 1))
+      throw new Error('requestsPerSecond must be an integer >= 1');
     if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1)) {
       throw new Error('retryAfterSeconds must be an integer >= 1');
     }
-    this.limit = retryAfterSeconds === undefined ? { requestsPerMinute } : { requestsPerMinute, retryAfterSeconds };
+    this.limit = {
+      requestsPerMinute,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
+    };
   }
 
   get current(): RateLimitOptions | undefined {
@@ -93,6 +107,13 @@ export class SiteRateLimiter {
         retryAfterSeconds: this.limit.retryAfterSeconds ?? Math.max(1, Math.ceil(free / 1000)),
         reason: 'limit',
       };
+    }
+    const perSecond = this.limit?.requestsPerSecond;
+    if (perSecond !== undefined) {
+      let inLastSecond = 0;
+      for (let i = this.admitted.length - 1; i >= 0 && (this.admitted[i] as number) > at - SECOND_MS; i--)
+        inLastSecond++;
+      if (inLastSecond >= perSecond) return { retryAfterSeconds: 1, reason: 'limit' };
     }
     this.admitted.push(at);
     return undefined;

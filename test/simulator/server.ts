@@ -69,6 +69,8 @@ interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of a JSON body (a proxy's page). */
+  raw?: string;
 }
 
 interface ApiRequest {
@@ -286,6 +288,10 @@ export class SimulatorServer {
       await this.sleep(fault.ms ?? 0);
       if (this.closed) return;
     }
+    if (fault?.kind === 'hook') {
+      await fault.run?.();
+      if (this.closed) return;
+    }
 
     let reply: Reply;
     try {
@@ -295,6 +301,15 @@ export class SimulatorServer {
       else throw error;
     }
 
+    if (fault?.kind === 'unreadableAfterCommit' && reply.status >= 200 && reply.status < 300) {
+      // Saved; the answer is a proxy's page (or nothing) instead of the record.
+      const html = '<html><head><title>Gateway</title></head><body><h1>Request accepted</h1></body></html>';
+      reply = {
+        status: 200,
+        headers: { 'content-type': fault.body === 'empty' ? 'application/json' : 'text/html' },
+        raw: fault.body === 'empty' ? '' : html,
+      };
+    }
     if (fault?.kind === 'dropAfterCommit') {
       // The request was processed (a write is saved); the client never gets the answer.
       entry.status = reply.status;
@@ -376,7 +391,8 @@ export class SimulatorServer {
     const headers: Record<string, string> = { ...(reply.headers ?? {}) };
     if (isApi) headers['api-current-version'] = API_VERSION;
     let text = '';
-    if (reply.status !== 204 && reply.body !== undefined) {
+    if (reply.raw !== undefined) text = reply.raw;
+    else if (reply.status !== 204 && reply.body !== undefined) {
       text = JSON.stringify(reply.body);
       headers['content-type'] = 'application/json; charset=utf-8';
     }

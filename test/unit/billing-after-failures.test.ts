@@ -425,11 +425,12 @@ describe('Billing integrity after failures, retries and timeouts', () => {
       expect(active('client-d')).toHaveLength(1);
     });
 
-    it("judges the mass guard on a continuation against the count carried from the run's start", async () => {
+    it("ignores a guard base carried in a payload: the base is the one stored by the period's first run", async () => {
       store.usage = store.usage.filter((u) => u.period !== '2026-10' || u.clientId === 'client-a');
-      // 3 without usage: held against 4 owned, not against the 20 the first invocation counted.
+      // 3 without usage of the 4 owned: held, whatever base a payload claims (contract v3).
       const carried = await runAccountStep({ ...firstStep('run-z'), invocation: 2, ownedActiveAtStart: 20 }, deps);
-      expect(carried.summary.retired).toBe(3);
+      expect(carried.summary).toMatchObject({ retired: 0, failed: 3 });
+      expect(carried.ownedActiveAtStart).toBe(4);
     });
 
     it('never goes back across a year boundary, and adopts a configuration that holds no period', async () => {

@@ -25,6 +25,7 @@ import type {
   LedgerRow,
   OwnedConfiguration,
   OwnershipRepository,
+  AccountStateRepository,
   ResolutionCache,
   RunLock,
   RunRecord,
@@ -109,6 +110,10 @@ export class FakeConnectWise implements ConnectWisePort {
         c.type.name?.toLowerCase() === typeName.toLowerCase() &&
         (companyId === undefined || c.company.id === companyId),
     );
+  }
+  async getConfiguration(id: number) {
+    this.calls.push(`GET configuration ${id}`);
+    return this.configurations.find((c) => c.id === id);
   }
   async createConfiguration(input: NewConfiguration) {
     this.calls.push(`POST ${input.deviceIdentifier}`);
@@ -198,7 +203,12 @@ export class MemoryStore implements AccountsRepository, MappingsRepository, Usag
 export { SECRET };
 
 /** The Ledger's other item families in memory: ownership, resolution cache, run records, the run lock. */
-export class MemoryLedger implements LedgerRepository, OwnershipRepository, ResolutionCache, RunLock {
+export class MemoryLedger
+  implements LedgerRepository, OwnershipRepository, ResolutionCache, RunLock, AccountStateRepository
+{
+  readonly leaseMs = 5 * 60_000;
+  owedSince = new Map<string, { since: string; last: string }>();
+  guards = new Map<string, { base: number; retired: Set<string> }>();
   owned = new Map<string, OwnedConfiguration>();
   resolved = new Map<string, Map<string, readonly number[]>>();
   runs: RunRecord[] = [];
@@ -263,6 +273,29 @@ export class MemoryLedger implements LedgerRepository, OwnershipRepository, Reso
   async release(accountId: string, runId: string) {
     if (this.locks.get(accountId) === runId) this.locks.delete(accountId);
   }
+  async renew(accountId: string, runId: string) {
+    return this.locks.get(accountId) === runId;
+  }
+  async syncOwedSince(accountId: string) {
+    return this.owedSince.get(accountId)?.since;
+  }
+  async oweSync(accountId: string, _runId: string, at: string) {
+    this.owedSince.set(accountId, { since: this.owedSince.get(accountId)?.since ?? at, last: at });
+  }
+  async syncDone(accountId: string, startedAt: string) {
+    const owed = this.owedSince.get(accountId);
+    if (owed && owed.last <= startedAt) this.owedSince.delete(accountId);
+  }
+  async monthGuard(accountId: string, period: string, base?: number) {
+    const key = `${accountId}#${period}`;
+    if (base !== undefined && !this.guards.has(key)) this.guards.set(key, { base, retired: new Set() });
+    const guard = this.guards.get(key);
+    return guard && { base: guard.base, retired: [...guard.retired] };
+  }
+  async countRetired(accountId: string, period: string, clientIds: readonly string[]) {
+    const guard = this.guards.get(`${accountId}#${period}`);
+    for (const c of clientIds) guard?.retired.add(c);
+  }
 }
 
 export function makeDeps(
@@ -283,7 +316,13 @@ export function makeDeps(
       put: (r) => ledger.put(r),
     },
     resolutionCache: { load: (a) => ledger.load(a), save: (a, f) => ledger.save(a, f) },
-    runLock: { acquire: (a, r) => ledger.acquire(a, r), release: (a, r) => ledger.release(a, r) },
+    runLock: {
+      leaseMs: ledger.leaseMs,
+      acquire: (a, r) => ledger.acquire(a, r),
+      release: (a, r) => ledger.release(a, r),
+      renew: (a, r) => ledger.renew(a, r),
+    },
+    accountState: ledger,
     memory: ledger,
     sleep: async () => undefined,
     secrets: { load: async () => SECRET },

@@ -54,7 +54,13 @@ describe('Function: runPublish', () => {
     const results = byClient(summary.accounts[0]!);
     expect(results['client-a']).toMatchObject({ status: 'published', configurationId: old.id });
     expect(results['client-b']).toMatchObject({ status: 'unchanged', configurationId: same.id });
-    expect(cw.writes()).toEqual([`PATCH ${old.id} backupBillableSpaceGb,backupMonth`, 'POST client-c', 'POST sync 1']);
+    // The adopted configuration gets the ownership line (contract v3), its values stay as they were.
+    expect(cw.writes()).toEqual([
+      `PATCH ${old.id} backupBillableSpaceGb,backupMonth,vendorNotes`,
+      `PATCH ${same.id} vendorNotes`,
+      'POST client-c',
+      'POST sync 1',
+    ]);
     expect(cw.configurations.filter((c) => c.deviceIdentifier === 'client-a')).toHaveLength(1);
   });
 
@@ -136,7 +142,7 @@ describe('Function: runPublish', () => {
     const deps = makeDeps(store, cw);
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, deps)).accounts[0]!);
     expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: first.id });
-    expect(cw.writes()).toEqual(['POST sync 1']);
+    expect(cw.writes()).toEqual([`PATCH ${first.id} vendorNotes`, 'POST sync 1']);
     expect(cw.configurations.find((c) => c.id === other.id)).toEqual(other);
     expect([...deps.memory.owned.values()].map((o) => [o.configurationId, o.origin, o.active])).toEqual([
       [first.id, 'adopted', true],
@@ -157,7 +163,7 @@ describe('Function: runPublish', () => {
     });
     const results = byClient((await runPublish({ clientIds: ['client-a'] }, makeDeps(store, cw))).accounts[0]!);
     expect(results['client-a']).toMatchObject({ status: 'unchanged', configurationId: active.id });
-    expect(cw.writes()).toEqual(['POST sync 1']);
+    expect(cw.writes()).toEqual([`PATCH ${active.id} vendorNotes`, 'POST sync 1']);
     expect(cw.configurations.find((c) => c.id === inactive.id)?.activeFlag).toBe(false);
   });
 
@@ -175,7 +181,7 @@ describe('Function: runPublish', () => {
       configurationId: kept.id,
       retiredConfigurationIds: [dup.id],
     });
-    expect(cw.writes()).toEqual([`PATCH ${dup.id} activeFlag`, 'POST sync 1']);
+    expect(cw.writes()).toEqual([`PATCH ${dup.id} activeFlag,vendorNotes`, 'POST sync 1']);
     expect(cw.calls.some((c) => c.startsWith('DELETE'))).toBe(false);
   });
 
@@ -263,7 +269,8 @@ describe('Function: runPublish', () => {
     store.usage = [];
     const account = (await runPublish({}, makeDeps(store, cw))).accounts[0]!;
     expect(account).toMatchObject({ sync: 'not-needed', skipped: 3 });
-    expect(cw.calls).toEqual([]);
+    // ConnectWise is read (ownership lines the Ledger may have lost), never written.
+    expect(cw.writes()).toEqual([]);
   });
 
   it('writes nothing anywhere on a dry run', async () => {

@@ -1,3 +1,4 @@
+import { RETIRED_ADDITION_ADVICE } from './advice.js';
 import type { Addition, Agreement, Company, ManagementBackup } from '../../connectwise/types.js';
 import { sameGb } from '../../publisher/configuration-sync.js';
 import { additionNames, isActiveAddition, pairAdditions, type BillableConfiguration } from '../additions-match.js';
@@ -242,7 +243,7 @@ export function reportUnpaired(
       configurationIds: retired.map((r) => r.record.configurationId),
       detail:
         `${what} still bills retired configuration(s) ${retired.map((r) => r.describe).join(', ')}: ` +
-        'has the Management sync run since the retirement?',
+        RETIRED_ADDITION_ADVICE,
     });
     return;
   }

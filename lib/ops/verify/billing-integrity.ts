@@ -1,3 +1,4 @@
+import { RETIRED_ADDITION_ADVICE } from './advice.js';
 import type { Addition, Configuration } from '../../connectwise/types.js';
 import type { OwnedConfiguration } from '../../publisher/ports.js';
 import { resolveManagedId } from '../../publisher/resolution.js';
@@ -137,7 +138,7 @@ export function checkRetiredAdditions(
               `addition #${a.id} (${a.quantity ?? 0} GB) on "${agreement.name}" (#${agreement.id}) ` +
               `is not cancelled, but nothing on ${company.identifier} is billed any more ` +
               `(retired: ${retired.map((r) => r.describe).join(', ')}): ` +
-              'has the Management sync run since the retirement?',
+              RETIRED_ADDITION_ADVICE,
           });
         }
         continue;
