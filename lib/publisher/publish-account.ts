@@ -182,8 +182,7 @@ export async function finishFailedAccountRun(
 ): Promise<AccountRunOutcome> {
   const log = deps.logger.child({ accountId: account.accountId, period: options.period.key, runId: options.runId });
   try {
-    // No lease is known to hold: the sync's gate renews the lock first (it stops if another run took it).
-    return await new AccountRun(account, deps, options, log, 0).finishFailed(error);
+    return await new AccountRun(account, deps, options, log, undefined).finishFailed(error);
   } finally {
     if (!options.dryRun) await deps.runLock.release(account.accountId, options.runId).catch(() => undefined);
   }
@@ -210,8 +209,11 @@ class AccountRun {
     private readonly deps: Deps,
     private readonly options: AccountRunOptions,
     private readonly log: Deps['logger'],
-    /** Epoch ms (the run's clock) until which its lease is known to hold. */
-    private leaseUntil: number,
+    /**
+     * Epoch ms (the run's clock) until which its lease is known to hold. Undefined for a failed run's last
+     * word: it changes nothing, and its sync (idempotent, harmless beside another run's) needs no lease.
+     */
+    private leaseUntil: number | undefined,
   ) {
     this.budgetMs =
       options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - deps.clock().getTime();
@@ -242,7 +244,7 @@ class AccountRun {
   }
 
   leaseRenewed(at: number): void {
-    this.leaseUntil = Math.max(this.leaseUntil, at + this.deps.runLock.leaseMs);
+    this.leaseUntil = Math.max(this.leaseUntil ?? 0, at + this.deps.runLock.leaseMs);
   }
 
   /**
@@ -253,13 +255,17 @@ class AccountRun {
   private beforeWrite(change: boolean): Promise<void> | undefined {
     if (this.options.dryRun) throw new Error('a dry run never writes to ConnectWise');
     if (this.stopped !== undefined) throw new RunLockLostError(this.stopped);
+    if (this.leaseUntil === undefined) {
+      if (change) throw new RunLockLostError('a failed run only finishes: it changes no configuration');
+      return undefined;
+    }
     const owing = change ? this.markOwed() : undefined;
     const at = this.deps.clock().getTime();
     if (this.leaseUntil - at > WRITE_LEASE_MARGIN_MS) return owing;
     return (async () => {
       const held = await this.deps.runLock.renew(this.account.accountId, this.options.runId).catch(() => false);
       if (held) this.leaseRenewed(at);
-      if (!held || this.leaseUntil - this.deps.clock().getTime() <= WRITE_LEASE_MARGIN_MS) {
+      if (!held || (this.leaseUntil ?? 0) - this.deps.clock().getTime() <= WRITE_LEASE_MARGIN_MS) {
         this.stop(
           held
             ? 'the run lock could not be renewed in time'
@@ -493,9 +499,11 @@ class AccountRun {
       typeId: setup.type.id,
       listed,
       owned: tables.owned,
+      // A client whose ownership record cannot be read fails until a person fixes it: not recovered over it.
       include: (clientId) =>
         (this.options.clientIds === undefined || this.options.clientIds.includes(clientId)) &&
-        !tables.done.has(clientId),
+        !tables.done.has(clientId) &&
+        !tables.ownedInvalid.some((bad) => bad.key.clientId === clientId),
       managedIds: new Map(tables.mappings.items.map((m) => [m.clientId, m.managedId])),
       runId: this.options.runId,
       at: this.deps.clock().toISOString(),
