@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { LEDGER_TTL_ATTRIBUTE, TABLE_KEYS } from '../contract.js';
 import type { LookupChunk, LookupJournal } from '../publisher/resolution.js';
@@ -75,19 +75,10 @@ export class DynamoLookupJournal implements LookupJournal, StallStore {
   }
 
   async saveStall(state: StallState): Promise<void> {
-    await guarded(this.table, 'PutItem', () =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            [PK]: this.key,
-            [SK]: LEDGER_KEYS.stallSort,
-            count: state.count,
-            ...(state.since ? { since: state.since } : {}),
-            [LEDGER_TTL_ATTRIBUTE]: this.expires(),
-          },
-        }),
-      ),
+    await this.write(
+      LEDGER_KEYS.stallSort,
+      { count: state.count, ...(state.since ? { since: state.since } : {}) },
+      state.since ? [] : ['since'],
     );
   }
 
@@ -98,20 +89,35 @@ export class DynamoLookupJournal implements LookupJournal, StallStore {
   async append(chunk: LookupChunk): Promise<void> {
     if (chunk.companyIds.length === 0) return;
     const first = Math.min(...chunk.companyIds);
-    await guarded(this.table, 'PutItem', () =>
+    await this.write(LEDGER_KEYS.lookupSort(first), {
+      companyIds: [...chunk.companyIds],
+      holding: chunk.holding.map(({ company, managedIds }) => ({
+        company: { id: company.id, identifier: company.identifier, name: company.name },
+        managedIds: [...managedIds],
+      })),
+    });
+  }
+
+  /**
+   * Writes one item whole. An UpdateItem that sets every attribute rather than a PutItem: the function
+   * needs no PutItem grant on the Ledger (contract v3: no unused grants), and the item is ours alone.
+   */
+  private async write(sort: string, attributes: Record<string, unknown>, clearable: string[] = []): Promise<void> {
+    const values: Record<string, unknown> = { ...attributes, [LEDGER_TTL_ATTRIBUTE]: this.expires() };
+    const names = Object.keys(values);
+    await guarded(this.table, 'UpdateItem', () =>
       this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: {
-            [PK]: this.key,
-            [SK]: LEDGER_KEYS.lookupSort(first),
-            companyIds: [...chunk.companyIds],
-            holding: chunk.holding.map(({ company, managedIds }) => ({
-              company: { id: company.id, identifier: company.identifier, name: company.name },
-              managedIds: [...managedIds],
-            })),
-            [LEDGER_TTL_ATTRIBUTE]: this.expires(),
+          Key: { [PK]: this.key, [SK]: sort },
+          UpdateExpression:
+            `SET ${names.map((_, i) => `#a${i} = :v${i}`).join(', ')}` +
+            (clearable.length ? ` REMOVE ${clearable.map((_, i) => `#r${i}`).join(', ')}` : ''),
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(names.map((n, i) => [`#a${i}`, n])),
+            ...Object.fromEntries(clearable.map((n, i) => [`#r${i}`, n])),
           },
+          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, values[n]])),
         }),
       ),
     );
