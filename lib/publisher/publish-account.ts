@@ -50,11 +50,6 @@ export interface AccountRunOptions extends Partial<CarriedOptions> {
   readonly deadlineAt?: number | undefined;
   /** 1 for the first invocation of this account run. */
   readonly invocation?: number | undefined;
-  /**
-   * Ignored (contract v3: the guard's base is stored by the period's first run, never taken from a
-   * payload); kept only so older state machine payloads still parse.
-   */
-  readonly ownedActiveAtStart?: number | undefined;
   readonly confirmRetirements?: ConfirmRetirements | undefined;
   /** Another invocation will continue this run if time runs out: keep the account's lock for it. */
   readonly continues?: boolean | undefined;

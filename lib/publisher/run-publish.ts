@@ -102,8 +102,6 @@ export interface AccountStep {
   readonly accountId: string;
   /** 1 for the first invocation. */
   readonly invocation: number;
-  /** Set by the first invocation, carried by the next ones. */
-  readonly ownedActiveAtStart?: number | undefined;
   readonly startedAt?: string | undefined;
 }
 
@@ -179,7 +177,6 @@ export async function runAccountStep(
       next: {
         ...step,
         invocation: step.invocation + 1,
-        ownedActiveAtStart: outcome.ownedActiveAtStart,
         startedAt,
       },
     };
@@ -253,7 +250,6 @@ function accountRunOptions(step: AccountStep, period: Period): AccountRunOptions
     period,
     reportUnknownClients: step.request.accountNamed,
     invocation: step.invocation,
-    ownedActiveAtStart: step.ownedActiveAtStart,
   };
 }
 

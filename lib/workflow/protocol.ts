@@ -34,7 +34,6 @@ export const publishAccountTaskSchema = z
     request: runRequestSchema,
     accountId: accountIdSchema,
     invocation: z.number().int().min(1),
-    ownedActiveAtStart: z.number().int().min(0).optional(),
     startedAt: z.string().optional(),
   })
   .strict();

@@ -350,15 +350,20 @@ describe('billing integrity when runs do not end cleanly', () => {
         period: string;
         request: unknown;
       };
-      const outcome = (await harness.taskHandler()({
+      const task = {
         task: 'publishAccount',
         runId: step.runId,
         period: step.period,
         request: step.request,
         accountId: a.accountId,
         invocation: 2,
-        ownedActiveAtStart: 1_000_000,
-      })) as { retired: number; failed: number };
+      };
+      // A payload cannot carry the guard's base: refused, naming the field, nothing written.
+      await expect(harness.taskHandler()({ ...task, ownedActiveAtStart: 1_000_000 })).rejects.toThrow(
+        /ownedActiveAtStart/,
+      );
+      expect(Object.keys(billed(a))).toHaveLength(5);
+      const outcome = (await harness.taskHandler()(task)) as { retired: number; failed: number };
       expect(outcome).toMatchObject({ retired: 0, failed: 5 });
       expect(Object.keys(billed(a))).toHaveLength(5);
     });

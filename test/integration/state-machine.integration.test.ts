@@ -94,7 +94,7 @@ class FakePublishFunction {
     }
     if (invocation < needed) {
       // What the function carries to its next invocation besides the position: here, a cursor.
-      const next = { ...request, invocation: invocation + 1, ownedActiveAtStart: 7 };
+      const next = { ...request, invocation: invocation + 1, cursor: 7 };
       return { accountId, done: false, invocation, ...counts, sync: 'not-needed', next };
     }
     return { accountId, done: true, invocation, ...counts };
@@ -185,7 +185,7 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
         request: { dryRun: false },
         accountId: 'globex',
         invocation: 2,
-        ownedActiveAtStart: 7,
+        cursor: 7,
       },
       {
         task: 'publishAccount',
@@ -194,7 +194,7 @@ describe('State machine: fan-out of a publish run (synthesized definition, run l
         request: { dryRun: false },
         accountId: 'globex',
         invocation: 3,
-        ownedActiveAtStart: 7,
+        cursor: 7,
       },
     ]);
     expect(publishCallsOf(outcome.calls, 'acme')).toHaveLength(1);

@@ -428,7 +428,10 @@ describe('Billing integrity after failures, retries and timeouts', () => {
     it("ignores a guard base carried in a payload: the base is the one stored by the period's first run", async () => {
       store.usage = store.usage.filter((u) => u.period !== '2026-10' || u.clientId === 'client-a');
       // 3 without usage of the 4 owned: held, whatever base a payload claims (contract v3).
-      const carried = await runAccountStep({ ...firstStep('run-z'), invocation: 2, ownedActiveAtStart: 20 }, deps);
+      const carried = await runAccountStep(
+        { ...firstStep('run-z'), invocation: 2, ownedActiveAtStart: 20 } as AccountStep,
+        deps,
+      );
       expect(carried.summary).toMatchObject({ retired: 0, failed: 3 });
       expect(carried.ownedActiveAtStart).toBe(4);
     });
