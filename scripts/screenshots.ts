@@ -42,6 +42,12 @@ try {
   await page.locator('#job[data-state=done]').waitFor();
   await shot('page-published');
 
+  // A client on a plan (msp-west's w-01: 300 GB used, 250 GB included): usage and billed GB.
+  await page.goto(`${running.origin}/?account=msp-west`);
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm publish' }).waitFor();
+  await shot('page-allowance');
+
   const lock = new DynamoRunLock(world.db, TABLES.LEDGER_TABLE, RUN_LOCK_LEASE_MS);
   await lock.acquire('msp-east', 'c0ffee00-run-from-the-schedule');
   await page.goto(`${running.origin}/`);

@@ -1,5 +1,5 @@
 import type { Company, Configuration, PatchOperation } from '../connectwise/types.js';
-import { massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../contract.js';
+import { HELD_RETIREMENT_PREFIX, massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
 import { isActive, laterPeriodHeld, patchFor, retirePatch, type ManagedStatuses } from './configuration-sync.js';
 import type { Candidate, RetireCandidate } from './plan-clients.js';
@@ -253,7 +253,7 @@ function holdMassRetirements(
     managedId: a.managedId,
     status: 'failed' as const,
     reason:
-      `retirement held: ${total} of the account's ${base} billed configurations would stop billing for ` +
+      `${HELD_RETIREMENT_PREFIX} ${total} of the account's ${base} billed configurations would stop billing for ` +
       `${input.period.key}${earlier}, ${noUsage} of this run's for missing usage and ${guarded.length - noUsage} ` +
       `for removed mappings (more than ${threshold} in a month), which usually means the usage or mappings ` +
       'table is incomplete; nothing was changed for this client. Fix the data and publish again, or, if these ' +

@@ -152,7 +152,9 @@ function rowInputs(form: Form): RowInput[] {
     clientId,
     enabled: value(form, PAGE_FIELDS.enabled.formName(clientId)) === '1',
     managedId: value(form, PAGE_FIELDS.managedId.formName(clientId)) ?? '',
+    includedGb: value(form, PAGE_FIELDS.includedGb.formName(clientId)) ?? '',
     wasEnabled: value(form, `was.${PAGE_FIELDS.enabled.formName(clientId)}`) === '1',
     wasManagedId: value(form, `was.${PAGE_FIELDS.managedId.formName(clientId)}`) ?? '',
+    wasIncludedGb: value(form, `was.${PAGE_FIELDS.includedGb.formName(clientId)}`) ?? '',
   }));
 }

@@ -33,6 +33,7 @@ th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid #e3
 th { background: #eef1f4; font-size: 0.85rem; }
 td.client { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.num { white-space: nowrap; } input[inputmode=decimal] { width: 5.5em; text-align: right; }
 tr.edited { background: #fff8e1; }
 .field-error { display: block; color: var(--bad); font-size: 0.85rem; }
 .muted { color: var(--muted); }

@@ -1,6 +1,7 @@
 import { describeError } from '../errors.js';
 import { siteOrigin } from '../connectwise/site.js';
 import { comparePeriods, parsePeriod, previousPeriod, makePeriod, type Period } from '../period.js';
+import { billableGb } from '../publisher/desired-configuration.js';
 import type { Account, LedgerEntry, Mapping } from '../publisher/ports.js';
 import { formatProblems } from '../schemas.js';
 import type { Suggestion } from './onboarding.js';
@@ -18,7 +19,10 @@ export interface PageQuery {
 export interface ClientRow {
   readonly clientId: string;
   readonly name?: string | undefined;
+  /** The client's usage for the period. */
   readonly gb?: number | undefined;
+  /** What a publish bills (contract v3): usage above the mapping's included allowance. */
+  readonly billedGb?: number | undefined;
   readonly mapping?: Mapping | undefined;
   /** The stored mapping item fails validation: what is wrong with it. */
   readonly invalidMapping?: string | undefined;
@@ -160,7 +164,10 @@ export async function loadRows(deps: PageDeps, account: Account, period: string)
     if (row?.mapping && o.active && o.managedId === row.mapping.managedId && o.companyIdentifier)
       merge(o.clientId, { company: o.companyIdentifier });
   }
-  return [...rows.values()].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  const billed = [...rows.values()].map((r) =>
+    r.mapping && r.gb !== undefined ? { ...r, billedGb: billableGb(r.gb, r.mapping.includedGb) } : r,
+  );
+  return billed.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
 }
 
 /** The secret's site as an origin (never more of the secret: a URL's user part is dropped with the rest). */

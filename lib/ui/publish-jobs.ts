@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HELD_RETIREMENT_PREFIX } from '../contract.js';
 import { describeError } from '../errors.js';
 import { runPublish } from '../publisher/run-publish.js';
 import type { AccountSummary, ClientResult, ProgressPort } from '../publisher/ports.js';
@@ -26,9 +27,9 @@ export interface PublishJob {
   error?: string;
 }
 
-/** A held retirement: a client the mass-retirement guard failed instead of retiring. */
+/** A held retirement: a client the mass-retirement guard failed instead of retiring (its reason's contract prefix). */
 export function isHeldRetirement(r: ClientResult): boolean {
-  return r.status === 'failed' && /\bheld\b/i.test(r.reason ?? '');
+  return r.status === 'failed' && (r.reason?.startsWith(HELD_RETIREMENT_PREFIX) ?? false);
 }
 
 export function previewCounts(summary: AccountSummary): PreviewCounts {

@@ -3,7 +3,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import { outcomeWords } from '../cli/commands/publish.js';
 import { formatGb } from '../cli/listing.js';
 import type { AccountSummary, ClientResult, LedgerEntry } from '../publisher/ports.js';
-import { PAGE_FIELDS, type RowInput } from './fields.js';
+import { includedGbText, PAGE_FIELDS, type PageFieldKey, type RowInput } from './fields.js';
 import type { ClientRow, PageModel } from './page-model.js';
 import { PAGE_SIZE } from './page-deps.js';
 import { previewCounts, type PublishJob } from './publish-jobs.js';
@@ -288,8 +288,10 @@ function rowsForm(model: PageModel, extras: PageExtras): Html {
           <th scope="col">${PAGE_FIELDS.enabled.column}</th>
           <th scope="col">Client</th>
           <th scope="col">Name</th>
-          <th scope="col" class="num">GB</th>
+          <th scope="col" class="num">Usage GB</th>
           <th scope="col">${PAGE_FIELDS.managedId.column}</th>
+          <th scope="col" class="num">${PAGE_FIELDS.includedGb.column}</th>
+          <th scope="col" class="num">Billed GB</th>
           <th scope="col">Company</th>
           <th scope="col">Last outcome</th>
         </tr>
@@ -311,47 +313,77 @@ function rowHtml(
 ): Html {
   const id = row.clientId;
   const input = extras.inputs?.get(id);
-  const wasEnabled = row.mapping?.enabled ?? false;
-  const wasManagedId = row.mapping?.managedId ?? '';
-  const enabled = input ? input.enabled : wasEnabled;
-  const managedId = input ? input.managedId : wasManagedId;
+  const was = {
+    enabled: row.mapping?.enabled ?? false,
+    managedId: row.mapping?.managedId ?? '',
+    includedGb: includedGbText(row.mapping),
+  };
+  const now = input ?? was;
+  const edited =
+    input &&
+    (input.enabled !== was.enabled || input.managedId !== was.managedId || input.includedGb !== was.includedGb);
   const problem = extras.problems?.get(id);
   const errorId = `error-${index}`;
-  return html`<tr
-    data-client-id="${id}"
-    ${input && (input.enabled !== wasEnabled || input.managedId !== wasManagedId) ? raw(' class="edited"') : ''}
-  >
+  const invalid = (key: PageFieldKey) =>
+    problem?.field === key ? html` aria-invalid="true" aria-describedby="${errorId}"` : '';
+  const message = (key: PageFieldKey) =>
+    problem?.field === key ? html`<span class="field-error" id="${errorId}">${problem.message}</span>` : '';
+  return html`<tr data-client-id="${id}" ${edited ? raw(' class="edited"') : ''}>
     <td>
-      <input type="hidden" name="row" value="${id}" /><input
-        type="hidden"
-        name="was.${PAGE_FIELDS.enabled.formName(id)}"
-        value="${wasEnabled ? '1' : '0'}"
-      /><input type="hidden" name="was.${PAGE_FIELDS.managedId.formName(id)}" value="${wasManagedId}" />
+      <input type="hidden" name="row" value="${id}" />${(['enabled', 'managedId', 'includedGb'] as const).map(
+        (k) =>
+          html`<input
+            type="hidden"
+            name="was.${PAGE_FIELDS[k].formName(id)}"
+            value="${k === 'enabled' ? (was.enabled ? '1' : '0') : was[k]}"
+          />`,
+      )}
       <input
         type="checkbox"
         name="${PAGE_FIELDS.enabled.formName(id)}"
         value="1"
         aria-label="${PAGE_FIELDS.enabled.label(id)}"
-        ${enabled ? 'checked' : ''}${problem?.field === 'enabled' ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}
+        ${now.enabled ? 'checked' : ''}${invalid('enabled')}
       />
     </td>
     <td class="client">${id}</td>
     <td>${row.name ?? ''}</td>
-    <td class="num">${row.gb === undefined ? html`<span class="muted">no usage</span>` : formatGb(row.gb)}</td>
+    <td class="num usage-gb">${row.gb === undefined ? html`<span class="muted">no usage</span>` : formatGb(row.gb)}</td>
     <td>
       <input
         type="text"
         name="${PAGE_FIELDS.managedId.formName(id)}"
-        value="${managedId}"
+        value="${now.managedId}"
         aria-label="${PAGE_FIELDS.managedId.label(id)}"
         maxlength="${PAGE_FIELDS.managedId.maxLength}"
         size="18"
-        ${problem?.field === 'managedId' ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}
-      />${problem ? html`<span class="field-error" id="${errorId}">${problem.message}</span>` : ''}${row.invalidMapping ? html`<span class="field-error">stored item is invalid: ${row.invalidMapping}</span>` : ''}
+        ${invalid('managedId')}
+      />${message('managedId')}${row.invalidMapping ? html`<span class="field-error">stored item is invalid: ${row.invalidMapping}</span>` : ''}
     </td>
+    <td class="num">
+      <input
+        type="text"
+        name="${PAGE_FIELDS.includedGb.formName(id)}"
+        value="${now.includedGb}"
+        aria-label="${PAGE_FIELDS.includedGb.label(id)}"
+        inputmode="${PAGE_FIELDS.includedGb.inputMode}"
+        placeholder="0"
+        size="7"
+        ${invalid('includedGb')}
+      />${message('includedGb')}
+    </td>
+    <td class="num billed-gb">${billedCell(row)}</td>
     <td>${companyCell(row, result)}</td>
     <td>${outcomeCell(row.last, result, from)}</td>
   </tr>`;
+}
+
+/** What a publish would bill now: usage above the included allowance (only for a published mapping). */
+function billedCell(row: ClientRow): Html | string {
+  if (row.gb === undefined) return '';
+  if (!row.mapping) return html`<span class="muted">not mapped</span>`;
+  if (!row.mapping.enabled) return html`<span class="muted">not published</span>`;
+  return formatGb(row.billedGb);
 }
 
 function companyCell(row: ClientRow, result: ClientResult | undefined): Html | string {
@@ -379,7 +411,9 @@ function outcomeCell(
     >`;
   if (!last) return html`<span class="muted">never published</span>`;
   const reason = last.reason ? `: ${last.reason}` : '';
-  const gb = last.billableSpaceGb === undefined ? '' : ` ${formatGb(last.billableSpaceGb)} GB`;
+  const usage =
+    last.usageGb !== undefined && last.usageGb !== last.billableSpaceGb ? ` (usage ${formatGb(last.usageGb)} GB)` : '';
+  const gb = last.billableSpaceGb === undefined ? '' : ` ${formatGb(last.billableSpaceGb)} GB${usage}`;
   return html`<span class="outcome-${last.outcome}">${last.outcome}${gb}${reason}</span>
     <span class="muted">(${last.updatedAt.slice(0, 10)})</span>`;
 }

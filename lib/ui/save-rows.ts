@@ -1,3 +1,4 @@
+import { formatGb } from '../cli/listing.js';
 import { applyImport } from '../ops/apply-import.js';
 import { summarizePlan, type ImportChange } from '../ops/import-plan.js';
 import type { Account, Mapping } from '../publisher/ports.js';
@@ -87,7 +88,9 @@ function savedMessage(changes: readonly ImportChange<Mapping>[], accepted: reado
   if (changes.length)
     parts.push(
       `Saved ${changes.length} mapping${changes.length === 1 ? '' : 's'}: ` +
-        changes.map((c) => `${c.key} → ${c.item.managedId}${c.item.enabled ? '' : ' (not published)'}`).join(', '),
+        changes
+          .map((c) => `${c.key} → ${c.item.managedId}${included(c.item)}${c.item.enabled ? '' : ' (not published)'}`)
+          .join(', '),
     );
   const ok = accepted.filter((a) => a.status === 'accepted');
   if (ok.length)
@@ -101,3 +104,5 @@ function savedMessage(changes: readonly ImportChange<Mapping>[], accepted: reado
   if (failed.length) parts.push(`Not accepted: ${failed.map((a) => `${a.clientId} (${a.reason})`).join(', ')}`);
   return parts.length ? `${parts.join('. ')}.` : 'Nothing to save: no row was changed.';
 }
+
+const included = (m: Mapping): string => (m.includedGb ? `, ${formatGb(m.includedGb)} GB included` : '');

@@ -35,6 +35,8 @@ interface SeedClient {
   readonly clientName: string;
   readonly gb?: number;
   readonly enabled?: boolean;
+  /** On a plan (contract v3): GB the plan includes. */
+  readonly includedGb?: number;
 }
 interface SeedCompany {
   readonly identifier: string;
@@ -108,7 +110,7 @@ export const SANDBOX_ACCOUNTS: readonly SeedAccount[] = [
         name: 'Adventure Works',
         managedId: 'AW-001',
         clients: [
-          { clientId: 'w-01', clientName: 'AW head office', gb: 300 },
+          { clientId: 'w-01', clientName: 'AW head office', gb: 300, includedGb: 250 },
           { clientId: 'w-02', clientName: 'AW warehouse', gb: 75.75 },
         ],
       },
@@ -163,6 +165,7 @@ export async function startSandboxWorld(options: SandboxOptions = {}): Promise<S
           managedId,
           clientName: c.clientName,
           enabled: c.enabled ?? true,
+          ...(c.includedGb !== undefined ? { includedGb: c.includedGb } : {}),
         });
       if (c.gb !== undefined)
         usage.push({

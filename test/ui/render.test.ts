@@ -70,6 +70,32 @@ describe('renderPage', () => {
     expect(page).toMatch(/id="error-0"[^>]*>Managed ID must not be empty</);
   });
 
+  it('shows usage, Included GB and billed GB, and bills nothing for an unpublished or unmapped client', async () => {
+    const rows = [
+      {
+        clientId: 'plan',
+        gb: 300,
+        billedGb: 50,
+        mapping: { accountId: 'acme', clientId: 'plan', managedId: 'M', enabled: true, includedGb: 250 },
+      },
+      {
+        clientId: 'off',
+        gb: 12,
+        billedGb: 12,
+        mapping: { accountId: 'acme', clientId: 'off', managedId: 'M', enabled: false },
+      },
+      { clientId: 'new', gb: 7 },
+    ];
+    const page = await render(model({ rows, matching: rows }));
+    expect(page).toMatch(/Usage GB<\/th>[\s\S]*Managed ID<\/th>[\s\S]*Included GB<\/th>[\s\S]*Billed GB<\/th>/);
+    const cells = (id: string) => page.slice(page.indexOf(`data-client-id="${id}"`)).split('</tr>')[0]!;
+    expect(cells('plan')).toMatch(
+      /usage-gb">300<[\s\S]*value="250"[\s\S]*aria-label="Included GB for plan"[\s\S]*billed-gb">50</,
+    );
+    expect(cells('off')).toMatch(/billed-gb"><span class="muted">not published</);
+    expect(cells('new')).toMatch(/billed-gb"><span class="muted">not mapped</);
+  });
+
   it('offers no Account picker when there is one account', async () => {
     const page = await render(model({ accounts: ['acme'] }));
     expect(page).not.toMatch(/<label for="account"/);
