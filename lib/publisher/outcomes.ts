@@ -103,6 +103,9 @@ export function ledgerRow(accountId: string, period: string, runId: string, at: 
     billableSpaceGb: r.billableSpaceGb,
     companyId: r.companyId,
     companyIdentifier: r.companyIdentifier,
+    companyName: r.companyName,
+    // Results carry the usage before the included allowance once issue 18 lands.
+    usageGb: (r as { usageGb?: number }).usageGb,
     configurationId: r.configurationId,
     retiredConfigurationIds: r.retiredConfigurationIds,
     runId,

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { AccountsRepository, RunRecord } from '../../publisher/ports.js';
+import { InputValidationError } from '../../errors.js';
+import type { AccountsRepository, HistoryEntry, PublisherDeps, RunRecord } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
-import { count, toCsv } from '../listing.js';
+import { count, formatGb, toCsv, wrapText } from '../listing.js';
+import { historyWords } from './billing.js';
 import { accountOption } from './ops-common.js';
 import { parsePeriod } from '../../period.js';
 
@@ -10,6 +12,7 @@ interface RunsOptions {
   account?: string;
   period?: string;
   limit: number;
+  run?: string;
   json?: boolean;
   csv?: boolean;
 }
@@ -22,18 +25,29 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
     .addOption(accountOption('only this account (default: every account)'))
     .option('--period <YYYY-MM>', 'only runs for this month (default: any month)')
     .option('--limit <n>', 'runs per account', wholeNumber('--limit', 1000), 10)
+    .option('--run <id>', 'list the clients this run changed or failed, as it recorded them (needs --account)')
     .option('--json', 'print the runs as JSON on stdout')
     .option('--csv', 'print the runs as CSV on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  cwpub runs --account acme --period 2026-10\n  cwpub runs --limit 1 --csv > last-runs.csv',
+      '\nExamples:\n  cwpub runs --account acme --period 2026-10\n' +
+        '  cwpub runs --account acme --period 2026-10 --run 3f2a9c1e-…   the clients that run changed\n' +
+        '  cwpub runs --limit 1 --csv > last-runs.csv',
     )
     .action(async (options: RunsOptions) => {
+      if (options.csv && options.json) {
+        throw new InputValidationError('--csv and --json cannot be used together: choose one', { field: '--csv' });
+      }
       const period =
         options.period === undefined
           ? undefined
           : parsePeriod(options.period, ctx.now(), '--period', { allowOpenPeriod: true }).key;
       const deps = await ctx.publisherDeps();
+      if (options.run !== undefined) {
+        await showRun(ctx, deps, { ...options, run: options.run }, period);
+        setExit(EXIT.ok);
+        return;
+      }
       const accountIds = options.account ? [options.account] : await allAccountIds(deps.accounts);
       const lists = await Promise.all(
         accountIds.map((id) => deps.ledger.listRuns(id, { ...(period ? { period } : {}), limit: options.limit })),
@@ -46,6 +60,94 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
       else ctx.out(renderRuns(runs, ctx, { accounts: accountIds.length, period }));
       setExit(EXIT.ok);
     });
+}
+
+/** `cwpub runs --run ID`: one run's changed and failed clients, from the month's append-only history. */
+async function showRun(
+  ctx: CliContext,
+  deps: Pick<PublisherDeps, 'ledger'>,
+  options: RunsOptions & { run: string },
+  period: string | undefined,
+): Promise<void> {
+  if (!options.account) throw new InputValidationError("--run needs --account (the run's account)", { field: '--run' });
+  const record = (await deps.ledger.listRuns(options.account, { ...(period ? { period } : {}), limit: 1000 })).find(
+    (r) => r.runId === options.run,
+  );
+  const month = period ?? record?.period;
+  if (month === undefined) {
+    throw new InputValidationError(
+      `no run ${options.run} recorded for account ${options.account}; give --period when its record has expired`,
+      { field: '--run' },
+    );
+  }
+  const entries = (await deps.ledger.listHistory?.(options.account, month, { runId: options.run })) ?? [];
+  if (options.json)
+    ctx.json({ run: record ?? { accountId: options.account, period: month, runId: options.run }, clients: entries });
+  else if (options.csv) ctx.out(toCsv(HISTORY_CSV_HEADER, entries.map(historyCsvRow)));
+  else
+    ctx.out(renderRunClients(entries, record, ctx, { accountId: options.account, period: month, runId: options.run }));
+}
+
+const HISTORY_CSV_HEADER = [
+  'at',
+  'accountId',
+  'period',
+  'runId',
+  'clientId',
+  'managedId',
+  'status',
+  'reason',
+  'usageGb',
+  'billableSpaceGb',
+  'companyId',
+  'companyIdentifier',
+  'companyName',
+  'configurationId',
+  'retiredConfigurationIds',
+];
+const historyCsvRow = (h: HistoryEntry) => [
+  h.at,
+  h.accountId,
+  h.period,
+  h.runId,
+  h.clientId,
+  h.managedId,
+  h.status,
+  h.reason,
+  h.usageGb,
+  h.billableSpaceGb,
+  h.companyId,
+  h.companyIdentifier,
+  h.companyName,
+  h.configurationId,
+  (h.retiredConfigurationIds ?? []).join(' '),
+];
+
+function renderRunClients(
+  entries: readonly HistoryEntry[],
+  record: RunRecord | undefined,
+  ctx: CliContext,
+  run: { accountId: string; period: string; runId: string },
+): string {
+  const display = ctx.display;
+  const failed = entries.filter((e) => e.status === 'failed').length;
+  const when = record ? ` (started ${shortTime(record.startedAt)} UTC)` : '';
+  const head = wrapText(
+    `Run ${run.runId}${when}, account ${run.accountId}, ${run.period}: ` +
+      `${count(entries.length - failed)} client(s) changed, ${count(failed)} failed`,
+    display,
+  );
+  if (entries.length === 0) {
+    return `${head}\n${wrapText('Nothing recorded: the run changed and failed no client (or it was a dry run).', display)}`;
+  }
+  const columns: Column<HistoryEntry>[] = [
+    { header: 'CLIENT', value: (h) => h.clientId, fit: 'truncate', minWidth: 10 },
+    { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 10 },
+    { header: 'GB', value: (h) => formatGb(h.billableSpaceGb), align: 'right' },
+    { header: 'CONFIGURATION', value: (h) => h.configurationId, align: 'right' },
+    { header: 'WHAT HAPPENED', value: historyWords, fit: 'wrap', minWidth: 20 },
+  ];
+  return `${head}\n${renderColumns(columns, entries, display)}`;
 }
 
 export async function allAccountIds(accounts: AccountsRepository): Promise<string[]> {
@@ -96,7 +198,8 @@ function renderRuns(
   const head =
     `${count(runs.length)} run(s)${scope.period ? ` for ${scope.period}` : ''} in ` +
     `${count(scope.accounts)} account(s)${failed ? `, ${count(failed)} failed` : ''}`;
-  if (runs.length === 0) return `${head}. Runs are recorded when a publish (not a dry run) finishes an account.`;
+  if (runs.length === 0)
+    return wrapText(`${head}. Runs are recorded when a publish (not a dry run) finishes an account.`, display);
   const columns: Column<RunRecord>[] = [
     { header: 'STARTED (UTC)', value: (r) => shortTime(r.startedAt) },
     { header: 'ACCOUNT', value: (r) => r.accountId, fit: 'truncate' },
@@ -118,7 +221,8 @@ function renderRuns(
   ];
   // No error anywhere: drop the empty column rather than spend the width on it.
   const used = runs.some((r) => r.error) ? columns : columns.filter((col) => col.header !== 'ERROR');
-  return `${head}\n${renderColumns(used, runs, display)}`;
+  const hint = '--account A --period P --run RUN lists the clients a run changed.';
+  return `${wrapText(head, display)}\n${renderColumns(used, runs, display)}\n${wrapText(display.color ? display.c.dim(hint) : hint, display)}`;
 }
 
 export function shortTime(iso: string | undefined): string {
