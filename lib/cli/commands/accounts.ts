@@ -32,9 +32,9 @@ const FLAGS: Record<string, string> = {
 };
 
 const COLUMNS: Column<Account>[] = [
-  { header: 'ACCOUNT', value: (a) => a.accountId, fit: 'truncate' },
+  { header: 'ACCOUNT', value: (a) => a.accountId, fit: 'middle' },
   { header: 'ENABLED', value: (a) => yesNo(a.enabled), style: (t, _a, c) => (t === 'yes' ? c.green(t) : c.yellow(t)) },
-  { header: 'SECRET', value: (a) => a.secretId, fit: 'truncate', minWidth: 16 },
+  { header: 'SECRET', value: (a) => a.secretId, fit: 'middle', minWidth: 16 },
   { header: 'MANAGEMENT IT', value: (a) => a.managementItName, fit: 'truncate' },
   { header: 'CONFIGURATION TYPE', value: (a) => a.configurationTypeName, fit: 'truncate' },
   { header: 'MAX GB', value: (a) => a.maxBillableSpaceGb, align: 'right' },

@@ -3,6 +3,7 @@ import { CLIENT_STATUSES, CLIENT_STATUS_NAMES } from '../../contract.js';
 import { InputValidationError } from '../../errors.js';
 import type { HistoryEntry, LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
+import { addProse } from '../help.js';
 import { EXIT, type CliContext } from '../context.js';
 import {
   count,
@@ -66,17 +67,11 @@ export function registerBilling(program: Command, ctx: CliContext, setExit: (cod
     .option('--json', 'print the rows as JSON on stdout')
     .option('--csv', 'print the rows as CSV on stdout');
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
-  command.addHelpText(
-    'after',
-    `
-Lists the clients billed and those whose billing stopped; --all lists every client (CSV and JSON too).
+  addProse(
+    command,
+    `Lists the clients billed and those whose billing stopped; --all lists every client (CSV and JSON too).
 The rows are the latest state of the month; --client also shows that client's history: every run of
-the month that changed or failed it, as that run recorded it (kept 800 days).
-
-Examples:
-  cwpub billing --client contoso --period 2026-10
-  cwpub billing --account acme --csv > acme-2026-10.csv
-  cwpub billing --account acme --all --json`,
+the month that changed or failed it, as that run recorded it (kept 800 days).`,
   );
   command.action(async (options: BillingOptions) => {
     if (options.csv && options.json) {
@@ -262,7 +257,7 @@ function renderBilling(
   }
   const columns: Column<BillingRow>[] = [
     ...(scope.accounts > 1
-      ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'truncate' as const }]
+      ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'middle' as const }]
       : []),
     {
       header: 'COMPANY',
@@ -270,7 +265,7 @@ function renderBilling(
       fit: 'truncate',
       minWidth: 10,
     },
-    { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 12 },
     { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
     // Only what is billed: a retired configuration keeps its last GB, but the sync no longer bills it.
     {
@@ -323,9 +318,9 @@ function renderHistory(history: readonly HistoryEntry[], ctx: CliContext, accoun
   if (history.length === 0) return wrapText('History: no run of this month changed or failed this client.', display);
   const columns: Column<HistoryEntry>[] = [
     { header: 'RECORDED (UTC)', value: (h) => shortTime(h.at) },
-    ...(accounts ? [{ header: 'ACCOUNT', value: (h: HistoryEntry) => h.accountId, fit: 'truncate' as const }] : []),
-    { header: 'CLIENT', value: (h) => h.clientId, fit: 'truncate', minWidth: 10 },
-    { header: 'RUN', value: (h) => h.runId, fit: 'truncate', minWidth: 10 },
+    ...(accounts ? [{ header: 'ACCOUNT', value: (h: HistoryEntry) => h.accountId, fit: 'middle' as const }] : []),
+    { header: 'CLIENT', value: (h) => h.clientId, fit: 'middle', minWidth: 10 },
+    { header: 'RUN', value: (h) => h.runId, fit: 'middle', minWidth: 10 },
     { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 10 },
     { header: 'GB', value: (h) => formatGb(h.billableSpaceGb), align: 'right' },
     { header: 'CONFIGURATION', value: (h) => h.configurationId, align: 'right' },

@@ -35,8 +35,8 @@ interface PutOptions {
 const FLAGS: Record<string, string> = { clientId: '--client', managedId: '--managed-id', clientName: '--client-name' };
 
 const COLUMNS: Column<Mapping>[] = [
-  { header: 'CLIENT', value: (m) => m.clientId, fit: 'truncate', minWidth: 12 },
-  { header: 'MANAGED ID', value: (m) => m.managedId, fit: 'truncate', minWidth: 12 },
+  { header: 'CLIENT', value: (m) => m.clientId, fit: 'middle', minWidth: 12 },
+  { header: 'MANAGED ID', value: (m) => m.managedId, fit: 'middle', minWidth: 12 },
   { header: 'NAME', value: (m) => m.clientName, fit: 'truncate', minWidth: 12 },
   { header: 'ENABLED', value: (m) => yesNo(m.enabled), style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
 ];

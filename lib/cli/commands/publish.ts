@@ -13,6 +13,7 @@ import {
   wrapText,
   type ListingOptions,
 } from '../listing.js';
+import { addProse } from '../help.js';
 import { keyArgument } from '../keys.js';
 import type { Colors, Display } from '../terminal.js';
 
@@ -65,11 +66,11 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
       new Option('--parallel <n>', 'accounts published at once').default(4).argParser(positiveInt('--parallel', 32)),
     );
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
-  command.addHelpText(
-    'after',
-    `
-Without --dry-run, a run that would stop billing clients (retire their configurations) asks first on a
-terminal; scripts pass --yes. Without a terminal and without --yes such an account is not published.`,
+  addProse(
+    command,
+    `Without --dry-run, a run that would stop billing clients (retire their configurations) asks first on a
+terminal; --yes answers for it. Without a terminal (cron, CI, a pipe) there is nobody to ask: the run
+proceeds like the scheduled Lambda, and the mass-retirement guard still holds mass retirements.`,
   );
   command.action(async (options: PublishOptions) => {
     const listed = statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
@@ -121,8 +122,8 @@ export function retirementPrompt(
         `\nAccount ${accountId}, ${period}: this run would STOP billing ${count(rows.length)} client(s):\n` +
           renderColumns(
             [
-              { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'truncate' },
-              { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate' },
+              { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'middle' },
+              { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle' },
               { header: 'WHY', value: (r) => reasonText(r.reason ?? ''), fit: 'wrap' },
             ],
             rows.slice(0, 50),
@@ -206,8 +207,8 @@ export function renderSummary(
   ];
   if (summary.accounts.length === 0) lines.push('No enabled accounts.');
   const columns: Column<ClientResult>[] = [
-    { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
-    { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 12 },
+    { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle', minWidth: 12 },
     { header: 'COMPANY', value: (r) => r.companyIdentifier, fit: 'truncate', minWidth: 10 },
     {
       header: 'OUTCOME',

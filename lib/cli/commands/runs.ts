@@ -28,12 +28,6 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
     .option('--run <id>', 'list the clients this run changed or failed, as it recorded them (needs --account)')
     .option('--json', 'print the runs as JSON on stdout')
     .option('--csv', 'print the runs as CSV on stdout')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  cwpub runs --account acme --period 2026-10\n' +
-        '  cwpub runs --account acme --period 2026-10 --run 3f2a9c1e-…   the clients that run changed\n' +
-        '  cwpub runs --limit 1 --csv > last-runs.csv',
-    )
     .action(async (options: RunsOptions) => {
       if (options.csv && options.json) {
         throw new InputValidationError('--csv and --json cannot be used together: choose one', { field: '--csv' });
@@ -141,7 +135,7 @@ function renderRunClients(
     return `${head}\n${wrapText('Nothing recorded: the run changed and failed no client (or it was a dry run).', display)}`;
   }
   const columns: Column<HistoryEntry>[] = [
-    { header: 'CLIENT', value: (h) => h.clientId, fit: 'truncate', minWidth: 10 },
+    { header: 'CLIENT', value: (h) => h.clientId, fit: 'middle', minWidth: 10 },
     { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 10 },
     { header: 'GB', value: (h) => formatGb(h.billableSpaceGb), align: 'right' },
     { header: 'CONFIGURATION', value: (h) => h.configurationId, align: 'right' },
@@ -202,7 +196,7 @@ function renderRuns(
     return wrapText(`${head}. Runs are recorded when a publish (not a dry run) finishes an account.`, display);
   const columns: Column<RunRecord>[] = [
     { header: 'STARTED (UTC)', value: (r) => shortTime(r.startedAt) },
-    { header: 'ACCOUNT', value: (r) => r.accountId, fit: 'truncate' },
+    { header: 'ACCOUNT', value: (r) => r.accountId, fit: 'middle' },
     { header: 'PERIOD', value: (r) => r.period },
     {
       header: 'OUTCOME',
@@ -216,7 +210,7 @@ function renderRuns(
     { header: 'FAILED', value: (r) => r.failed, align: 'right', style: (t, r, c) => (r.failed > 0 ? c.red(t) : t) },
     { header: 'SYNC', value: (r) => r.sync },
     { header: 'TOOK', value: (r) => duration(r.startedAt, r.finishedAt), align: 'right' },
-    { header: 'RUN', value: (r) => r.runId, fit: 'truncate', minWidth: 8 },
+    { header: 'RUN', value: (r) => r.runId, fit: 'middle', minWidth: 8 },
     { header: 'ERROR', value: (r) => r.error, fit: 'wrap', minWidth: 20 },
   ];
   // No error anywhere: drop the empty column rather than spend the width on it.

@@ -148,9 +148,9 @@ export function registerUsage(program: Command, ctx: CliContext, setExit: (code:
           ctx.out(
             renderColumns(
               [
-                { header: 'CLIENT', value: (r: (typeof rows)[number]) => r.clientId, fit: 'truncate', minWidth: 12 },
+                { header: 'CLIENT', value: (r: (typeof rows)[number]) => r.clientId, fit: 'middle', minWidth: 12 },
                 { header: 'GB', value: (r) => formatGb(r.billableSpaceGb), align: 'right' },
-                { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+                { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle', minWidth: 12 },
                 {
                   header: 'MAPPING',
                   value: (r) => (r.mapping === 'enabled' ? 'enabled' : `${r.mapping} (not billed)`),
