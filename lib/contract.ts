@@ -83,6 +83,12 @@ export const RETIRE_REASONS = {
 } as const;
 export type RetireReason = keyof typeof RETIRE_REASONS;
 
+/**
+ * How the reason of a client whose retirement the mass guard held begins (`failed`, "retirement held:
+ * …"): the CLI says it once per account and folds the held clients.
+ */
+export const HELD_RETIREMENT_PREFIX = 'retirement held:';
+
 /** DynamoDB key attribute names (the tables' keys are the contract). */
 export const TABLE_KEYS = {
   accounts: { partitionKey: 'accountId' },

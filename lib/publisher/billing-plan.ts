@@ -1,5 +1,5 @@
 import type { Company, Configuration, PatchOperation } from '../connectwise/types.js';
-import { massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../contract.js';
+import { HELD_RETIREMENT_PREFIX, massRetirementThreshold, RETIRE_REASONS, type RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
 import { isActive, laterPeriodHeld, patchFor, retirePatch, type ManagedStatuses } from './configuration-sync.js';
 import type { Candidate, RetireCandidate } from './plan-clients.js';
@@ -153,7 +153,7 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
         managedId: a.managedId,
         status: 'failed',
         reason:
-          `retirement held: ${held} of the account's ${input.ownedActiveAtStart} ` +
+          `${HELD_RETIREMENT_PREFIX} ${held} of the account's ${input.ownedActiveAtStart} ` +
           `billed configurations have no usage for ${input.period.key} (more than ${threshold} at once), ` +
           'which usually means the metering is incomplete; nothing was changed for this client. ' +
           'Fix the usage data and publish again, or, if these clients really stopped, ' +
