@@ -315,7 +315,10 @@ class AccountRun {
       this.ownedActiveAtStart = owned.filter((o) => billed.has(o.configurationId)).length;
     }
     const wanted = new Set(plan.candidates.map((c) => c.managedId));
-    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, { rescan: options.rescan });
+    const resolved = await resolveManagedIds(cw, setup.solution, wanted, cache, {
+      rescan: options.rescan,
+      progress: deps.progress?.(account.accountId),
+    });
     if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
     const management = primaryManagementSetup(managementSetups);
     const billing = planBilling({
@@ -447,7 +450,14 @@ class AccountRun {
     return deferred === 0;
   }
 
-  private triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
-    return triggerSync(() => this.connect(), this.log);
+  private async triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
+    // One request, but ConnectWise may take a while to answer it: the terminal shows it is under way.
+    const progress = this.deps.progress?.(this.account.accountId);
+    progress?.start(1, 'Management sync');
+    try {
+      return await triggerSync(() => this.connect(), this.log);
+    } finally {
+      progress?.stop();
+    }
   }
 }
