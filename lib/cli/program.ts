@@ -13,6 +13,7 @@ import { registerOperations } from './commands/operations.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRuns } from './commands/runs.js';
 import { addAllExamples, widthOf, wrap } from './help.js';
+import { fitLines } from './terminal.js';
 
 /** Kept equal to package.json's version (a test checks). */
 export const VERSION = '0.1.0';
@@ -170,18 +171,6 @@ function reportUnknownOptionsFirst(program: Command, argv: readonly string[]): v
   }
   const flags = argv.filter((a) => a.startsWith('--') && a !== '--').map((a) => a.split('=')[0]!);
   if (flags.some((flag) => !known.has(flag))) for (const option of command.options) option.mandatory = false;
-}
-
-/** Text wrapped to a terminal's width, line by line, keeping each line's indentation (pipes get it whole). */
-export function fitLines(text: string, width: number): string {
-  if (!Number.isFinite(width)) return text;
-  return text
-    .split('\n')
-    .map((line) => {
-      const indent = line.slice(0, line.length - line.trimStart().length);
-      return wrap(line.trimStart(), width, indent, indent);
-    })
-    .join('\n');
 }
 
 function handleError(error: unknown, ctx: CliContext): number {

@@ -199,8 +199,8 @@ describe('cwpub billing (from the Ledger and the owned configurations)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')).toEqual([
       'Billing 2026-10, client "contoso" (1 account(s)): 1 client(s) billed, 120.5 GB',
-      'COMPANY  CLIENT   NAME            GB  CONFIGURATION  PUBLISHED (UTC)   STATUS',
-      '#250     contoso  Contoso Ltd  120.5           9001  2026-11-01 00:04  billed',
+      'COMPANY  CLIENT   NAME            GB  CONFIG  PUBLISHED (UTC)   STATUS',
+      '#250     contoso  Contoso Ltd  120.5    9001  2026-11-01 00:04  billed',
       'History: no run of this month changed or failed this client.',
       '',
     ]);

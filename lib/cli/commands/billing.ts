@@ -7,6 +7,7 @@ import { addProse } from '../help.js';
 import { EXIT, type CliContext } from '../context.js';
 import {
   count,
+  plural,
   foldNote,
   formatGb,
   listingOptions,
@@ -263,22 +264,22 @@ function renderBilling(
       header: 'COMPANY',
       value: (r) => r.company ?? (r.companyId === undefined ? '' : `#${r.companyId}`),
       fit: 'truncate',
-      minWidth: 10,
+      minWidth: 8,
     },
-    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 12 },
-    { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 10 },
+    { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 8 },
     // Only what is billed: a retired configuration keeps its last GB, but the sync no longer bills it.
     {
       header: 'GB',
       value: (r) => (CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.billed ? formatGb(r.publishedGb) : ''),
       align: 'right',
     },
-    { header: 'CONFIGURATION', value: (r) => r.configurationId, align: 'right' },
+    { header: 'CONFIG', value: (r) => r.configurationId, align: 'right' },
     { header: 'PUBLISHED (UTC)', value: (r) => shortTime(r.publishedAt) },
     {
       header: 'STATUS',
       fit: 'wrap',
-      minWidth: 20,
+      minWidth: 16,
       value: (r) => {
         if (r.status === 'published') return 'billed';
         if (r.status !== 'retired') {
@@ -319,14 +320,14 @@ function renderHistory(history: readonly HistoryEntry[], ctx: CliContext, accoun
   const columns: Column<HistoryEntry>[] = [
     { header: 'RECORDED (UTC)', value: (h) => shortTime(h.at) },
     ...(accounts ? [{ header: 'ACCOUNT', value: (h: HistoryEntry) => h.accountId, fit: 'middle' as const }] : []),
-    { header: 'CLIENT', value: (h) => h.clientId, fit: 'middle', minWidth: 10 },
-    { header: 'RUN', value: (h) => h.runId, fit: 'middle', minWidth: 10 },
-    { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 10 },
+    { header: 'CLIENT', value: (h) => h.clientId, fit: 'middle', minWidth: 8 },
+    { header: 'RUN', value: (h) => h.runId, fit: 'middle', minWidth: 9 },
+    { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 8 },
     { header: 'GB', value: (h) => formatGb(h.billableSpaceGb), align: 'right' },
-    { header: 'CONFIGURATION', value: (h) => h.configurationId, align: 'right' },
-    { header: 'WHAT HAPPENED', value: historyWords, fit: 'wrap', minWidth: 20 },
+    { header: 'CONFIG', value: (h) => h.configurationId, align: 'right' },
+    { header: 'WHAT HAPPENED', value: historyWords, fit: 'wrap', minWidth: 16 },
   ];
-  return `\n${wrapText(`History (${count(history.length)} entries, oldest first):`, display)}\n${renderColumns(columns, history, display)}`;
+  return `\n${wrapText(`History (${plural(history.length, 'entry', 'entries')}, oldest first):`, display)}\n${renderColumns(columns, history, display)}`;
 }
 
 /** What a history entry says, in the words of `cwpub publish`. */

@@ -1,4 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import stringWidth from 'string-width';
+import { RUN_STATUS_NAMES } from '../../contract.js';
 import { InputValidationError } from '../../errors.js';
 import type { AccountsRepository, HistoryEntry, PublisherDeps, RunRecord } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
@@ -64,9 +66,18 @@ async function showRun(
   period: string | undefined,
 ): Promise<void> {
   if (!options.account) throw new InputValidationError("--run needs --account (the run's account)", { field: '--run' });
-  const record = (await deps.ledger.listRuns(options.account, { ...(period ? { period } : {}), limit: 1000 })).find(
-    (r) => r.runId === options.run,
-  );
+  const recorded = await deps.ledger.listRuns(options.account, { ...(period ? { period } : {}), limit: 1000 });
+  // The start of a run id will do (a narrow table shows ids cut in the middle), when it names one run.
+  const matching = recorded.filter((r) => r.runId === options.run || r.runId.startsWith(options.run));
+  const exact = matching.find((r) => r.runId === options.run);
+  if (!exact && matching.length > 1) {
+    throw new InputValidationError(
+      `--run ${options.run} names ${matching.length} runs (${matching.map((r) => r.runId).join(', ')}): give more of the id`,
+      { field: '--run' },
+    );
+  }
+  const record = exact ?? matching[0];
+  const runId = record?.runId ?? options.run;
   const month = period ?? record?.period;
   if (month === undefined) {
     throw new InputValidationError(
@@ -74,12 +85,10 @@ async function showRun(
       { field: '--run' },
     );
   }
-  const entries = (await deps.ledger.listHistory?.(options.account, month, { runId: options.run })) ?? [];
-  if (options.json)
-    ctx.json({ run: record ?? { accountId: options.account, period: month, runId: options.run }, clients: entries });
+  const entries = (await deps.ledger.listHistory?.(options.account, month, { runId })) ?? [];
+  if (options.json) ctx.json({ run: record ?? { accountId: options.account, period: month, runId }, clients: entries });
   else if (options.csv) ctx.out(toCsv(HISTORY_CSV_HEADER, entries.map(historyCsvRow)));
-  else
-    ctx.out(renderRunClients(entries, record, ctx, { accountId: options.account, period: month, runId: options.run }));
+  else ctx.out(renderRunClients(entries, record, ctx, { accountId: options.account, period: month, runId }));
 }
 
 const HISTORY_CSV_HEADER = [
@@ -215,8 +224,35 @@ function renderRuns(
   ];
   // No error anywhere: drop the empty column rather than spend the width on it.
   const used = runs.some((r) => r.error) ? columns : columns.filter((col) => col.header !== 'ERROR');
-  const hint = '--account A --period P --run RUN lists the clients a run changed.';
-  return `${wrapText(head, display)}\n${renderColumns(used, runs, display)}\n${wrapText(display.color ? display.c.dim(hint) : hint, display)}`;
+  let table = renderColumns(used, runs, { ...display, width: Infinity });
+  // Too wide for the terminal: the counts, the sync and the error become one column of words.
+  if (table.split('\n').some((line) => stringWidth(line) > display.width)) {
+    table = renderColumns(narrowColumns(columns), runs, display);
+  }
+  const hint = '--account A --period P --run RUN lists the clients a run changed (the start of its id will do).';
+  return `${wrapText(head, display)}\n${table}\n${wrapText(display.color ? display.c.dim(hint) : hint, display)}`;
+}
+
+/** The runs table for a narrow terminal: what each run did in words (80 columns). */
+function narrowColumns(wide: readonly Column<RunRecord>[]): Column<RunRecord>[] {
+  const keep = (header: string) => wide.find((col) => col.header === header)!;
+  return [
+    keep('STARTED (UTC)'),
+    { ...keep('ACCOUNT'), minWidth: 8 },
+    keep('PERIOD'),
+    keep('OUTCOME'),
+    keep('TOOK'),
+    { ...keep('RUN'), minWidth: 9 },
+    {
+      header: 'WHAT IT DID',
+      fit: 'wrap',
+      minWidth: 16,
+      value: (r) => {
+        const counts = RUN_STATUS_NAMES.filter((s) => r[s] > 0).map((s) => `${count(r[s])} ${s}`);
+        return `${counts.join(', ') || 'nothing'}; sync ${r.sync}${r.error ? `; ${r.error}` : ''}`;
+      },
+    },
+  ];
 }
 
 export function shortTime(iso: string | undefined): string {
