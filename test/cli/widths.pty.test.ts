@@ -46,6 +46,19 @@ function onPty(
   });
 }
 
+/** `cwpub ARGS` with stdout and stderr piped (no terminal). */
+function onPipe(env: Record<string, string>, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binary, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 const widest = (screen: string) =>
@@ -133,6 +146,23 @@ const widest = (screen: string) =>
       expect(widest(run.screen)).toBeLessThanOrEqual(columns);
     });
   }
+
+  it('shows the Managed-ID look-up as it goes on a terminal; nothing of it with --json or without a terminal', async () => {
+    world.sim.setLatency(300);
+    try {
+      const args = ['publish', '--dry-run', '--rescan', '--period', PERIOD];
+      const shown = await onPty(world.env, args, 100);
+      expect(plain(shown.screen)).toMatch(/acme · Reading Management tabs \[/);
+      const json = await onPty(world.env, [...args, '--json'], 100);
+      expect(json.screen).not.toMatch(/Reading Management tabs|\[[░█]+\]/);
+      // Not spawnSync: the simulator answers from this process.
+      const piped = await onPipe({ ...world.env, PATH: process.env.PATH ?? '' }, args);
+      expect(piped.stderr).not.toMatch(/Reading Management tabs/);
+      expect(piped.stdout).toMatch(/^Run /);
+    } finally {
+      world.sim.setLatency(0);
+    }
+  });
 
   it('asks before stopping billing, and the prompt fits 80 columns', async () => {
     // A disabled mapping: this month's re-run would stop billing it, so a terminal is asked first.
