@@ -216,6 +216,12 @@ export class CliContext {
     this.io.stdout.write(fitted.endsWith('\n') ? fitted : `${fitted}\n`);
   }
 
+  /** Data for stdout (CSV), written as it is: never wrapped. */
+  data(text: string): void {
+    this.endProgress();
+    this.io.stdout.write(text);
+  }
+
   /** A message for stderr, wrapped to its width like `out`. */
   err(text: string): void {
     this.endProgress();

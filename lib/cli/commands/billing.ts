@@ -103,7 +103,7 @@ the month that changed or failed it, as that run recorded it (kept 800 days).`,
         ? []
         : perAccount.flatMap((a) => a.history).filter((h) => wanted.has(`${h.accountId}#${h.clientId}`));
     if (options.json) ctx.json({ period: period.key, rows, ...(options.client !== undefined ? { history } : {}) });
-    else if (options.csv) ctx.out(toCsv(CSV_HEADER, rows.map(csvRow)));
+    else if (options.csv) ctx.data(toCsv(CSV_HEADER, rows.map(csvRow)));
     else {
       const scope = { period: period.key, accounts: accountIds.length, client: options.client, listed };
       ctx.out(renderBilling(all, rows, ctx, scope));

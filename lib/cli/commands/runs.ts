@@ -52,7 +52,7 @@ export function registerRuns(program: Command, ctx: CliContext, setExit: (code: 
         .flat()
         .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.accountId.localeCompare(b.accountId));
       if (options.json) ctx.json({ runs });
-      else if (options.csv) ctx.out(toCsv(CSV_HEADER, runs.map(csvRow)));
+      else if (options.csv) ctx.data(toCsv(CSV_HEADER, runs.map(csvRow)));
       else ctx.out(renderRuns(runs, ctx, { accounts: accountIds.length, period }));
       setExit(EXIT.ok);
     });
@@ -87,7 +87,7 @@ async function showRun(
   }
   const entries = (await deps.ledger.listHistory?.(options.account, month, { runId })) ?? [];
   if (options.json) ctx.json({ run: record ?? { accountId: options.account, period: month, runId }, clients: entries });
-  else if (options.csv) ctx.out(toCsv(HISTORY_CSV_HEADER, entries.map(historyCsvRow)));
+  else if (options.csv) ctx.data(toCsv(HISTORY_CSV_HEADER, entries.map(historyCsvRow)));
   else ctx.out(renderRunClients(entries, record, ctx, { accountId: options.account, period: month, runId }));
 }
 
