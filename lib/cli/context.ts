@@ -207,12 +207,12 @@ export class CliContext {
 
   /**
    * A result for stdout. On a terminal (or with COLUMNS) every line is kept within the width: tables
-   * fit themselves, and any longer line (a heading naming a long path, a message) wraps. CSV (RFC
-   * 4180's CRLF lines) is data and is never wrapped; JSON goes through `json`.
+   * fit themselves, and any longer line (a heading naming a long path, a message) wraps. CSV goes
+   * through `data` and JSON through `json`: never wrapped.
    */
   out(text: string): void {
     this.endProgress();
-    const fitted = text.includes('\r\n') ? text : fitLines(text, this.display.width);
+    const fitted = fitLines(text, this.display.width);
     this.io.stdout.write(fitted.endsWith('\n') ? fitted : `${fitted}\n`);
   }
 
