@@ -24,12 +24,21 @@ export const LEDGER_KEYS = {
   accountState: (accountId: string) => `#state#${accountId}`,
   syncOwedSort: '#sync',
   monthGuardSort: (period: string) => `#guard#${period}`,
+  /**
+   * The append-only history of a period (issue 16): one item per run and client whose outcome changed
+   * or failed something, written once and never updated. Sorted by run, then client. Expire by TTL.
+   */
+  history: (accountId: string, period: string) => `#history#${accountId}#${period}`,
+  historySort: (runId: string, clientId: string) => `${runId}#${clientId}`,
   /** The account's run lock (one run per account at a time). */
   lock: (accountId: string) => `#lock#${accountId}`,
   lockSort: '#lock',
 } as const;
 
-/** How long period rows and run records live (TTL): long enough to verify and audit two years back. */
+/**
+ * How long period rows, history items and run records live (TTL): 800 days, more than the 25 months
+ * (≈ 761 days) of a billing dispute window, counted from the run that wrote them.
+ */
 export const LEDGER_RETENTION_DAYS = 800;
 
 export function expiresAt(isoTime: string): number {

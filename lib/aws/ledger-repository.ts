@@ -1,4 +1,4 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import {
@@ -9,7 +9,7 @@ import {
   TABLE_KEYS,
   type ClientStatus,
 } from '../contract.js';
-import type { LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
+import type { HistoryEntry, LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
 
@@ -29,6 +29,7 @@ const ledgerEntrySchema = z.object({
   publishedAt: z.string().optional(),
   companyId: z.number().optional(),
   companyIdentifier: z.string().optional(),
+  companyName: z.string().optional(),
   configurationId: z.number().optional(),
   retiredConfigurationIds: z.array(z.number()).optional(),
   runId: z.string(),
@@ -69,7 +70,17 @@ export class DynamoLedgerRepository implements LedgerRepository {
 
   async record(rows: readonly LedgerRow[]): Promise<void> {
     const limit = pLimit(8);
+    // The history first: a crash between the two leaves an entry the latest-state row can be rebuilt from.
+    await recordHistory(this.db, this.table, rows);
     await guarded(this.table, 'UpdateItem', () => Promise.all(rows.map((row) => limit(() => this.recordOne(row)))));
+  }
+
+  listHistory(
+    accountId: string,
+    period: string,
+    only: { runId?: string; clientId?: string } = {},
+  ): Promise<HistoryEntry[]> {
+    return listHistory(this.db, this.table, accountId, period, only);
   }
 
   private recordOne(row: LedgerRow): Promise<unknown> {
@@ -105,6 +116,15 @@ export class DynamoLedgerRepository implements LedgerRepository {
     if (row.billableSpaceGb !== undefined) {
       set.push('billableSpaceGb = :gb');
       values[':gb'] = row.billableSpaceGb;
+    }
+    // A stopped client's row names the company where its billing stopped (`cwpub billing` shows it).
+    if (row.status === 'retired') {
+      optional('companyId', row.companyId);
+      optional('companyIdentifier', row.companyIdentifier);
+    }
+    if ((billed || row.status === 'retired') && row.companyName !== undefined) {
+      set.push('companyName = :companyName');
+      values[':companyName'] = row.companyName;
     }
     // What ConnectWise holds for the period is kept across later failed runs.
     if (billed && row.billableSpaceGb !== undefined) {
@@ -195,4 +215,117 @@ export class DynamoLedgerRepository implements LedgerRepository {
     }
     return runs;
   }
+}
+
+// ---- The append-only history (issue 16) -------------------------------------------------------------
+
+/** What the history keeps: a run's changes (published, retired, a move's retired ids) and its failures. */
+export function belongsInHistory(row: LedgerRow): boolean {
+  return (
+    row.status === 'published' ||
+    row.status === 'retired' ||
+    row.status === 'failed' ||
+    (row.retiredConfigurationIds?.length ?? 0) > 0
+  );
+}
+
+const historySchema = z.object({
+  accountId: z.string(),
+  period: z.string(),
+  runId: z.string(),
+  at: z.string(),
+  client: z.string(),
+  managedId: z.string(),
+  status,
+  reason: z.string().optional(),
+  usageGb: z.number().optional(),
+  billableSpaceGb: z.number().optional(),
+  companyId: z.number().optional(),
+  companyIdentifier: z.string().optional(),
+  companyName: z.string().optional(),
+  configurationId: z.number().optional(),
+  retiredConfigurationIds: z.array(z.number()).optional(),
+});
+
+/** The item of one run's outcome for one client; `client` holds the client id (the sort key is taken). */
+export function historyItem(row: LedgerRow): Record<string, unknown> {
+  const optional = {
+    reason: row.reason,
+    usageGb: row.usageGb,
+    billableSpaceGb: row.billableSpaceGb,
+    companyId: row.companyId,
+    companyIdentifier: row.companyIdentifier,
+    companyName: row.companyName,
+    configurationId: row.configurationId,
+    retiredConfigurationIds: row.retiredConfigurationIds?.length ? [...row.retiredConfigurationIds] : undefined,
+  };
+  return {
+    [PK]: LEDGER_KEYS.history(row.accountId, row.period),
+    [SK]: LEDGER_KEYS.historySort(row.runId, row.clientId),
+    accountId: row.accountId,
+    period: row.period,
+    runId: row.runId,
+    at: row.at,
+    client: row.clientId,
+    managedId: row.managedId,
+    status: row.status,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    [LEDGER_TTL_ATTRIBUTE]: expiresAt(row.at),
+  };
+}
+
+/**
+ * Adds the rows that belong in the history, each written once: a retried invocation writing the same
+ * run's row again finds it there and leaves it as it was (append-only).
+ */
+async function recordHistory(db: DynamoDBDocumentClient, table: string, rows: readonly LedgerRow[]): Promise<void> {
+  const limit = pLimit(8);
+  await guarded(table, 'PutItem', () =>
+    Promise.all(
+      rows.filter(belongsInHistory).map((row) =>
+        limit(async () => {
+          try {
+            await db.send(
+              new PutCommand({
+                TableName: table,
+                Item: historyItem(row),
+                ConditionExpression: `attribute_not_exists(${PK})`,
+              }),
+            );
+          } catch (error) {
+            if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+          }
+        }),
+      ),
+    ),
+  );
+}
+
+async function listHistory(
+  db: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+  period: string,
+  only: { runId?: string; clientId?: string },
+): Promise<HistoryEntry[]> {
+  const items = await guarded(table, 'Query', () =>
+    queryAll(db, {
+      TableName: table,
+      KeyConditionExpression: only.runId === undefined ? `${PK} = :k` : `${PK} = :k AND begins_with(${SK}, :run)`,
+      ExpressionAttributeValues: {
+        ':k': LEDGER_KEYS.history(accountId, period),
+        ...(only.runId === undefined ? {} : { ':run': `${only.runId}#` }),
+      },
+    }),
+  );
+  const entries: HistoryEntry[] = [];
+  for (const item of items) {
+    const parsed = historySchema.safeParse(item);
+    if (!parsed.success) continue;
+    const { client, ...rest } = parsed.data;
+    if (only.clientId !== undefined && client !== only.clientId) continue;
+    entries.push({ ...rest, clientId: client } as HistoryEntry);
+  }
+  // Run ids are random: the time a run recorded the entry orders them.
+  return entries.sort((a, b) => a.at.localeCompare(b.at) || a.clientId.localeCompare(b.clientId));
 }

@@ -13,12 +13,17 @@ export interface Column<R> {
   readonly header: string;
   readonly value: (row: R) => string | number | undefined | null;
   readonly align?: 'left' | 'right';
-  /** How the column gives way on a narrow display (default `keep`). */
-  readonly fit?: 'keep' | 'truncate' | 'wrap';
+  /**
+   * How the column gives way on a narrow display (default `keep`): `truncate` cuts the end (names),
+   * `middle` cuts the middle, keeping both ends (ids: `cwpub/acme-…-prod-eu-2` still tells them apart).
+   */
+  readonly fit?: Fit;
   /** Narrowest it may become (default: 10, or its header when that is wider). */
   readonly minWidth?: number;
   readonly style?: (text: string, row: R, c: Colors) => string;
 }
+
+type Fit = 'keep' | 'truncate' | 'middle' | 'wrap';
 
 const GAP = '  ';
 const ELLIPSIS = '…';
@@ -78,9 +83,10 @@ export function fitWidths<R>(
   return widths;
 }
 
-function layout(text: string, width: number, fit: 'keep' | 'truncate' | 'wrap'): string[] {
+function layout(text: string, width: number, fit: Fit): string[] {
   if (stringWidth(text) <= width || fit === 'keep') return [text];
   if (fit === 'truncate') return [truncate(text, width)];
+  if (fit === 'middle') return [truncateMiddle(text, width)];
   return wrapAnsi(text, width, { hard: true, trim: true }).split('\n');
 }
 
@@ -97,6 +103,31 @@ export function truncate(text: string, width: number): string {
     used += w;
   }
   return out + ELLIPSIS;
+}
+
+/** Cuts the middle of `text` to fit `width` columns: the start and the (more telling) end stay. */
+export function truncateMiddle(text: string, width: number): string {
+  if (stringWidth(text) <= width) return text;
+  if (width <= 2) return truncate(text, width);
+  const segments = [...new Intl.Segmenter().segment(text)].map((s) => s.segment);
+  const room = width - 1;
+  const tailRoom = Math.ceil(room / 2);
+  let tail = '';
+  let used = 0;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const w = stringWidth(segments[i]!);
+    if (used + w > tailRoom) break;
+    tail = segments[i]! + tail;
+    used += w;
+  }
+  let head = '';
+  for (const segment of segments) {
+    const w = stringWidth(segment);
+    if (used + w > room) break;
+    head += segment;
+    used += w;
+  }
+  return head + ELLIPSIS + tail;
 }
 
 function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {

@@ -22,7 +22,7 @@ import {
   type AwsSelection,
 } from './environment.js';
 import { readStackSettings } from './stack-outputs.js';
-import { displayFor, type Display, type OutStream } from './terminal.js';
+import { displayFor, fitLines, type Display, type OutStream } from './terminal.js';
 
 /** The publisher's adapters, with a ConnectWise connection that doctor and verify can inspect too. */
 export type CliDeps = PublisherDeps & { readonly connectWise: InspectionFactory };
@@ -205,18 +205,33 @@ export class CliContext {
     return this.overrides.clock?.() ?? new Date();
   }
 
+  /**
+   * A result for stdout. On a terminal (or with COLUMNS) every line is kept within the width: tables
+   * fit themselves, and any longer line (a heading naming a long path, a message) wraps. CSV goes
+   * through `data` and JSON through `json`: never wrapped.
+   */
   out(text: string): void {
     this.endProgress();
-    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const fitted = fitLines(text, this.display.width);
+    this.io.stdout.write(fitted.endsWith('\n') ? fitted : `${fitted}\n`);
   }
 
+  /** Data for stdout (CSV), written as it is: never wrapped. */
+  data(text: string): void {
+    this.endProgress();
+    this.io.stdout.write(text);
+  }
+
+  /** A message for stderr, wrapped to its width like `out`. */
   err(text: string): void {
     this.endProgress();
-    this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    const fitted = fitLines(text, this.errDisplay.width);
+    this.io.stderr.write(fitted.endsWith('\n') ? fitted : `${fitted}\n`);
   }
 
   json(value: unknown): void {
-    this.out(JSON.stringify(value, null, 2));
+    this.endProgress();
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
   /** True when a person can be asked: stdin and stderr are a terminal. */
@@ -251,7 +266,10 @@ export class CliContext {
     const stdin = this.io.stdin;
     if (!stdin) return false;
     const { c, color } = this.errDisplay;
-    this.io.stderr.write(`${color ? c.bold(question) : question} [y/N] `);
+    // The question wraps like any message; the answer is typed after [y/N] on its last line.
+    const lines = fitLines(`${question} [y/N]`, this.errDisplay.width).split('\n');
+    const asked = lines.map((line) => (color ? c.bold(line) : line)).join('\n');
+    this.io.stderr.write(`${asked} `);
     const rl = createInterface({ input: stdin, terminal: false });
     return new Promise<boolean>((resolve) => {
       let answered = false;

@@ -1,4 +1,6 @@
 import picocolors from 'picocolors';
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
 
 /** A stream the CLI writes to; `columns`/`isTTY` are there when it is a terminal. */
 export interface OutStream {
@@ -41,4 +43,22 @@ export function colorEnabled(stream: OutStream, env: NodeJS.ProcessEnv, noColorF
   if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
   if (env.TERM === 'dumb') return false;
   return stream.isTTY === true;
+}
+
+/** Text wrapped to a terminal's width, line by line, keeping each line's indentation (pipes get it whole). */
+export function fitLines(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const indent = line.slice(0, line.length - line.trimStart().length);
+      if (stringWidth(line) <= width) return line;
+      // Continuation lines keep the line's indentation (a listed problem stays under its list).
+      const room = Math.max(20, width - indent.length);
+      return wrapAnsi(line.trimStart(), room, { hard: true, trim: true })
+        .split('\n')
+        .map((part) => indent + part)
+        .join('\n');
+    })
+    .join('\n');
 }

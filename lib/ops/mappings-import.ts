@@ -64,8 +64,12 @@ export function parseMappingsCsv(bytes: Uint8Array, accountId: string): ParsedMa
     if (!result.ok) for (const p of result.problems) rowProblems.push({ row, field: p.field, problem: p.problem });
     const clientId = cells.clientId ?? '';
     const key = checkKey(clientId);
-    // An empty id is already reported by the schema; the key rules add the rest (no leading #).
-    if (!key.ok && clientId !== '') rowProblems.push({ row, field: 'clientId', problem: key.problem });
+    // An empty id is already reported by the schema; the key rules add the rest (no leading #), once:
+    // their message (with the value) replaces the schema's on the same column.
+    if (!key.ok && clientId !== '') {
+      const others = rowProblems.filter((p) => p.field !== 'clientId');
+      rowProblems.splice(0, rowProblems.length, ...others, { row, field: 'clientId', problem: key.problem });
+    }
     if (clientId !== '') {
       const first = firstRowOf.get(clientId);
       if (first !== undefined) {

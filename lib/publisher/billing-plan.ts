@@ -366,7 +366,7 @@ export function publishWrites(action: PublishAction): boolean {
 
 type ResultSubject = Pick<
   ClientResult,
-  'clientId' | 'managedId' | 'usageGb' | 'billableSpaceGb' | 'companyId' | 'companyIdentifier'
+  'clientId' | 'managedId' | 'usageGb' | 'billableSpaceGb' | 'companyId' | 'companyIdentifier' | 'companyName'
 >;
 
 /** Whom a result of the action is about: the client, and for a publish also its GB and company. */
@@ -388,6 +388,7 @@ export function resultSubject(action: ClientAction): ResultSubject {
     billableSpaceGb: candidate.billableSpaceGb,
     companyId: company.id,
     companyIdentifier: company.identifier,
+    ...(company.name ? { companyName: company.name } : {}),
   };
 }
 

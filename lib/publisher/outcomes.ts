@@ -104,6 +104,7 @@ export function ledgerRow(accountId: string, period: string, runId: string, at: 
     billableSpaceGb: r.billableSpaceGb,
     companyId: r.companyId,
     companyIdentifier: r.companyIdentifier,
+    companyName: r.companyName,
     configurationId: r.configurationId,
     retiredConfigurationIds: r.retiredConfigurationIds,
     runId,

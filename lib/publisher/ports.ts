@@ -56,6 +56,8 @@ export interface LedgerRow {
   readonly billableSpaceGb?: number | undefined;
   readonly companyId?: number | undefined;
   readonly companyIdentifier?: string | undefined;
+  /** The company's name in ConnectWise, when the run read it (kept in the history). */
+  readonly companyName?: string | undefined;
   readonly configurationId?: number | undefined;
   readonly retiredConfigurationIds?: readonly number[] | undefined;
   readonly runId: string;
@@ -82,6 +84,7 @@ export interface LedgerEntry {
   readonly publishedAt?: string;
   readonly companyId?: number;
   readonly companyIdentifier?: string;
+  readonly companyName?: string;
   readonly configurationId?: number;
   readonly retiredConfigurationIds?: readonly number[];
   readonly runId: string;
@@ -103,12 +106,40 @@ export interface RunRecord extends RunStatusCounts {
   readonly invocations: number;
 }
 
+/**
+ * One client's outcome in one run, as that run recorded it (issue 16). The history is append-only: a
+ * later run of the same month adds entries and never rewrites one.
+ */
+export interface HistoryEntry {
+  readonly accountId: string;
+  readonly period: string;
+  readonly runId: string;
+  readonly at: string;
+  readonly clientId: string;
+  readonly managedId: string;
+  readonly status: ClientStatus;
+  readonly reason?: string;
+  readonly usageGb?: number;
+  readonly billableSpaceGb?: number;
+  readonly companyId?: number;
+  readonly companyIdentifier?: string;
+  readonly companyName?: string;
+  readonly configurationId?: number;
+  readonly retiredConfigurationIds?: readonly number[];
+}
+
 export interface LedgerRepository {
   record(rows: readonly LedgerRow[]): Promise<void>;
   list(accountId: string, period: string): Promise<LedgerEntry[]>;
   recordRun(run: RunRecord): Promise<void>;
   /** Newest first. */
   listRuns(accountId: string, options?: { period?: string; limit?: number }): Promise<RunRecord[]>;
+  /** A period's history, oldest first; only one run's or one client's entries when asked. Absent in fakes. */
+  listHistory?(
+    accountId: string,
+    period: string,
+    only?: { runId?: string; clientId?: string },
+  ): Promise<HistoryEntry[]>;
 }
 
 /**
@@ -267,6 +298,8 @@ export interface ClientResult {
   readonly billableSpaceGb?: number;
   readonly companyId?: number;
   readonly companyIdentifier?: string;
+  /** The company's name in ConnectWise (a publish reads it; a retirement knows only the identifier). */
+  readonly companyName?: string;
   readonly configurationId?: number;
   /** Configurations this run retired (or would retire) for the client: a move, duplicates, an offboarding. */
   readonly retiredConfigurationIds?: readonly number[];

@@ -544,6 +544,7 @@ class AccountRun {
       journal: options.dryRun ? undefined : deps.runJournal?.(account.accountId, options.runId),
       timeLeft: () => this.timeLeft(),
       onRecorded: (companies) => (this.recorded += companies),
+      progress: deps.progress?.(account.accountId),
     });
     if (!options.dryRun) await deps.resolutionCache.save(account.accountId, resolved.found);
     const management = primaryManagementSetup(view.managementSetups);
@@ -696,8 +697,15 @@ class AccountRun {
     return deferred === 0;
   }
 
-  private triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
-    return triggerOwedSync(() => this.connect(), { ...this.deps, logger: this.log }, this.account.accountId);
+  private async triggerSync(): Promise<{ sync: SyncOutcome; reason?: string }> {
+    // One request, but ConnectWise may take a while to answer it: the terminal shows it is under way.
+    const progress = this.deps.progress?.(this.account.accountId);
+    progress?.start(1, 'Management sync');
+    try {
+      return await triggerOwedSync(() => this.connect(), { ...this.deps, logger: this.log }, this.account.accountId);
+    } finally {
+      progress?.stop();
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { renderColumns, truncate, type Column } from '../../lib/cli/columns.js';
+import { renderColumns, truncate, truncateMiddle, type Column } from '../../lib/cli/columns.js';
 import { colorEnabled, displayFor, type OutStream } from '../../lib/cli/terminal.js';
 
 interface Row {
@@ -104,5 +104,16 @@ describe('colour and width of a stream', () => {
     expect(displayFor(tty, { COLUMNS: '80' }).width).toBe(100);
     expect(displayFor({ write: () => true }, { COLUMNS: '80' }).width).toBe(80);
     expect(displayFor({ write: () => true }, {}).width).toBe(Infinity);
+  });
+});
+
+describe('Function: truncateMiddle', () => {
+  it('keeps both ends of a long id, so ids that differ only at the end stay apart', () => {
+    const a = truncateMiddle('arn:aws:secretsmanager:eu-west-1:123456789012:secret:cwpub/acme-prod-eu-1', 24);
+    const b = truncateMiddle('arn:aws:secretsmanager:eu-west-1:123456789012:secret:cwpub/acme-prod-eu-2', 24);
+    expect(stringWidth(a)).toBe(24);
+    expect(a).toBe('arn:aws:sec…me-prod-eu-1');
+    expect(a).not.toBe(b);
+    expect(truncateMiddle('short', 24)).toBe('short');
   });
 });

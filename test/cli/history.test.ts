@@ -192,26 +192,33 @@ describe('cwpub billing (from the Ledger and the owned configurations)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')).toEqual([
       'Billing 2026-10, client "contoso" (1 account(s)): 1 client(s) billed, 120.5 GB',
-      'COMPANY  CLIENT   NAME            GB  CONFIGURATION  PUBLISHED (UTC)   STATUS',
-      '#250     contoso  Contoso Ltd  120.5           9001  2026-11-01 00:04  billed',
+      'COMPANY  CLIENT   NAME            GB  CONFIG  PUBLISHED (UTC)   STATUS',
+      '#250     contoso  Contoso Ltd  120.5    9001  2026-11-01 00:04  billed',
+      'History: no run of this month changed or failed this client.',
       '',
     ]);
   });
 
-  it('shows the stopped ones with their configuration, lists failures, counts the skipped; defaults to last month', async () => {
+  it('shows the billed and the stopped ones with their configuration, counts the rest; defaults to last month', async () => {
     const result = await cwpub(['billing']);
     const out = result.stdout;
     expect(out).toMatch(
       /^Billing 2026-10 \(2 account\(s\)\): 1 client\(s\) billed, 120.5 GB; billing stopped for 1; 1 failed$/m,
     );
     expect(out).toMatch(/^acme\s+#251\s+fabrikam\s+billing stopped: its mapping is disabled \(configuration 8001\)$/m);
-    expect(out).toMatch(/^acme\s+litware .*FAILED: Managed ID "M-litware" is on no company$/m);
-    expect(out).not.toMatch(/northwind/);
-    expect(out).toMatch(/^1 skipped not listed/m);
+    expect(out).not.toMatch(/litware|northwind/);
+    expect(out).toMatch(/^1 skipped, 1 FAILED not listed \(--all lists every row/m);
+    const all = (await cwpub(['billing', '--all'])).stdout;
+    expect(all).toMatch(/^acme\s+litware .*FAILED: Managed ID "M-litware" is on no company$/m);
   });
 
-  it('--csv lists every row with the raw values', async () => {
-    const csv = (await cwpub(['billing', '--account', 'acme', '--csv'])).stdout.split('\r\n');
+  it('--csv lists the billed and stopped rows with the raw values (--all: every row); --json with it is refused', async () => {
+    expect((await cwpub(['billing', '--account', 'acme', '--csv'])).stdout.split('\r\n')).toHaveLength(4);
+    const both = await cwpub(['billing', '--csv', '--json']);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toMatch(/--csv and --json cannot be used together/);
+    const csv = (await cwpub(['billing', '--account', 'acme', '--csv', '--all'])).stdout.split('\r\n');
     expect(csv[0]).toBe(
       'accountId,period,clientId,clientName,managedId,companyId,company,status,reason,usageGb,publishedGb,publishedAt,configurationId,retiredConfigurationIds,runId,updatedAt',
     );

@@ -92,7 +92,7 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
     const no = await onPty(world, ['mappings', 'remove', '--client', 'client-00012'], { input: 'n\n' });
     expect(no.code).toBe(2);
     expect(plain(no.screen)).toMatch(
-      /Remove mapping client-00012 \(→ M-3\) from account acme\? The next publish stops billing this client\. \[y\/N\] n/,
+      /Remove mapping client-00012 \(→ M-3\) from account acme\? The next publish stops billing this client\.\s\[y\/N\] n/,
     );
     expect(plain(no.screen)).toMatch(/cwpub: not confirmed; nothing was changed/);
     const yes = await onPty(world, ['mappings', 'remove', '--client', 'client-00012'], { input: 'y\n' });

@@ -196,3 +196,40 @@ describe('publish output at real size', () => {
     expect(outcomeWords(result)).toBe(words);
   });
 });
+
+describe('Function: renderSummary (held retirements)', () => {
+  const reason =
+    "retirement held: 2000 of the account's 2400 billed configurations have no usage for 2026-10 (more than 480 " +
+    'at once), which usually means the metering is incomplete; nothing was changed for this client. Fix the usage ' +
+    'data and publish again, or, if these clients really stopped, re-run with --allow-mass-retire (allowMassRetire: true)';
+  const results: ClientResult[] = [
+    ...Array.from({ length: 2000 }, (_, i): ClientResult => ({
+      clientId: `held-${i}`,
+      managedId: `M-${i}`,
+      status: 'failed',
+      reason,
+    })),
+    { clientId: 'broken', managedId: 'M-X', status: 'failed', reason: 'Managed ID "M-X" is not on any company' },
+  ];
+  const run: RunSummary = { runId: 'r1', period: '2026-10', dryRun: false, accounts: [account(results)] };
+
+  it('says it once per account and folds the held clients, listing the other failures', () => {
+    const out = renderSummary(run, display(100));
+    const lines = out.split('\n');
+    expect(lines.length).toBeLessThan(15);
+    expect(out.match(/Retirement held for 2,000 clients/g)).toHaveLength(1);
+    expect(out).toMatch(/--allow-mass-retire/);
+    expect(out).not.toMatch(/held-\d/);
+    expect(out).toMatch(/^broken\s/m);
+    expect(out).toMatch(
+      /2,000 held retirements not listed \(--all lists every row; --status failed lists only those\)/,
+    );
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(100);
+  });
+
+  it('lists the held clients, shortly, when asked (--all, --status failed)', () => {
+    const out = renderSummary(run, display(200), statusesToList({ all: true }, CLIENT_STATUS_NAMES, []), true);
+    expect(out.match(/retirement held \(see the account's message\)/g)).toHaveLength(2000);
+    expect(out.match(/Retirement held for 2,000 clients/g)).toHaveLength(1);
+  });
+});

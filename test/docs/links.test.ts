@@ -4,12 +4,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/**
- * docs/audit-trail.md arrives with the audit branch (issue 16), merged after this one; until then a link
- * to it is not reported as broken. Once it exists its anchors are checked like any other page's.
- */
-const PENDING_PAGES = new Set([join(ROOT, 'docs', 'audit-trail.md')]);
-
 /** GitHub's heading anchors (github-slugger): lower case, punctuation dropped, each space a hyphen. */
 export function slug(heading: string): string {
   return heading
@@ -76,7 +70,7 @@ function brokenLinks(page: string): string[] {
     const target = path === '' ? page : resolve(dirname(page), decodeURI(path));
     const where = `${relative(ROOT, page)}: ${link}`;
     if (!existsSync(target)) {
-      if (!PENDING_PAGES.has(target)) problems.push(`${where} (no such file)`);
+      problems.push(`${where} (no such file)`);
       continue;
     }
     if (anchor === undefined || !target.endsWith('.md') || statSync(target).isDirectory()) continue;

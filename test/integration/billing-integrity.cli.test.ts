@@ -62,7 +62,7 @@ describe('billing integrity through cwpub publish', () => {
     await a.usage('c-5', '2026-09', 1);
     const held = await cli(a, '--period', '2026-09', '--yes');
     expect(held.code).toBe(1);
-    expect(held.stdout).toMatch(/retirement held/);
+    expect(held.stdout).toMatch(/Retirement held for 4 clients/);
     expect(held.stdout).toMatch(/--allow-mass-retire/);
     for (const i of [1, 2, 3, 4]) expect(active(a, `c-${i}`)).toHaveLength(1);
     const forced = await cli(a, '--period', '2026-09', '--yes', '--allow-mass-retire', '--json');

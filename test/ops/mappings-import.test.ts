@@ -58,6 +58,14 @@ describe('Function: parseMappingsCsv', () => {
       problems: [{ row: 4, field: 'clientId', problem: 'client "c1" is also on row 2; each client may appear once' }],
     });
   });
+
+  it('reports a client ID starting with # once, with the value', () => {
+    const parsed = parseMappingsCsv(bytes('clientId,managedId\n#c1,M-1\n'), 'acme');
+    expect(parsed).toEqual({
+      ok: false,
+      problems: [{ row: 2, field: 'clientId', problem: 'must not start with # (got "#c1")' }],
+    });
+  });
 });
 
 describe('Function: planMappingsImport', () => {

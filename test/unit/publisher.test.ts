@@ -351,7 +351,7 @@ describe('Function: runPublish', () => {
     ]);
   });
 
-  it('reports progress once per client sent to ConnectWise', async () => {
+  it('reports the progress of the look-up (per company), the writes (per client) and the sync', async () => {
     const seen: string[] = [];
     const progress = {
       start: (total: number, label: string) => seen.push(`start ${total} ${label}`),
@@ -359,7 +359,20 @@ describe('Function: runPublish', () => {
       stop: () => seen.push('stop'),
     };
     await runPublish({}, { ...makeDeps(store, cw), progress: () => progress });
-    expect(seen).toEqual(['start 3 acct-1: publishing', '+1', '+1', '+1', 'stop']);
+    expect(seen).toEqual([
+      'start 3 Reading Management tabs',
+      '+1',
+      '+1',
+      '+1',
+      'stop',
+      'start 3 acct-1: publishing',
+      '+1',
+      '+1',
+      '+1',
+      'stop',
+      'start 1 Management sync',
+      'stop',
+    ]);
   });
 
   it('uses the scheduled event time, not the clock, for the default period', async () => {

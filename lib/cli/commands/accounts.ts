@@ -10,9 +10,9 @@ import { count, enabledCounts } from '../listing.js';
 import { addFieldOptions, mergePut, recordColumns, savePut, type PutFlags } from '../record-options.js';
 
 const COLUMNS = recordColumns(ACCOUNT_FIELDS, {
-  accountId: { fit: 'truncate' },
+  accountId: { fit: 'middle' },
   enabled: { style: (t, _a, c) => (t === 'yes' ? c.green(t) : c.yellow(t)) },
-  secretId: { fit: 'truncate', minWidth: 16 },
+  secretId: { fit: 'middle', minWidth: 16 },
   managementItName: { fit: 'truncate' },
   configurationTypeName: { fit: 'truncate' },
 });

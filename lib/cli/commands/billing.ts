@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { CLIENT_STATUSES, CLIENT_STATUS_NAMES } from '../../contract.js';
-import type { LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
+import { InputValidationError } from '../../errors.js';
+import type { HistoryEntry, LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
 import { renderColumns, type Column } from '../columns.js';
+import { addProse } from '../help.js';
 import { EXIT, type CliContext } from '../context.js';
 import {
   count,
+  plural,
   foldNote,
   formatGb,
   listingOptions,
@@ -47,8 +50,8 @@ export interface BillingRow {
   readonly updatedAt: string;
 }
 
-/** Listed by default: what is billed, what stopped being billed, and what failed. Skipped clients are counted. */
-const LISTED = ['published', 'retired', 'failed', 'unchanged', 'planned'];
+/** Listed by default (text, CSV and JSON alike): what is billed and what stopped being billed; the rest is counted. */
+const LISTED = ['published', 'retired'];
 
 /** `cwpub billing`: what each client was billed for a month, on which configuration, and when. */
 export function registerBilling(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -60,46 +63,54 @@ export function registerBilling(program: Command, ctx: CliContext, setExit: (cod
     )
     .addOption(periodOption())
     .addOption(accountOption('only this account (default: every account)'))
-    .option('--client <id-or-name>', 'only this client: its id, or part of its name or company (case-insensitive)')
+    .option(
+      '--client <id-or-name>',
+      'only this client (its id, or part of its name or company, case-insensitive), with its history of the month',
+    )
     .option('--json', 'print the rows as JSON on stdout')
     .option('--csv', 'print the rows as CSV on stdout');
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
-  command.addHelpText(
-    'after',
-    '\nExamples:\n  cwpub billing --client contoso --period 2026-10\n  cwpub billing --account acme --csv > acme-2026-10.csv',
+  addProse(
+    command,
+    `Lists the clients billed and those whose billing stopped; --all lists every client (CSV and JSON too).
+The rows are the latest state of the month; --client also shows that client's history: every run of
+the month that changed or failed it, as that run recorded it (kept 800 days).`,
   );
   command.action(async (options: BillingOptions) => {
+    if (options.csv && options.json) {
+      throw new InputValidationError('--csv and --json cannot be used together: choose one', { field: '--csv' });
+    }
     const period = periodOf(options.period, ctx);
-    const listed =
-      options.csv || options.json
-        ? new Set<string>(CLIENT_STATUS_NAMES)
-        : statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
+    const listed = statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
     const deps = await ctx.publisherDeps();
     const accountIds = options.account ? [options.account] : await allAccountIds(deps.accounts);
     const perAccount = await Promise.all(
       accountIds.map(async (accountId) => {
-        const [entries, owned, mappings] = await Promise.all([
+        const [entries, owned, mappings, history] = await Promise.all([
           deps.ledger.list(accountId, period.key),
           deps.ownership.listByAccount(accountId),
           deps.mappings.listByAccount(accountId),
+          deps.ledger.listHistory?.(accountId, period.key) ?? [],
         ]);
         const names = new Map(mappings.items.map((m) => [m.clientId, m.clientName]));
-        return billingRows(accountId, period.key, entries, owned, names);
+        const rows = billingRows(accountId, period.key, entries, owned, names, history);
+        return { rows, history };
       }),
     );
-    const all = perAccount.flat().filter((r) => matchesClient(r, options.client));
+    const all = perAccount.flatMap((a) => a.rows).filter((r) => matchesClient(r, options.client));
     const rows = all.filter((r) => listed.has(r.status));
-    if (options.json) ctx.json({ period: period.key, rows });
-    else if (options.csv) ctx.out(toCsv(CSV_HEADER, rows.map(csvRow)));
-    else
-      ctx.out(
-        renderBilling(all, rows, ctx, {
-          period: period.key,
-          accounts: accountIds.length,
-          client: options.client,
-          listed,
-        }),
-      );
+    const wanted = new Set(all.map((r) => `${r.accountId}#${r.clientId}`));
+    const history =
+      options.client === undefined
+        ? []
+        : perAccount.flatMap((a) => a.history).filter((h) => wanted.has(`${h.accountId}#${h.clientId}`));
+    if (options.json) ctx.json({ period: period.key, rows, ...(options.client !== undefined ? { history } : {}) });
+    else if (options.csv) ctx.data(toCsv(CSV_HEADER, rows.map(csvRow)));
+    else {
+      const scope = { period: period.key, accounts: accountIds.length, client: options.client, listed };
+      ctx.out(renderBilling(all, rows, ctx, scope));
+      if (options.client !== undefined) ctx.out(renderHistory(history, ctx, accountIds.length > 1));
+    }
     setExit(EXIT.ok);
   });
 }
@@ -111,28 +122,34 @@ export function billingRows(
   entries: readonly LedgerEntry[],
   owned: readonly OwnedConfiguration[],
   names: ReadonlyMap<string, string | undefined>,
+  history: readonly HistoryEntry[] = [],
 ): BillingRow[] {
   const ownedByClient = new Map<string, OwnedConfiguration[]>();
   for (const o of owned) ownedByClient.set(o.clientId, [...(ownedByClient.get(o.clientId) ?? []), o]);
+  const historyOf = new Map<string, HistoryEntry[]>();
+  for (const h of history) historyOf.set(h.clientId, [...(historyOf.get(h.clientId) ?? []), h]);
   return entries
     .map((e): BillingRow => {
       const mine = ownedByClient.get(e.clientId) ?? [];
+      const past = historyOf.get(e.clientId) ?? [];
       const active = mine.find((o) => o.active);
+      // What stopped this month stays on the row after a re-run finds the client unchanged.
       const retired = new Set([
         ...(e.retiredConfigurationIds ?? []),
+        ...past.flatMap((h) => h.retiredConfigurationIds ?? []),
         ...(e.status === 'retired' ? mine.filter((o) => !o.active).map((o) => o.configurationId) : []),
       ]);
       const billed = CLIENT_STATUSES[e.status]?.billed ?? false;
+      const companyId = e.companyId ?? active?.companyId ?? mine[0]?.companyId;
       return {
         accountId,
         period,
         clientId: e.clientId,
         clientName: names.get(e.clientId),
         managedId: e.managedId,
-        companyId: e.companyId ?? active?.companyId ?? mine[0]?.companyId,
-        company: (e as { companyIdentifier?: string }).companyIdentifier,
-        status: e.status,
-        reason: e.reason,
+        companyId,
+        company: companyName(companyId, e, past, mine),
+        ...monthStatus(e, past),
         usageGb: e.usageGb,
         publishedGb: billed ? (e.publishedGb ?? e.billableSpaceGb) : e.publishedGb,
         publishedAt: e.publishedAt,
@@ -143,6 +160,37 @@ export function billingRows(
       };
     })
     .sort((a, b) => companyKey(a).localeCompare(companyKey(b)) || a.clientId.localeCompare(b.clientId));
+}
+
+/**
+ * The month's status and reason: the latest row's, except that a re-run does not make the month forget a
+ * stop — a client retired this month and skipped by a re-run stays `retired`, and a re-run that finds a
+ * moved client unchanged keeps the move's reason (the history holds both as they were).
+ */
+function monthStatus(entry: LedgerEntry, past: readonly HistoryEntry[]): { status: string; reason?: string } {
+  const stop = [...past].reverse().find((h) => h.status === 'retired' || (h.retiredConfigurationIds?.length ?? 0) > 0);
+  if (entry.status === 'skipped' && stop?.status === 'retired') return { status: 'retired', reason: stop.reason };
+  if (entry.status === 'published' && entry.reason === undefined && stop?.status === 'published')
+    return { status: entry.status, reason: stop.reason };
+  return { status: entry.status, reason: entry.reason };
+}
+
+/** The company's name as a run recorded it (the Ledger row, the month's history, the owned configuration). */
+function companyName(
+  companyId: number | undefined,
+  entry: LedgerEntry,
+  past: readonly HistoryEntry[],
+  mine: readonly OwnedConfiguration[],
+): string | undefined {
+  if (entry.companyName ?? entry.companyIdentifier) return entry.companyName ?? entry.companyIdentifier;
+  const same = <T extends { companyId?: number | undefined }>(x: T) =>
+    companyId === undefined || x.companyId === companyId;
+  const recorded = [...past].reverse().find((h) => same(h) && (h.companyName ?? h.companyIdentifier));
+  return (
+    recorded?.companyName ??
+    recorded?.companyIdentifier ??
+    mine.find((o) => same(o) && o.companyIdentifier)?.companyIdentifier
+  );
 }
 
 const companyKey = (r: BillingRow) =>
@@ -215,16 +263,16 @@ function renderBilling(
   }
   const columns: Column<BillingRow>[] = [
     ...(scope.accounts > 1
-      ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'truncate' as const }]
+      ? [{ header: 'ACCOUNT', value: (r: BillingRow) => r.accountId, fit: 'middle' as const }]
       : []),
     {
       header: 'COMPANY',
       value: (r) => r.company ?? (r.companyId === undefined ? '' : `#${r.companyId}`),
       fit: 'truncate',
-      minWidth: 10,
+      minWidth: 8,
     },
-    { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
-    { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 10 },
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 10 },
+    { header: 'NAME', value: (r) => r.clientName, fit: 'truncate', minWidth: 8 },
     // Usage beside the billed GB only when an included allowance makes them differ (contract v3).
     ...(all.some((r) => r.usageGb !== undefined && r.publishedGb !== undefined && r.usageGb !== r.publishedGb)
       ? [{ header: 'USAGE GB', value: (r: BillingRow) => formatGb(r.usageGb), align: 'right' as const }]
@@ -235,12 +283,12 @@ function renderBilling(
       value: (r) => (CLIENT_STATUSES[r.status as keyof typeof CLIENT_STATUSES]?.billed ? formatGb(r.publishedGb) : ''),
       align: 'right',
     },
-    { header: 'CONFIGURATION', value: (r) => r.configurationId, align: 'right' },
+    { header: 'CONFIG', value: (r) => r.configurationId, align: 'right' },
     { header: 'PUBLISHED (UTC)', value: (r) => shortTime(r.publishedAt) },
     {
       header: 'STATUS',
       fit: 'wrap',
-      minWidth: 20,
+      minWidth: 16,
       value: (r) => {
         if (r.status === 'published') return 'billed';
         if (r.status !== 'retired') {
@@ -272,4 +320,39 @@ function renderBilling(
   );
   if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   return lines.join('\n');
+}
+
+/** One client's history of the month (`--client`): each run that changed or failed it, oldest first. */
+function renderHistory(history: readonly HistoryEntry[], ctx: CliContext, accounts: boolean): string {
+  const display = ctx.display;
+  if (history.length === 0) return wrapText('History: no run of this month changed or failed this client.', display);
+  const columns: Column<HistoryEntry>[] = [
+    { header: 'RECORDED (UTC)', value: (h) => shortTime(h.at) },
+    ...(accounts ? [{ header: 'ACCOUNT', value: (h: HistoryEntry) => h.accountId, fit: 'middle' as const }] : []),
+    { header: 'CLIENT', value: (h) => h.clientId, fit: 'middle', minWidth: 8 },
+    { header: 'RUN', value: (h) => h.runId, fit: 'middle', minWidth: 9 },
+    { header: 'COMPANY', value: (h) => h.companyName ?? h.companyIdentifier, fit: 'truncate', minWidth: 8 },
+    { header: 'GB', value: (h) => formatGb(h.billableSpaceGb), align: 'right' },
+    { header: 'CONFIG', value: (h) => h.configurationId, align: 'right' },
+    { header: 'WHAT HAPPENED', value: historyWords, fit: 'wrap', minWidth: 16 },
+  ];
+  return `\n${wrapText(`History (${plural(history.length, 'entry', 'entries')}, oldest first):`, display)}\n${renderColumns(columns, history, display)}`;
+}
+
+/** What a history entry says, in the words of `cwpub publish`. */
+export function historyWords(h: HistoryEntry): string {
+  const ids = h.retiredConfigurationIds ?? [];
+  const stopped = ids.length ? `billing stopped on configuration ${ids.join(', ')}` : '';
+  const usage = h.usageGb !== undefined && h.usageGb !== h.billableSpaceGb ? ` (usage ${formatGb(h.usageGb)} GB)` : '';
+  const reason = h.reason ? reasonText(h.reason) : '';
+  switch (h.status) {
+    case 'published':
+      return [`published${usage}`, reason || stopped].filter(Boolean).join('; ');
+    case 'retired':
+      return [`billing stopped${reason ? `: ${reason}` : ''}`, ids.length ? `(configuration ${ids.join(', ')})` : '']
+        .filter(Boolean)
+        .join(' ');
+    default:
+      return `${CLIENT_STATUSES[h.status]?.words ?? h.status}${reason ? `: ${reason}` : ''}`;
+  }
 }

@@ -47,14 +47,6 @@ export function registerMappingsSuggest(mappings: Command, ctx: CliContext, setE
       ),
     )
     .option('-y, --yes', 'with --accept: do not ask (for scripts; without a terminal --accept needs it)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  cwpub mappings suggest --account acme            what would be suggested (nothing written)\n' +
-        '  cwpub mappings suggest --all --json              every unmapped client, as JSON\n' +
-        '  cwpub mappings suggest --accept                  asks, then creates entries and mappings\n' +
-        '  cwpub mappings suggest --accept --client bc-7 --yes\n',
-    )
     .action(async (options: SuggestOptions) => {
       if (options.yes && !options.accept)
         throw new InputValidationError('--yes only goes with --accept', { field: '--yes' });

@@ -25,8 +25,8 @@ import {
 } from './ops-common.js';
 
 const COLUMNS = recordColumns(MAPPING_FIELDS, {
-  clientId: { fit: 'truncate', minWidth: 12 },
-  managedId: { fit: 'truncate', minWidth: 12 },
+  clientId: { fit: 'middle', minWidth: 12 },
+  managedId: { fit: 'middle', minWidth: 12 },
   clientName: { fit: 'truncate', minWidth: 12 },
   enabled: { style: (t, _m, c) => (t === 'yes' ? t : c.yellow(t)) },
 });

@@ -121,7 +121,7 @@ export function renderPlan<T>(
       renderColumns<ImportChange<T>>(
         [
           { header: 'ROW', value: (c) => c.row, align: 'right' },
-          { header: 'KEY', value: (c) => c.key, fit: 'truncate', minWidth: 12 },
+          { header: 'KEY', value: (c) => c.key, fit: 'middle', minWidth: 12 },
           {
             header: 'ACTION',
             value: (c) => c.action,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, type ClientStatus } from '../../contract.js';
+import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, HELD_RETIREMENT_PREFIX, type ClientStatus } from '../../contract.js';
 import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publish.js';
 import { cliSwitches, RUN_OPTIONS, type RunOptions } from '../../records/run-options.js';
 import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
@@ -7,6 +7,7 @@ import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import {
   count,
+  plural,
   foldNote,
   formatGb,
   listingOptions,
@@ -14,6 +15,7 @@ import {
   wrapText,
   type ListingOptions,
 } from '../listing.js';
+import { addProse } from '../help.js';
 import { keyArgument } from '../keys.js';
 import type { Colors, Display } from '../terminal.js';
 
@@ -55,12 +57,11 @@ export function registerPublish(program: Command, ctx: CliContext, setExit: (cod
   // --dry-run, --allow-*, --rescan: one per run option the CLI may set (lib/records/run-options.ts).
   for (const { flag, help } of cliSwitches()) command.option(flag, help);
   for (const option of listingOptions(CLIENT_STATUS_NAMES)) command.addOption(option);
-  command.addHelpText(
-    'after',
-    `
-Without --dry-run, a run that would stop billing clients (retire their configurations)
-asks first on a terminal; --yes answers yes. Without a terminal nobody is asked: the run
-proceeds like the scheduled Lambda (the mass-retirement guard still holds).`,
+  addProse(
+    command,
+    `Without --dry-run, a run that would stop billing clients (retire their configurations) asks first on a
+terminal; --yes answers for it. Without a terminal (cron, CI, a pipe) there is nobody to ask: the run
+proceeds like the scheduled Lambda, and the mass-retirement guard still holds mass retirements.`,
   );
   command.action(async (options: PublishOptions) => {
     const listed = statusesToList(options, CLIENT_STATUS_NAMES, LISTED);
@@ -80,7 +81,7 @@ proceeds like the scheduled Lambda (the mass-retirement guard still holds).`,
     );
     ctx.endProgress();
     if (options.json) ctx.json(summary);
-    else ctx.out(renderSummary(summary, ctx.display, listed));
+    else ctx.out(renderSummary(summary, ctx.display, listed, Boolean(options.all || options.status?.length)));
     for (const line of refused) ctx.err(line);
     setExit(runFailed(summary) ? EXIT.problems : EXIT.ok);
     if (refused.length > 0) setExit(EXIT.usage);
@@ -108,8 +109,8 @@ export function retirementPrompt(
         `\nAccount ${accountId}, ${period}: this run would STOP billing ${count(rows.length)} client(s):\n` +
           renderColumns(
             [
-              { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'truncate' },
-              { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate' },
+              { header: 'CLIENT', value: (r: ClientResult) => r.clientId, fit: 'middle' },
+              { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle' },
               { header: 'WHY', value: (r) => reasonText(r.reason ?? ''), fit: 'wrap' },
             ],
             rows.slice(0, 50),
@@ -138,6 +139,7 @@ export function outcomeWords(r: ClientResult): string {
   const retired = r.retiredConfigurationIds?.length
     ? ` (configuration${r.retiredConfigurationIds.length > 1 ? 's' : ''} ${r.retiredConfigurationIds.join(', ')})`
     : '';
+  if (isHeld(r)) return `${CLIENT_STATUSES.failed.words}: retirement held (see the account's message)`;
   switch (r.status) {
     case 'planned':
       return r.action === 'retire'
@@ -180,11 +182,35 @@ export function styleStatus(status: string, text: string, c: Colors, action?: st
 
 const ORDER = (r: ClientResult): number => CLIENT_STATUSES[r.status]?.eventOrder * 10 + (r.action === 'retire' ? 0 : 1);
 
-/** Counts first (failures first), then the listed clients: failures, then what changed. */
+/** A client whose retirement the mass-retirement guard held: said once per account, then folded. */
+export function isHeld(r: ClientResult): boolean {
+  return r.status === 'failed' && (r.reason?.startsWith(HELD_RETIREMENT_PREFIX) ?? false);
+}
+
+/**
+ * The account's one message about held retirements (the guard's reason is the same for every held
+ * client: at 2,000 clients it would otherwise be thousands of lines).
+ */
+function heldMessage(results: readonly ClientResult[]): string | undefined {
+  const held = results.filter(isHeld);
+  if (held.length === 0) return undefined;
+  const why = held[0]!
+    .reason!.slice(HELD_RETIREMENT_PREFIX.length)
+    .trim()
+    .replace(/ for this client\b/, '');
+  return `Retirement held for ${plural(held.length, 'client')}: ${why}`;
+}
+
+/**
+ * Counts first (failures first), then the listed clients: failures, then what changed. Clients whose
+ * retirement was held are one message per account and counted, listed only with `listHeld` (--all,
+ * --status).
+ */
 export function renderSummary(
   summary: RunSummary,
   display: Display,
   listed: ReadonlySet<string> = new Set(LISTED),
+  listHeld = false,
 ): string {
   const { c } = display;
   const lines = [
@@ -195,8 +221,8 @@ export function renderSummary(
   ];
   if (summary.accounts.length === 0) lines.push('No enabled accounts.');
   const columns: Column<ClientResult>[] = [
-    { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
-    { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+    { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 12 },
+    { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle', minWidth: 12 },
     { header: 'COMPANY', value: (r) => r.companyIdentifier, fit: 'truncate', minWidth: 10 },
     {
       header: 'OUTCOME',
@@ -210,18 +236,24 @@ export function renderSummary(
     lines.push('', wrapText(accountHeading(account, summary.dryRun, display), display));
     if (account.error)
       lines.push(wrapText(display.color ? c.red(`error: ${account.error}`) : `error: ${account.error}`, display));
+    const held = heldMessage(account.results);
+    if (held) lines.push(wrapText(display.color ? c.red(held) : held, display));
     const shown = account.results
-      .filter((r) => listed.has(r.status))
+      .filter((r) => listed.has(r.status) && (listHeld || !isHeld(r)))
       .sort((a, b) => ORDER(a) - ORDER(b) || a.clientId.localeCompare(b.clientId));
     if (shown.length > 0) lines.push(renderColumns(columns, shown, display));
-    const hidden = [...CLIENT_STATUS_NAMES]
-      .sort((a, b) => CLIENT_STATUSES[a].eventOrder - CLIENT_STATUSES[b].eventOrder)
-      .filter((s) => !listed.has(s))
-      .map((status) => ({
-        status,
-        count: account.results.filter((r) => r.status === status).length,
-        words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
-      }));
+    const foldedHeld = listHeld || !listed.has('failed') ? 0 : account.results.filter(isHeld).length;
+    const hidden = [
+      ...(foldedHeld ? [{ status: 'failed', count: foldedHeld, words: 'held retirements' }] : []),
+      ...[...CLIENT_STATUS_NAMES]
+        .sort((a, b) => CLIENT_STATUSES[a].eventOrder - CLIENT_STATUSES[b].eventOrder)
+        .filter((s) => !listed.has(s))
+        .map((status) => ({
+          status,
+          count: account.results.filter((r) => r.status === status).length,
+          words: status === 'skipped' ? skippedWords(account.results) : CLIENT_STATUSES[status].words,
+        })),
+    ];
     const note = foldNote(hidden);
     if (note) lines.push(wrapText(display.color ? c.dim(note) : note, display));
   }

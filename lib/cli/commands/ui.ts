@@ -35,12 +35,7 @@ export function registerUi(program: Command, ctx: CliContext, setExit: (code: nu
 The page uses this machine's settings and credentials, like every other command.
 It prints one address with a one-time token: only a browser that opened that
 address can use the page (the token becomes an HttpOnly cookie). Publishing
-from the page is the same run as \`cwpub publish\`. Ctrl-C stops it.
-
-Examples:
-  cwpub ui                        serve on http://127.0.0.1:4780/?token=…
-  cwpub ui --account acme --open  open the page on account acme
-  cwpub ui --port 0               any free port`,
+from the page is the same run as \`cwpub publish\`. Ctrl-C stops it.`,
     )
     .action(async (options: UiOptions) => {
       const deps = await ctx.publisherDeps();

@@ -164,10 +164,10 @@ function listUsageCommand(usage: Command, ctx: CliContext, setExit: (code: numbe
           ctx.out(
             renderColumns<Row>(
               [
-                { header: 'CLIENT', value: (r) => r.clientId, fit: 'truncate', minWidth: 12 },
+                { header: 'CLIENT', value: (r) => r.clientId, fit: 'middle', minWidth: 12 },
                 ...name,
                 { header: 'GB', value: (r) => formatGb(r.billableSpaceGb), align: 'right' },
-                { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'truncate', minWidth: 12 },
+                { header: 'MANAGED ID', value: (r) => r.managedId, fit: 'middle', minWidth: 12 },
                 {
                   header: 'MAPPING',
                   value: (r) => (r.mapping === 'enabled' ? 'enabled' : `${r.mapping} (not billed)`),

@@ -109,8 +109,8 @@ export function renderVerify(
       '',
       renderColumns<ClientCheck>(
         [
-          { header: 'CLIENT', value: (x) => x.clientId, fit: 'truncate', minWidth: 12 },
-          { header: 'MANAGED ID', value: (x) => x.managedId, fit: 'truncate', minWidth: 12 },
+          { header: 'CLIENT', value: (x) => x.clientId, fit: 'middle', minWidth: 12 },
+          { header: 'MANAGED ID', value: (x) => x.managedId, fit: 'middle', minWidth: 12 },
           { header: 'COMPANY', value: (x) => x.company, fit: 'truncate', minWidth: 10 },
           { header: 'USAGE GB', value: (x) => show(x.usageGb), align: 'right' },
           { header: 'CONFIG GB', value: (x) => show(x.configurationGb), align: 'right' },
