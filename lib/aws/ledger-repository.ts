@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import {
@@ -12,6 +12,7 @@ import {
 import type { HistoryEntry, LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
+import { wholeItemUpdate } from './whole-item-update.js';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS.ledger;
 const status = z.enum(CLIENT_STATUS_NAMES as [ClientStatus, ...ClientStatus[]]);
@@ -247,6 +248,13 @@ const historySchema = z.object({
   retiredConfigurationIds: z.array(z.number()).optional(),
 });
 
+function historyKey(row: LedgerRow): Record<string, string> {
+  return {
+    [PK]: LEDGER_KEYS.history(row.accountId, row.period),
+    [SK]: LEDGER_KEYS.historySort(row.runId, row.clientId),
+  };
+}
+
 /** The item of one run's outcome for one client; `client` holds the client id (the sort key is taken). */
 export function historyItem(row: LedgerRow): Record<string, unknown> {
   const optional = {
@@ -260,8 +268,7 @@ export function historyItem(row: LedgerRow): Record<string, unknown> {
     retiredConfigurationIds: row.retiredConfigurationIds?.length ? [...row.retiredConfigurationIds] : undefined,
   };
   return {
-    [PK]: LEDGER_KEYS.history(row.accountId, row.period),
-    [SK]: LEDGER_KEYS.historySort(row.runId, row.clientId),
+    ...historyKey(row),
     accountId: row.accountId,
     period: row.period,
     runId: row.runId,
@@ -280,23 +287,24 @@ export function historyItem(row: LedgerRow): Record<string, unknown> {
  */
 async function recordHistory(db: DynamoDBDocumentClient, table: string, rows: readonly LedgerRow[]): Promise<void> {
   const limit = pLimit(8);
-  await guarded(table, 'PutItem', () =>
+  // A retirement an earlier run of the month made is already in the history, unless that run died
+  // before recording it: then this run's report is its only record.
+  const carried = rows.filter((r) => r.carriedOver && belongsInHistory(r));
+  const recorded = carried.length ? await listHistory(db, table, carried[0]!.accountId, carried[0]!.period, {}) : [];
+  const already = new Set(recorded.filter((e) => e.status === 'retired').map((e) => e.clientId));
+  await guarded(table, 'UpdateItem', () =>
     Promise.all(
-      rows.filter(belongsInHistory).map((row) =>
-        limit(async () => {
-          try {
-            await db.send(
-              new PutCommand({
-                TableName: table,
-                Item: historyItem(row),
-                ConditionExpression: `attribute_not_exists(${PK})`,
-              }),
-            );
-          } catch (error) {
-            if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-          }
-        }),
-      ),
+      rows
+        .filter((r) => belongsInHistory(r) && !(r.carriedOver && already.has(r.clientId)))
+        .map((row) =>
+          limit(async () => {
+            try {
+              await db.send(wholeItemUpdate(table, historyKey(row), historyItem(row), { onlyNew: true }));
+            } catch (error) {
+              if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+            }
+          }),
+        ),
     ),
   );
 }

@@ -1,8 +1,9 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { LEDGER_TTL_ATTRIBUTE, TABLE_KEYS } from '../contract.js';
 import type { LookupChunk, LookupJournal } from '../publisher/resolution.js';
 import type { StallState, StallStore } from '../publisher/time-budget.js';
+import { wholeItemUpdate } from './whole-item-update.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 import { LEDGER_KEYS } from './ledger-keys.js';
 
@@ -102,24 +103,10 @@ export class DynamoLookupJournal implements LookupJournal, StallStore {
    * Writes one item whole. An UpdateItem that sets every attribute rather than a PutItem: the function
    * needs no PutItem grant on the Ledger (contract v3: no unused grants), and the item is ours alone.
    */
-  private async write(sort: string, attributes: Record<string, unknown>, clearable: string[] = []): Promise<void> {
-    const values: Record<string, unknown> = { ...attributes, [LEDGER_TTL_ATTRIBUTE]: this.expires() };
-    const names = Object.keys(values);
+  private async write(sort: string, attributes: Record<string, unknown>, remove: string[] = []): Promise<void> {
+    const values = { ...attributes, [LEDGER_TTL_ATTRIBUTE]: this.expires() };
     await guarded(this.table, 'UpdateItem', () =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { [PK]: this.key, [SK]: sort },
-          UpdateExpression:
-            `SET ${names.map((_, i) => `#a${i} = :v${i}`).join(', ')}` +
-            (clearable.length ? ` REMOVE ${clearable.map((_, i) => `#r${i}`).join(', ')}` : ''),
-          ExpressionAttributeNames: {
-            ...Object.fromEntries(names.map((n, i) => [`#a${i}`, n])),
-            ...Object.fromEntries(clearable.map((n, i) => [`#r${i}`, n])),
-          },
-          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, values[n]])),
-        }),
-      ),
+      this.db.send(wholeItemUpdate(this.table, { [PK]: this.key, [SK]: sort }, values, { remove })),
     );
   }
 }

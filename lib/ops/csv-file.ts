@@ -102,7 +102,9 @@ export interface CsvSpec {
 
 /** `clientId,managedId[,clientName][,enabled]`: the columns for a help text. */
 export function csvHelp(spec: CsvSpec): string {
-  return [spec.required.join(','), ...spec.optional.map((c) => `[,${c}]`)].join('');
+  // Words with spaces between, so help text wraps at any terminal width.
+  const optional = spec.optional.length ? `; optional: ${spec.optional.join(', ')}` : '';
+  return `columns ${spec.required.join(', ')}${optional}`;
 }
 
 export interface CsvRow {

@@ -169,7 +169,11 @@ export function planBilling(input: BillingPlanInput): BillingPlan {
         // A dry run changes nothing: it says what stands.
         ...(input.dryRun
           ? { status: 'skipped' as const, reason: `billing already stopped this period: ${RETIRE_REASONS[r.why]}` }
-          : { status: 'retired' as const, reason: `billing stopped: ${RETIRE_REASONS[r.why]}` }),
+          : {
+              status: 'retired' as const,
+              reason: `billing stopped: ${RETIRE_REASONS[r.why]}`,
+              carriedOver: true as const,
+            }),
         companyId: listed.get(retiredNow[0]!.configurationId)!.company.id,
         ...(retiredNow[0]!.companyIdentifier ? { companyIdentifier: retiredNow[0]!.companyIdentifier } : {}),
         configurationId: retiredNow[0]!.configurationId,

@@ -107,6 +107,7 @@ export function ledgerRow(accountId: string, period: string, runId: string, at: 
     companyName: r.companyName,
     configurationId: r.configurationId,
     retiredConfigurationIds: r.retiredConfigurationIds,
+    ...(r.carriedOver ? { carriedOver: true as const } : {}),
     runId,
     at,
   };

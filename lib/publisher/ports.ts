@@ -60,6 +60,8 @@ export interface LedgerRow {
   readonly companyName?: string | undefined;
   readonly configurationId?: number | undefined;
   readonly retiredConfigurationIds?: readonly number[] | undefined;
+  /** See ClientResult.carriedOver: kept out of the history unless the history lacks it. */
+  readonly carriedOver?: true | undefined;
   readonly runId: string;
   readonly at: string;
 }
@@ -303,6 +305,11 @@ export interface ClientResult {
   readonly configurationId?: number;
   /** Configurations this run retired (or would retire) for the client: a move, duplicates, an offboarding. */
   readonly retiredConfigurationIds?: readonly number[];
+  /**
+   * True when an earlier run of the period made this outcome (a retirement reported again by a re-run, so
+   * the month keeps it): the month's outcome, not a change of this run.
+   */
+  readonly carriedOver?: true;
 }
 
 /** Counts per status (published, unchanged, retired, skipped, failed, planned: one per row of CLIENT_STATUSES). */

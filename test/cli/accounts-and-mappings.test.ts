@@ -180,8 +180,9 @@ describe('Command: cwpub mappings put|list|disable|enable|remove', () => {
     expect(enable.code).toBe(0);
     expect(table.stdout).toBe(
       'Account acme: 1 mapping(s), 1 enabled\n' +
-        'CLIENT  MANAGED ID  NAME        ENABLED  INCLUDED GB\n' +
-        'c1      M-11        Client One  yes                0\n',
+        // No INCLUDED GB column: no client of the account is on a plan.
+        'CLIENT  MANAGED ID  NAME        ENABLED\n' +
+        'c1      M-11        Client One  yes\n',
     );
     expect(refused).toMatchObject({
       code: 2,

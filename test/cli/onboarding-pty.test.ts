@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { screenLines } from '../support/screen.js';
 import stringWidth from 'string-width';
 import { createDocumentClient } from '../../lib/aws/dynamo-client.js';
 import { DynamoAccountsRepository, DynamoUsageRepository } from '../../lib/aws/dynamodb-repositories.js';
@@ -16,7 +17,11 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
-function onPty(env: Record<string, string>, args: string[], input: string): Promise<{ code: number; screen: string }> {
+function onPty(
+  env: Record<string, string>,
+  args: string[],
+  input: string,
+): Promise<{ code: number; screen: string; raw: string }> {
   const quoted = args.map((a) => `'${a}'`).join(' ');
   const command = `stty cols 100 rows 50; ${JSON.stringify(process.execPath)} ${root}bin/cwpub.js ${quoted}`;
   return new Promise((resolve, reject) => {
@@ -35,7 +40,7 @@ function onPty(env: Record<string, string>, args: string[], input: string): Prom
     child.on('error', reject);
     child.on('close', (code) => {
       child.stdin.destroy();
-      resolve({ code: code ?? -1, screen: plain(screen.replace(/\r/g, '')) });
+      resolve({ code: code ?? -1, screen: plain(screen.replace(/\r/g, '')), raw: screen });
     });
   });
 }
@@ -106,8 +111,7 @@ function onPty(env: Record<string, string>, args: string[], input: string): Prom
       /^client-2 +Fabrikam +Fabrikam +entry created \(agreement Fabrikam, Inc\. managed services\), mapping$/m,
     );
     expect(posts()).toBe(2);
-    // A progress bar redraws its line with \r: each redraw is one state of the screen, not one wide line.
-    for (const line of [...no.screen.split(/\r?\n|\r/), ...yes.screen.split(/\r?\n|\r/)])
+    for (const line of [...screenLines(no.raw), ...screenLines(yes.raw)])
       expect(stringWidth(line)).toBeLessThanOrEqual(100);
   });
 });

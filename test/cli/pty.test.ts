@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { screenLines } from '../support/screen.js';
 import stringWidth from 'string-width';
 import { PERIOD, startWorld, type World } from './world.js';
 
@@ -85,7 +86,7 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
     expect(screen).toMatch(/^client-00001 .*would publish 10 GB$/m);
     expect(run.screen).toContain('\u001b[31m');
     expect(screen).not.toMatch(/NodeVersionSupportWarning|AWS SDK for JavaScript/);
-    for (const line of screen.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    for (const line of screenLines(run.screen)) expect(stringWidth(line)).toBeLessThanOrEqual(80);
   });
 
   it('asks before removing a mapping and does nothing on "n"; removes it on "y"', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { screenLines } from '../support/screen.js';
 import stringWidth from 'string-width';
 import { PERIOD, startWorld, type World } from './world.js';
 
@@ -61,13 +62,7 @@ function onPipe(env: Record<string, string>, args: string[]): Promise<{ stdout: 
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-const widest = (screen: string) =>
-  Math.max(
-    0,
-    ...plain(screen)
-      .split('\n')
-      .map((l) => stringWidth(l)),
-  );
+const widest = (screen: string) => Math.max(0, ...screenLines(screen).map((l) => stringWidth(l)));
 
 (hasScript ? describe : describe.skip)('every line fits the terminal (pty, 80 and 100 columns)', () => {
   let world: World;

@@ -57,7 +57,10 @@ function listCommand(mappings: Command, ctx: CliContext, setExit: (code: number)
       if (options.json) ctx.json({ accountId, mappings: sorted, invalid });
       else {
         ctx.out(`Account ${accountId}: ${enabledCounts('mapping(s)', sorted, invalid.length)}`);
-        if (sorted.length > 0) ctx.out(renderColumns(COLUMNS, sorted, ctx.display));
+        // The allowance column only when some client is on a plan: most accounts have none.
+        const onPlan = sorted.some((m) => (m.includedGb ?? 0) > 0);
+        const columns = onPlan ? COLUMNS : COLUMNS.filter((c) => c.header !== MAPPING_FIELDS.includedGb.column);
+        if (sorted.length > 0) ctx.out(renderColumns(columns, sorted, ctx.display));
         if (invalid.length > 0) {
           ctx.out('Invalid items (the publisher reports them as failed):');
           ctx.out(renderInvalid(invalid, 'clientId', ctx));
