@@ -315,7 +315,7 @@ async function main(): Promise<void> {
     const dry = await run({ period: month2.key, dryRun: true });
     for (const account of dry.accounts) out(dryRunLine(account));
     out(newEvents());
-    out('', 'Try it on your own tables: cwpub publish --dry-run (see README, The cwpub CLI).');
+    out('', 'Try it on your own tables: cwpub publish --dry-run (docs/cli.md); or click: npm run sandbox.');
   } finally {
     db.destroy();
     await Promise.all([...sims.values()].map((s) => s.close()));
