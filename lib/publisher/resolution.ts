@@ -172,7 +172,8 @@ async function readTabs(
   const todo = companies.filter((c) => !read.has(c.id)).sort((a, b) => a.id - b.id);
   const progress = options.progress ?? SILENT;
   progress.start(companies.length, 'Reading Management tabs');
-  progress.increment(companies.length - todo.length);
+  // Tabs an earlier invocation of the run read count as done.
+  if (todo.length < companies.length) progress.increment(companies.length - todo.length);
   const holding = earlier.flatMap((chunk) => chunk.holding).filter((h) => live.has(h.company.id));
   let pending: { companyIds: number[]; holding: LookupChunk['holding'][number][] } = { companyIds: [], holding: [] };
   const record = async (all: boolean) => {
