@@ -12,7 +12,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
-import type { AccountSummary, RunSummary } from '../lib/publisher/ports.js';
+import type { AccountSummary, RunSummary } from '../lib/publisher/ports/index.js';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
 import {
   DynamoAccountsRepository,

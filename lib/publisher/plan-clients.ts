@@ -1,8 +1,8 @@
 import type { RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
-import { formatProblems, type UsageItem } from '../schemas.js';
+import { formatProblems, type UsageItem } from '../input/schemas.js';
 import { describeBilled, desiredConfiguration, type DesiredBackupStats } from './desired-configuration.js';
-import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports.js';
+import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports/index.js';
 
 /** A client whose usage goes to ConnectWise this run. */
 export interface Candidate {

@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { RunDeadlineError } from '../errors.js';
-import type { ProgressPort as Progress } from './ports.js';
+import type { ProgressPort as Progress } from './ports/index.js';
 
 /** Every non-deleted company with its Management tab entries (all solutions), for doctor and verify. */
 export interface ManagementTab {
