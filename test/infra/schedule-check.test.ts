@@ -1,6 +1,6 @@
 import { checkMonthlySchedule, isValidTimeZone, parseCron, zonedTimeToUtc } from '../../infra/schedule-check.js';
 
-describe('Module: infra/schedule', () => {
+describe('Module: infra/schedule-check', () => {
   describe('Function: parseCron', () => {
     it('splits a six-field cron expression', () => {
       expect(parseCron('cron(0 6 1 * ? *)')).toEqual({
