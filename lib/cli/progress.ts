@@ -2,10 +2,12 @@ import cliProgress from 'cli-progress';
 
 import type { ProgressPort } from '../publisher/ports/index.js';
 
+import { NO_PROGRESS } from '../publisher/ports/reporting.js';
+
+export { NO_PROGRESS };
+
 /** Progress of long work (one ConnectWise request per company, batched writes): the core's port. */
 export type Progress = ProgressPort;
-
-export const NO_PROGRESS: Progress = { start: () => undefined, increment: () => undefined, stop: () => undefined };
 
 interface Stream {
   write(text: string): unknown;

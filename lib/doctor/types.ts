@@ -16,7 +16,7 @@ import type {
 import type { ManagementTab } from '../publisher/resolution.js';
 import type { findSetupCandidates } from '../publisher/setup.js';
 import type { ConnectWiseSecret } from '../input/schemas.js';
-import type { Progress } from '../cli/progress.js';
+import type { ProgressPort as Progress } from '../publisher/ports/reporting.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'failed' | 'skipped';
 

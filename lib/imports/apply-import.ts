@@ -1,6 +1,6 @@
 import { StoreError, describeError } from '../errors.js';
 import type { ImportPlan } from './import-plan.js';
-import { NO_PROGRESS, type Progress } from '../cli/progress.js';
+import { NO_PROGRESS, type ProgressPort as Progress } from '../publisher/ports/reporting.js';
 
 /** Where an import writes: batch puts, and deletes to roll back items the import created. */
 export interface ImportStore<T> {

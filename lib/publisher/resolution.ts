@@ -3,6 +3,7 @@ import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { RunDeadlineError } from '../errors.js';
 import type { ProgressPort as Progress } from './ports/index.js';
+import { NO_PROGRESS } from './ports/reporting.js';
 
 /** Every non-deleted company with its Management tab entries (all solutions), for doctor and verify. */
 export interface ManagementTab {
@@ -170,7 +171,7 @@ async function readTabs(
   const live = new Map(companies.map((c) => [c.id, c]));
   const read = new Set(earlier.flatMap((chunk) => chunk.companyIds));
   const todo = companies.filter((c) => !read.has(c.id)).sort((a, b) => a.id - b.id);
-  const progress = options.progress ?? SILENT;
+  const progress = options.progress ?? NO_PROGRESS;
   progress.start(companies.length, 'Reading Management tabs');
   progress.increment(companies.length - todo.length);
   const holding = earlier.flatMap((chunk) => chunk.holding).filter((h) => live.has(h.company.id));
@@ -238,8 +239,6 @@ function indexHolding(holding: LookupChunk['holding']): Map<string, Company[]> {
   for (const list of index.values()) list.sort((a, b) => a.id - b.id);
   return index;
 }
-
-const SILENT: Progress = { start: () => undefined, increment: () => undefined, stop: () => undefined };
 
 function foundOf(index: CompanyIndex, wanted: ReadonlySet<string>): Map<string, number[]> {
   const found = new Map<string, number[]>();

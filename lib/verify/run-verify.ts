@@ -12,7 +12,7 @@ import type {
 } from '../publisher/ports/index.js';
 import { loadManagementTab } from '../publisher/resolution.js';
 import { findSetupCandidates, primaryManagementSetup } from '../publisher/setup.js';
-import type { Progress } from '../cli/progress.js';
+import type { ProgressPort as Progress } from '../publisher/ports/reporting.js';
 import { agreementsToRead, reconcile, type VerifyReport } from './reconcile.js';
 
 export interface VerifyDeps {

@@ -11,3 +11,6 @@ export interface ProgressPort {
   increment(by?: number): void;
   stop(): void;
 }
+
+/** No progress display: the Lambda, tests, and work too short to show. */
+export const NO_PROGRESS: ProgressPort = { start: () => undefined, increment: () => undefined, stop: () => undefined };
