@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 /** Adapters the pure core must not import (it is written against ports; the handler and CLI wire adapters). */
 const ADAPTERS = [
   {
-    group: ['**/aws/*', '**/runtime.js', '**/cli/*', '**/ops/*'],
-    message: 'lib/publisher is the pure core: depend on a port in ports.ts, not an adapter.',
+    group: ['**/aws/*', '**/runtime.js', '**/cli/*', '**/doctor/*', '**/verify/*', '**/imports/*', '**/ui/*'],
+    message: 'lib/publisher is the pure core: depend on a port in lib/publisher/ports/, not an adapter.',
   },
   {
     group: ['**/connectwise/http-client.js'],
@@ -53,7 +53,7 @@ export default tseslint.config(
   {
     files: ['lib/publisher/**/*.ts'],
     rules: {
-      // The gateway module holds the port interfaces too: type-only imports of it are the port.
+      // The ConnectWise port is lib/publisher/ports/connectwise.ts; the gateway is its adapter.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
@@ -61,8 +61,7 @@ export default tseslint.config(
             ...ADAPTERS,
             {
               group: ['**/connectwise/gateway.js'],
-              allowTypeImports: true,
-              message: 'Import the ConnectWisePort type, not the gateway class.',
+              message: 'Import the ConnectWisePort from lib/publisher/ports/connectwise.ts, not the gateway.',
             },
             {
               group: ['**/infra/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],

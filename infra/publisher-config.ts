@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LOG_LEVELS } from '../lib/contract.js';
 import type { LogLevel } from '../lib/contract.js';
-import { checkMonthlySchedule } from './schedule.js';
+import { checkMonthlySchedule } from './schedule-check.js';
 
 /** The monthly schedule when none is configured: the 1st at 06:00. */
 export const DEFAULT_SCHEDULE = 'cron(0 6 1 * ? *)';

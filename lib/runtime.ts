@@ -23,7 +23,7 @@ import { SecretsManagerSecrets } from './aws/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import { ConnectWiseGateway } from './connectwise/gateway.js';
 import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise/http-client.js';
-import type { InspectionFactory, PublisherDeps } from './publisher/ports.js';
+import type { InspectionFactory, PublisherDeps } from './publisher/ports/index.js';
 
 /** The AWS clients, built once per process (Lambda cold start or CLI start). */
 export interface AwsClients {

@@ -16,7 +16,7 @@ import { acceptSuggestions } from '../lib/onboarding/accept.js';
 import { suggestMappings } from '../lib/onboarding/suggest.js';
 import { createOnboardingDeps } from '../lib/onboarding/wiring.js';
 import { makePeriod } from '../lib/period.js';
-import type { Account } from '../lib/publisher/ports.js';
+import type { Account } from '../lib/publisher/ports/index.js';
 import { createAwsClients } from '../lib/runtime.js';
 import { TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { startSimulator } from '../test/simulator/index.js';

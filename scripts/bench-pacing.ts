@@ -11,7 +11,7 @@ import {
 } from '../lib/aws/dynamodb-repositories.js';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
 import { makePeriod } from '../lib/period.js';
-import type { PublisherDeps } from '../lib/publisher/ports.js';
+import type { PublisherDeps } from '../lib/publisher/ports/index.js';
 import { runPublish } from '../lib/publisher/run-publish.js';
 import { TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { startSimulator } from '../test/simulator/index.js';

@@ -19,6 +19,7 @@ import {
 import { readConfig } from '../lib/config.js';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
 import { makePeriod, type Period } from '../lib/period.js';
+import type { PublisherDeps } from '../lib/publisher/ports/index.js';
 import { runPublish } from '../lib/publisher/run-publish.js';
 import { createAwsClients, createPublisherDeps } from '../lib/runtime.js';
 import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
@@ -109,6 +110,14 @@ async function seedAccount(
   return sim;
 }
 
+/** What every scenario shares: the local AWS, its DynamoDB client, fresh publisher deps, the simulators to close. */
+interface Bench {
+  readonly aws: LocalAws;
+  readonly db: ReturnType<typeof createDocumentClient>;
+  readonly deps: () => PublisherDeps;
+  readonly sims: Simulator[];
+}
+
 async function main(): Promise<void> {
   const aws = await startLocalAws();
   aws.apply();
@@ -116,118 +125,19 @@ async function main(): Promise<void> {
   const db = createDocumentClient(new DynamoDBClient({}));
   const config = readConfig(process.env);
   const deps = () => createPublisherDeps(config, createAwsClients(), pino({ level: 'silent' }));
-  const sims: Simulator[] = [];
+  const bench: Bench = { aws, db, deps, sims: [] };
   try {
     console.log(
       `Benchmark: ${LATENCY} ms simulated ConnectWise latency; default budget ${ACCOUNT_DEFAULTS.requestsPerMinute} requests/min per site\n`,
     );
-
-    // 1. A big site.
-    const big = await seedAccount(aws, db, 'big', {
-      clients: CLIENTS,
-      companies: COMPANIES,
-      noise: NOISE,
-      latency: LATENCY,
-      requestsPerMinute: UNTHROTTLED,
-      periods: [SEPTEMBER, OCTOBER],
-    });
-    sims.push(big);
-    const label = `${CLIENTS} clients, ${COMPANIES} + ${NOISE} companies`;
-    for (const [name, period] of [
-      ['first month (full scan)', SEPTEMBER],
-      ['next month (known companies)', OCTOBER],
-    ] as const) {
-      big.resetRequests();
-      const run = await timed(() => runPublish({ accountId: 'big', period: period.key }, deps()));
-      const a = run.value.accounts[0]!;
-      const requests = big.requests.length;
-      rows.push([
-        `${label}: ${name}`,
-        run.s,
-        String(requests),
-        (requests / CLIENTS).toFixed(2),
-        atBudget(requests),
-        `${a.published} published, ${a.failed} failed, ${big.managementTabsRead().length} tabs read`,
-      ]);
-    }
-    big.resetRequests();
-    const rerun = await timed(() => runPublish({ accountId: 'big', period: OCTOBER.key }, deps()));
-    rows.push([
-      `${label}: unchanged re-run`,
-      rerun.s,
-      String(big.requests.length),
-      (big.requests.length / CLIENTS).toFixed(2),
-      atBudget(big.requests.length),
-      `${rerun.value.accounts[0]!.unchanged} unchanged`,
-    ]);
-    const notOne = [...new Set(big.state.configurations.all().map((c) => c.deviceIdentifier))].filter(
-      (d) =>
-        big.state.configurations.all().filter((c) => c.deviceIdentifier === d && c.activeFlag !== false).length !== 1,
-    ).length;
-
-    // 2. The governor at the default budget.
-    const paced = await seedAccount(aws, db, 'paced', {
-      clients: GOVERNOR_CLIENTS,
-      companies: 30,
-      noise: 0,
-      latency: LATENCY,
-      requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
-      periods: [SEPTEMBER],
-    });
-    sims.push(paced);
-    const governed = await timed(() => runPublish({ accountId: 'paced', period: SEPTEMBER.key }, deps()));
-    const pacedRequests = paced.requests.length;
-    rows.push([
-      `${GOVERNOR_CLIENTS} clients at ${ACCOUNT_DEFAULTS.requestsPerMinute}/min`,
-      governed.s,
-      String(pacedRequests),
-      (pacedRequests / GOVERNOR_CLIENTS).toFixed(2),
-      atBudget(pacedRequests),
-      `max ${paced.maxRequestsInAnyWindow(60_000)} requests in any 60 s; ${governed.value.accounts[0]!.published} published`,
-    ]);
-
-    // 3. Many accounts at once (the two above are disabled, so "every enabled account" is these).
-    const accountsRepo = new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE);
-    await accountsRepo.setEnabled('big', false);
-    await accountsRepo.setEnabled('paced', false);
-    const many: Simulator[] = [];
-    for (let i = 0; i < ACCOUNTS; i++) {
-      many.push(
-        await seedAccount(aws, db, `msp-${i}`, {
-          clients: 100,
-          companies: 20,
-          noise: 50,
-          latency: LATENCY,
-          requestsPerMinute: UNTHROTTLED,
-          periods: [SEPTEMBER, OCTOBER],
-        }),
-      );
-    }
-    sims.push(...many);
-    for (const parallel of [1, 4]) {
-      for (const s of many) s.resetRequests();
-      // Both runs read every tab (rescan) and write every client, so they cost the same requests.
-      const period = parallel === 1 ? SEPTEMBER.key : OCTOBER.key;
-      const run = await timed(() => runPublish({ period, maxParallelAccounts: parallel, rescan: true }, deps()));
-      const requests = many.reduce((n, s) => n + s.requests.length, 0);
-      const done = run.value.accounts;
-      rows.push([
-        `${ACCOUNTS} accounts × 100 clients, ${parallel} at a time`,
-        run.s,
-        String(requests),
-        (requests / (ACCOUNTS * 100)).toFixed(2),
-        `${atBudget(requests / ACCOUNTS)} per site`,
-        `${done.reduce((n, a) => n + a.published + a.unchanged, 0)} published or unchanged`,
-      ]);
-    }
-
+    const big = await benchBigSite(bench);
+    await benchGovernor(bench);
+    await benchManyAccounts(bench);
     rows.push(...(await (await import('./bench-onboarding.js')).benchOnboarding(aws, db, LATENCY)));
-
     rows.push(await benchPacing({ aws, db, deps, latency: LATENCY, clients: PACING_CLIENTS }));
-    const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
-    for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    printTable();
     console.log(
-      `\nBig site: clients without exactly one active configuration: ${notOne}; syncs: ${big.state.syncRuns.length}`,
+      `\nBig site: clients without exactly one active configuration: ${big.notOne}; syncs: ${big.sim.state.syncRuns.length}`,
     );
     console.log(
       `Peak RSS of the whole process (publisher + simulators + dynalite): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
@@ -235,8 +145,119 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     db.destroy();
-    await Promise.all([...sims.map((s) => s.close()), aws.close()]);
+    await Promise.all([...bench.sims.map((s) => s.close()), aws.close()]);
   }
+}
+
+/** 1. A big site: first month, next month, an unchanged re-run. */
+async function benchBigSite({ aws, db, deps, sims }: Bench): Promise<{ sim: Simulator; notOne: number }> {
+  const big = await seedAccount(aws, db, 'big', {
+    clients: CLIENTS,
+    companies: COMPANIES,
+    noise: NOISE,
+    latency: LATENCY,
+    requestsPerMinute: UNTHROTTLED,
+    periods: [SEPTEMBER, OCTOBER],
+  });
+  sims.push(big);
+  const label = `${CLIENTS} clients, ${COMPANIES} + ${NOISE} companies`;
+  for (const [name, period] of [
+    ['first month (full scan)', SEPTEMBER],
+    ['next month (known companies)', OCTOBER],
+  ] as const) {
+    big.resetRequests();
+    const run = await timed(() => runPublish({ accountId: 'big', period: period.key }, deps()));
+    const a = run.value.accounts[0]!;
+    const requests = big.requests.length;
+    rows.push([
+      `${label}: ${name}`,
+      run.s,
+      String(requests),
+      (requests / CLIENTS).toFixed(2),
+      atBudget(requests),
+      `${a.published} published, ${a.failed} failed, ${big.managementTabsRead().length} tabs read`,
+    ]);
+  }
+  big.resetRequests();
+  const rerun = await timed(() => runPublish({ accountId: 'big', period: OCTOBER.key }, deps()));
+  rows.push([
+    `${label}: unchanged re-run`,
+    rerun.s,
+    String(big.requests.length),
+    (big.requests.length / CLIENTS).toFixed(2),
+    atBudget(big.requests.length),
+    `${rerun.value.accounts[0]!.unchanged} unchanged`,
+  ]);
+  const notOne = [...new Set(big.state.configurations.all().map((c) => c.deviceIdentifier))].filter(
+    (d) =>
+      big.state.configurations.all().filter((c) => c.deviceIdentifier === d && c.activeFlag !== false).length !== 1,
+  ).length;
+  return { sim: big, notOne };
+}
+
+/** 2. The governor at the default budget. */
+async function benchGovernor({ aws, db, deps, sims }: Bench): Promise<void> {
+  const paced = await seedAccount(aws, db, 'paced', {
+    clients: GOVERNOR_CLIENTS,
+    companies: 30,
+    noise: 0,
+    latency: LATENCY,
+    requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
+    periods: [SEPTEMBER],
+  });
+  sims.push(paced);
+  const governed = await timed(() => runPublish({ accountId: 'paced', period: SEPTEMBER.key }, deps()));
+  const pacedRequests = paced.requests.length;
+  rows.push([
+    `${GOVERNOR_CLIENTS} clients at ${ACCOUNT_DEFAULTS.requestsPerMinute}/min`,
+    governed.s,
+    String(pacedRequests),
+    (pacedRequests / GOVERNOR_CLIENTS).toFixed(2),
+    atBudget(pacedRequests),
+    `max ${paced.maxRequestsInAnyWindow(60_000)} requests in any 60 s; ${governed.value.accounts[0]!.published} published`,
+  ]);
+}
+
+/** 3. Many accounts at once (the two above are disabled, so "every enabled account" is these). */
+async function benchManyAccounts({ aws, db, deps, sims }: Bench): Promise<void> {
+  const accountsRepo = new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE);
+  await accountsRepo.setEnabled('big', false);
+  await accountsRepo.setEnabled('paced', false);
+  const many: Simulator[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    many.push(
+      await seedAccount(aws, db, `msp-${i}`, {
+        clients: 100,
+        companies: 20,
+        noise: 50,
+        latency: LATENCY,
+        requestsPerMinute: UNTHROTTLED,
+        periods: [SEPTEMBER, OCTOBER],
+      }),
+    );
+  }
+  sims.push(...many);
+  for (const parallel of [1, 4]) {
+    for (const s of many) s.resetRequests();
+    // Both runs read every tab (rescan) and write every client, so they cost the same requests.
+    const period = parallel === 1 ? SEPTEMBER.key : OCTOBER.key;
+    const run = await timed(() => runPublish({ period, maxParallelAccounts: parallel, rescan: true }, deps()));
+    const requests = many.reduce((n, s) => n + s.requests.length, 0);
+    const done = run.value.accounts;
+    rows.push([
+      `${ACCOUNTS} accounts × 100 clients, ${parallel} at a time`,
+      run.s,
+      String(requests),
+      (requests / (ACCOUNTS * 100)).toFixed(2),
+      `${atBudget(requests / ACCOUNTS)} per site`,
+      `${done.reduce((n, a) => n + a.published + a.unchanged, 0)} published or unchanged`,
+    ]);
+  }
+}
+
+function printTable(): void {
+  const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...[HEADER, ...rows].map((r) => r[i]!.length)));
+  for (const r of [HEADER, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 }
 
 const HEADER = ['Scenario', 'Wall (s)', 'CW requests', 'Req/client', 'At 600/min', 'Outcome'];

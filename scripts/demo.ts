@@ -12,7 +12,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
-import type { AccountSummary, RunSummary } from '../lib/publisher/ports.js';
+import type { AccountSummary, RunSummary } from '../lib/publisher/ports/index.js';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
 import {
   DynamoAccountsRepository,
@@ -28,7 +28,7 @@ import { count, formatGb, wrapText } from '../lib/cli/listing.js';
 import { renderSummary } from '../lib/cli/commands/publish.js';
 import { displayFor, type Display } from '../lib/cli/terminal.js';
 import { createHandler } from '../functions/publish/handler.js';
-import { startLocalAws, TABLES } from '../test/support/local-aws.js';
+import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { startSimulator, type Simulator } from '../test/simulator/index.js';
 
 interface SampleClient {
@@ -127,200 +127,257 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 type Rows = readonly (readonly string[])[];
 
+/** The demo's stores: the three tables the sample is written to. */
+interface Repos {
+  readonly accounts: DynamoAccountsRepository;
+  readonly mappings: DynamoMappingsRepository;
+  readonly usage: DynamoUsageRepository;
+}
+
+/** What every step of the demo shares. */
+interface Demo {
+  readonly aws: LocalAws;
+  readonly sims: Map<string, Simulator>;
+  readonly repos: Repos;
+  readonly months: readonly [Period, Period];
+  readonly display: Display;
+  /** Prose is wrapped to the display; tables and the CLI's summary come laid out to fit and are printed as they are. */
+  readonly out: (...texts: string[]) => void;
+  readonly run: (payload: Record<string, unknown>) => Promise<RunSummary>;
+  /** The EventBridge events sent since the last call, as one line. */
+  readonly newEvents: () => string;
+}
+
 async function main(): Promise<void> {
   const aws = await startLocalAws({ eventBus: 'cwpub-demo-bus' });
   aws.apply();
   process.env.LOG_LEVEL ??= 'warn';
   // The product refuses the current month (not over yet): the demo publishes the two months before it.
-  const thisMonth = new Date();
-  const month2 = previousPeriod(thisMonth);
+  const month2 = previousPeriod(new Date());
   const month1 = previousPeriod(firstDay(month2));
   const display = demoDisplay();
-  // Prose is wrapped to the display; tables and the CLI's summary come laid out to fit and are printed as they are.
   const out = (...texts: string[]) => {
     for (const text of texts) process.stdout.write(`${text.includes('\n') ? text : wrapText(text, display)}\n`);
   };
   const sims = new Map<string, Simulator>();
   const db = createDocumentClient(new DynamoDBClient({}));
   try {
-    const accountsRepo = new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE);
-    const mappingsRepo = new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE);
-    const usageRepo = new DynamoUsageRepository(db, TABLES.USAGE_TABLE);
-    const month = (i: 0 | 1) => (i === 0 ? month1 : month2);
-    const putMonth = async (account: SampleAccount, i: 0 | 1) => {
-      const clients = account.companies.flatMap((c) => c.clients.map((cl) => ({ ...cl, managedId: c.managedId })));
-      await mappingsRepo.putMany(
-        clients.map((c) => ({
-          accountId: account.accountId,
-          clientId: c.clientId,
-          managedId: c.managedId,
-          clientName: c.clientName,
-          enabled: c.enabled?.[i] ?? true,
-          ...(c.includedGb !== undefined ? { includedGb: c.includedGb } : {}),
-        })),
-      );
-      await usageRepo.putMany(
-        clients.flatMap((c) => {
-          const gb = c.gb[i];
-          if (gb === undefined) return [];
-          return [
-            {
-              accountId: account.accountId,
-              usageKey: `${month(i).key}#${c.clientId}`,
-              period: month(i).key,
-              clientId: c.clientId,
-              billableSpaceGb: gb,
-              // The metering names its clients too (contract v3): what `cwpub mappings suggest` matches.
-              clientName: c.clientName,
-            },
-          ];
-        }),
-      );
+    const repos: Repos = {
+      accounts: new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE),
+      mappings: new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE),
+      usage: new DynamoUsageRepository(db, TABLES.USAGE_TABLE),
     };
-
+    const demo: Demo = { aws, sims, repos, months: [month1, month2], display, out, ...handlerRun(aws) };
     let existingConfigurationId = 0;
     for (const account of SAMPLE) {
-      const sim = await startSimulator({ companyId: account.accountId.replace('-', '') });
-      sims.set(account.accountId, sim);
-      const setup = sim.seed.backupBillingSetup({
-        solutionName: account.managementItName,
-        billingLevel: account.billingLevel,
-        // What a retired configuration gets besides activeFlag=false (doctor warns when unset).
-        deletedConfigurationStatus: 'Backup stopped',
-      });
-      for (const company of account.companies) {
-        const client = sim.seed.backupClient(setup, {
-          identifier: company.identifier,
-          name: company.name,
-          managedId: company.managedId,
-        });
-        if (company.identifier === EXISTING.company) {
-          const before = previousPeriod(firstDay(month1));
-          existingConfigurationId = sim.seed.configuration({
-            companyId: client.company.id,
-            name: company.clients.find((c) => c.clientId === EXISTING.clientId)!.clientName,
-            deviceIdentifier: EXISTING.clientId,
-            activeFlag: true,
-            backupBillableSpaceGb: EXISTING.gb,
-            backupYear: before.year,
-            backupMonth: before.month,
-          }).id;
-        }
-      }
-      const secretId = `cwpub/${account.accountId}`;
-      // The secret's site is the simulator on loopback (http:// is allowed for loopback only).
-      aws.standIns.secrets.set(secretId, JSON.stringify({ site: sim.url, ...sim.credentials }));
-      await accountsRepo.put({
-        accountId: account.accountId,
-        secretId,
-        managementItName: account.managementItName,
-        enabled: true,
-        configurationTypeName: 'Backup Stats',
-        maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb,
-        requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
-      });
-      await putMonth(account, 0);
+      existingConfigurationId = (await seedAccount(demo, account)) ?? existingConfigurationId;
     }
-
-    const config = readConfig(process.env);
-    const handler = createHandler({
-      config,
-      clients: createAwsClients(),
-      logger: createLogger(config.logLevel, process.stderr as never),
-    });
-    const run = async (payload: Record<string, unknown>): Promise<RunSummary> => {
-      const summary = (await handler(payload)) as RunSummary;
-      return { ...summary, accounts: [...summary.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId)) };
-    };
-    let eventsSeen = 0;
-    const newEvents = () => {
-      const sent = aws.standIns.events.slice(eventsSeen).map((e) => {
-        const { accountId } = JSON.parse(e.Detail) as { accountId?: string };
-        return `${e.DetailType} (${accountId ?? '?'})`;
-      });
-      eventsSeen = aws.standIns.events.length;
-      return `EventBridge events sent: ${sent.length > 0 ? sent.sort().join(', ') : 'none'}`;
-    };
-
-    const companies = SAMPLE.reduce((n, a) => n + a.companies.length, 0);
-    const clients = SAMPLE.reduce((n, a) => n + a.companies.reduce((m, c) => m + c.clients.length, 0), 0);
-    out(
-      `connectwise-usage-publisher demo: the real Lambda handler, local DynamoDB (dynalite), two ` +
-        `simulated ConnectWise sites on loopback. Nothing leaves this machine.`,
-
-      `Seeded: 2 accounts (msp-east bills in Detail, msp-west in Summary), ${companies} companies, ${clients} mapped ` +
-        `clients; ${EXISTING.clientId} already has configuration ${existingConfigurationId} ` +
-        `(${previousPeriod(firstDay(month1)).key}, ${EXISTING.gb} GB).`,
-      ...planNotes(),
-    );
-
-    // Month 1: the monthly schedule's payload; the period is the month before scheduledTime.
-    const scheduled1 = scheduledTime(month1);
-    out('', heading(`Month 1: the schedule (scheduledTime ${scheduled1}) publishes ${month1.key}`, display));
-    out(renderSummary(await run({ scheduledTime: scheduled1 }), display));
-    out('', `What ConnectWise bills after the sync (agreement additions):`);
-    out(billingTable(sims, display));
-    const existing = sims
-      .get('msp-east')!
-      .state.configurations.all()
-      .filter((c) => c.deviceIdentifier === EXISTING.clientId);
-    out(
-      `${EXISTING.clientId}'s configuration${existing.length > 1 ? 's' : ''}: ` +
-        existing
-          .map(
-            (c) =>
-              `${c.id} (${c.backupYear}-${String(c.backupMonth).padStart(2, '0')}, ${formatGb(c.backupBillableSpaceGb)} GB)`,
-          )
-          .join(', ') +
-        (existing.length === 1 && existing[0]!.id === existingConfigurationId ? ': updated in place.' : '.'),
-    );
-    out(newEvents());
-
-    // Between the months: what changed in msp-east (mappings, usage, ConnectWise).
-    out('', heading(`Between the months`, display));
-    for (const account of SAMPLE) {
-      for (const company of account.companies)
-        for (const c of company.clients) {
-          const [was, now] = c.enabled ?? [true, true];
-          if (was && !now) out(`- ${c.clientId} (${c.clientName}): its mapping is disabled`);
-          if (!was && now)
-            out(`- ${c.clientId} (${c.clientName}): its mapping is enabled again (${formatGb(c.gb[1])} GB)`);
-          if (c.gb[0] !== undefined && c.gb[1] === undefined && (c.enabled?.[1] ?? true))
-            out(`- ${c.clientId} (${c.clientName}): no usage recorded for ${month2.key}`);
-        }
-      if (account.move) {
-        const sim = sims.get(account.accountId)!;
-        const to = sim.seed.company(account.move.to);
-        sim.seed.moveManagedId(account.move.managedId, to.id);
-        const moved = account.companies.find((c) => c.managedId === account.move!.managedId)!;
-        out(
-          `- Managed ID ${moved.managedId} (${moved.clients.map((c) => c.clientId).join(', ')}) moved ` +
-            `from company ${moved.identifier} to ${to.identifier} (new)`,
-        );
-      }
-      await putMonth(account, 1);
-    }
-    out(`- the other clients (msp-west: all of them) just have new usage for ${month2.key}`);
-
-    const scheduled2 = scheduledTime(month2);
-    out('', heading(`Month 2: the schedule (scheduledTime ${scheduled2}) publishes ${month2.key}`, display));
-    out(renderSummary(await run({ scheduledTime: scheduled2 }), display));
-    out('', `What ConnectWise bills now:`);
-    out(billingTable(sims, display));
-    out('', `Additions the sync cancelled (billing stopped):`);
-    out(cancelledTable(sims, display));
-    out(newEvents());
-
-    out('', heading(`Dry run of ${month2.key} again (as cwpub publish --dry-run --period ${month2.key})`, display));
-    const dry = await run({ period: month2.key, dryRun: true });
-    for (const account of dry.accounts) out(dryRunLine(account));
-    out(newEvents());
-    out('', 'Try it on your own tables: cwpub publish --dry-run (docs/cli.md); or click: npm run sandbox.');
+    introduce(demo, existingConfigurationId);
+    await publishMonthOne(demo, existingConfigurationId);
+    await changeBetweenMonths(demo);
+    await publishMonthTwo(demo);
   } finally {
     db.destroy();
     await Promise.all([...sims.values()].map((s) => s.close()));
     await aws.close();
   }
+}
+
+/** The real handler, as the schedule invokes it, and the events it sends. */
+function handlerRun(aws: LocalAws): Pick<Demo, 'run' | 'newEvents'> {
+  const config = readConfig(process.env);
+  const handler = createHandler({
+    config,
+    clients: createAwsClients(),
+    logger: createLogger(config.logLevel, process.stderr as never),
+  });
+  const run = async (payload: Record<string, unknown>): Promise<RunSummary> => {
+    const summary = (await handler(payload)) as RunSummary;
+    return { ...summary, accounts: [...summary.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId)) };
+  };
+  let eventsSeen = 0;
+  const newEvents = () => {
+    const sent = aws.standIns.events.slice(eventsSeen).map((e) => {
+      const { accountId } = JSON.parse(e.Detail) as { accountId?: string };
+      return `${e.DetailType} (${accountId ?? '?'})`;
+    });
+    eventsSeen = aws.standIns.events.length;
+    return `EventBridge events sent: ${sent.length > 0 ? sent.sort().join(', ') : 'none'}`;
+  };
+  return { run, newEvents };
+}
+
+/** Writes an account's mappings and its usage of month `i` (0: month 1, 1: month 2). */
+async function putMonth(demo: Demo, account: SampleAccount, i: 0 | 1): Promise<void> {
+  const period = demo.months[i];
+  const clients = account.companies.flatMap((c) => c.clients.map((cl) => ({ ...cl, managedId: c.managedId })));
+  await demo.repos.mappings.putMany(
+    clients.map((c) => ({
+      accountId: account.accountId,
+      clientId: c.clientId,
+      managedId: c.managedId,
+      clientName: c.clientName,
+      enabled: c.enabled?.[i] ?? true,
+      ...(c.includedGb !== undefined ? { includedGb: c.includedGb } : {}),
+    })),
+  );
+  await demo.repos.usage.putMany(
+    clients.flatMap((c) => {
+      const gb = c.gb[i];
+      if (gb === undefined) return [];
+      return [
+        {
+          accountId: account.accountId,
+          usageKey: `${period.key}#${c.clientId}`,
+          period: period.key,
+          clientId: c.clientId,
+          billableSpaceGb: gb,
+          // The metering names its clients too (contract v3): what `cwpub mappings suggest` matches.
+          clientName: c.clientName,
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * Starts the account's simulated ConnectWise site, seeds its companies, stores its secret, account and
+ * month-1 data. Returns the id of the configuration EXISTING already has when this account holds it.
+ */
+async function seedAccount(demo: Demo, account: SampleAccount): Promise<number | undefined> {
+  const sim = await startSimulator({ companyId: account.accountId.replace('-', '') });
+  demo.sims.set(account.accountId, sim);
+  const setup = sim.seed.backupBillingSetup({
+    solutionName: account.managementItName,
+    billingLevel: account.billingLevel,
+    // What a retired configuration gets besides activeFlag=false (doctor warns when unset).
+    deletedConfigurationStatus: 'Backup stopped',
+  });
+  let existingConfigurationId: number | undefined;
+  for (const company of account.companies) {
+    const client = sim.seed.backupClient(setup, {
+      identifier: company.identifier,
+      name: company.name,
+      managedId: company.managedId,
+    });
+    if (company.identifier === EXISTING.company) {
+      const before = previousPeriod(firstDay(demo.months[0]));
+      existingConfigurationId = sim.seed.configuration({
+        companyId: client.company.id,
+        name: company.clients.find((c) => c.clientId === EXISTING.clientId)!.clientName,
+        deviceIdentifier: EXISTING.clientId,
+        activeFlag: true,
+        backupBillableSpaceGb: EXISTING.gb,
+        backupYear: before.year,
+        backupMonth: before.month,
+      }).id;
+    }
+  }
+  const secretId = `cwpub/${account.accountId}`;
+  // The secret's site is the simulator on loopback (http:// is allowed for loopback only).
+  demo.aws.standIns.secrets.set(secretId, JSON.stringify({ site: sim.url, ...sim.credentials }));
+  await demo.repos.accounts.put({
+    accountId: account.accountId,
+    secretId,
+    managementItName: account.managementItName,
+    enabled: true,
+    configurationTypeName: 'Backup Stats',
+    maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb,
+    requestsPerMinute: ACCOUNT_DEFAULTS.requestsPerMinute,
+  });
+  await putMonth(demo, account, 0);
+  return existingConfigurationId;
+}
+
+/** What the demo is and what it seeded. */
+function introduce(demo: Demo, existingConfigurationId: number): void {
+  const companies = SAMPLE.reduce((n, a) => n + a.companies.length, 0);
+  const clients = SAMPLE.reduce((n, a) => n + a.companies.reduce((m, c) => m + c.clients.length, 0), 0);
+  demo.out(
+    `connectwise-usage-publisher demo: the real Lambda handler, local DynamoDB (dynalite), two ` +
+      `simulated ConnectWise sites on loopback. Nothing leaves this machine.`,
+
+    `Seeded: 2 accounts (msp-east bills in Detail, msp-west in Summary), ${companies} companies, ${clients} mapped ` +
+      `clients; ${EXISTING.clientId} already has configuration ${existingConfigurationId} ` +
+      `(${previousPeriod(firstDay(demo.months[0])).key}, ${EXISTING.gb} GB).`,
+    ...planNotes(),
+  );
+}
+
+/** Month 1: the monthly schedule's payload; the period is the month before scheduledTime. */
+async function publishMonthOne(demo: Demo, existingConfigurationId: number): Promise<void> {
+  const { out, display, sims } = demo;
+  const month1 = demo.months[0];
+  const scheduled1 = scheduledTime(month1);
+  out('', heading(`Month 1: the schedule (scheduledTime ${scheduled1}) publishes ${month1.key}`, display));
+  out(renderSummary(await demo.run({ scheduledTime: scheduled1 }), display));
+  out('', `What ConnectWise bills after the sync (agreement additions):`);
+  out(billingTable(sims, display));
+  const existing = sims
+    .get('msp-east')!
+    .state.configurations.all()
+    .filter((c) => c.deviceIdentifier === EXISTING.clientId);
+  out(
+    `${EXISTING.clientId}'s configuration${existing.length > 1 ? 's' : ''}: ` +
+      existing
+        .map(
+          (c) =>
+            `${c.id} (${c.backupYear}-${String(c.backupMonth).padStart(2, '0')}, ${formatGb(c.backupBillableSpaceGb)} GB)`,
+        )
+        .join(', ') +
+      (existing.length === 1 && existing[0]!.id === existingConfigurationId ? ': updated in place.' : '.'),
+  );
+  out(demo.newEvents());
+}
+
+/** Between the months: what changed in msp-east (mappings, usage, ConnectWise). */
+async function changeBetweenMonths(demo: Demo): Promise<void> {
+  const { out } = demo;
+  const month2 = demo.months[1];
+  out('', heading(`Between the months`, demo.display));
+  for (const account of SAMPLE) {
+    for (const company of account.companies)
+      for (const c of company.clients) {
+        const [was, now] = c.enabled ?? [true, true];
+        if (was && !now) out(`- ${c.clientId} (${c.clientName}): its mapping is disabled`);
+        if (!was && now)
+          out(`- ${c.clientId} (${c.clientName}): its mapping is enabled again (${formatGb(c.gb[1])} GB)`);
+        if (c.gb[0] !== undefined && c.gb[1] === undefined && (c.enabled?.[1] ?? true))
+          out(`- ${c.clientId} (${c.clientName}): no usage recorded for ${month2.key}`);
+      }
+    if (account.move) {
+      const sim = demo.sims.get(account.accountId)!;
+      const to = sim.seed.company(account.move.to);
+      sim.seed.moveManagedId(account.move.managedId, to.id);
+      const moved = account.companies.find((c) => c.managedId === account.move!.managedId)!;
+      out(
+        `- Managed ID ${moved.managedId} (${moved.clients.map((c) => c.clientId).join(', ')}) moved ` +
+          `from company ${moved.identifier} to ${to.identifier} (new)`,
+      );
+    }
+    await putMonth(demo, account, 1);
+  }
+  out(`- the other clients (msp-west: all of them) just have new usage for ${month2.key}`);
+}
+
+/** Month 2 by the schedule, then a dry run of it again. */
+async function publishMonthTwo(demo: Demo): Promise<void> {
+  const { out, display, sims } = demo;
+  const month2 = demo.months[1];
+  const scheduled2 = scheduledTime(month2);
+  out('', heading(`Month 2: the schedule (scheduledTime ${scheduled2}) publishes ${month2.key}`, display));
+  out(renderSummary(await demo.run({ scheduledTime: scheduled2 }), display));
+  out('', `What ConnectWise bills now:`);
+  out(billingTable(sims, display));
+  out('', `Additions the sync cancelled (billing stopped):`);
+  out(cancelledTable(sims, display));
+  out(demo.newEvents());
+
+  out('', heading(`Dry run of ${month2.key} again (as cwpub publish --dry-run --period ${month2.key})`, display));
+  const dry = await demo.run({ period: month2.key, dryRun: true });
+  for (const account of dry.accounts) out(dryRunLine(account));
+  out(demo.newEvents());
+  out('', 'Try it on your own tables: cwpub publish --dry-run (docs/cli.md); or click: npm run sandbox.');
 }
 
 /** One line per sample client on a plan (contract v3 included allowance). */

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
-import type { ValidationProblem } from '../schemas.js';
+import type { ValidationProblem } from '../input/schemas.js';
 
 /**
  * One document client per process. Endpoints come from the SDK's own resolution, so

@@ -19,12 +19,12 @@ import type {
   MappingsRepository,
   UsageRepository,
   Validated,
-} from '../publisher/ports.js';
+} from '../publisher/ports/index.js';
 import { ACCOUNT_FIELDS, accountItemSchema } from '../records/account.js';
 import { fromItem, keyNames, toItem, type Fields, type RecordOf } from '../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
 import { usageItemSchema } from '../records/usage.js';
-import { validate, type UsageItem, type ValidationProblem } from '../schemas.js';
+import { validate, type UsageItem, type ValidationProblem } from '../input/schemas.js';
 import { unreadableFields } from './dynamo-client.js';
 
 type Item = Record<string, unknown>;

@@ -2,7 +2,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type OutgoingDetailType } from '../contract.js';
 import { EventRejectedError } from '../errors.js';
-import type { EventSink } from '../publisher/ports.js';
+import type { EventSink } from '../publisher/ports/index.js';
 
 export { EVENT_SOURCE };
 

@@ -1,7 +1,7 @@
 /**
  * The Ledger table's item families. Its keys are `runKey` (partition) and `clientId` (sort); what lives
  * under them is the product's own (contract: "Other attributes are the project's own"). Account ids may
- * not start with `#` (lib/schemas.ts), so the `#…` families never collide with `<accountId>#<YYYY-MM>`.
+ * not start with `#` (lib/input/schemas.ts), so the `#…` families never collide with `<accountId>#<YYYY-MM>`.
  */
 export const LEDGER_KEYS = {
   /** One row per client and period: the latest outcome and what ConnectWise holds. Expires by TTL. */

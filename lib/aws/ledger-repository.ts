@@ -9,7 +9,7 @@ import {
   TABLE_KEYS,
   type ClientStatus,
 } from '../contract.js';
-import type { HistoryEntry, LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports.js';
+import type { HistoryEntry, LedgerEntry, LedgerRepository, LedgerRow, RunRecord } from '../publisher/ports/index.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
 import { wholeItemUpdate } from './whole-item-update.js';

@@ -1,6 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClientNamesPort, MappingCreator } from '../onboarding/ports.js';
-import type { Mapping } from '../publisher/ports.js';
+import type { Mapping } from '../publisher/ports/index.js';
 import { guarded, queryAll } from './dynamodb-repositories.js';
 
 /**

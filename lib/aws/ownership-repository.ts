@@ -11,7 +11,7 @@ import type {
   ResolutionCache,
   RunLock,
   Validated,
-} from '../publisher/ports.js';
+} from '../publisher/ports/index.js';
 import { guarded, queryAll, validateItem } from './dynamodb-repositories.js';
 import { expiresAt, LEDGER_KEYS } from './ledger-keys.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../contract.js';

@@ -1,8 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretError, SecretUnreadableError } from '../errors.js';
-import type { SecretsPort } from '../publisher/ports.js';
-import { secretSchema, validate, type ConnectWiseSecret } from '../schemas.js';
+import type { SecretsPort } from '../publisher/ports/index.js';
+import { secretSchema, validate, type ConnectWiseSecret } from '../input/schemas.js';
 import { siteOrigin } from '../connectwise/site.js';
 
 /**

@@ -4,8 +4,8 @@ import { checkConfig, type ConfigProblem, type RuntimeConfig } from '../config.j
 import { ENVIRONMENT } from '../contract.js';
 import { ConfigurationError, describeError, InputValidationError } from '../errors.js';
 import { createLineLogger, createLogger } from '../logger.js';
-import { ProgressBoard, type Progress } from '../ops/progress.js';
-import type { InspectionFactory, PublisherDeps } from '../publisher/ports.js';
+import { ProgressBoard, type Progress } from './progress.js';
+import type { InspectionFactory, PublisherDeps } from '../publisher/ports/index.js';
 import {
   connectWiseFactory,
   createAwsClients,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { checkKey } from '../ops/item-keys.js';
+import { checkKey } from '../imports/item-keys.js';
 
 /** A commander argument parser for `--account` / `--client`: trimmed, and refused when empty or starting with #. */
 export function keyArgument(flag: string): (value: string) => string {

@@ -11,7 +11,7 @@ import {
   type ItemOf,
   type RecordOf,
 } from '../records/field.js';
-import { formatProblems } from '../schemas.js';
+import { formatProblems } from '../input/schemas.js';
 import type * as z from 'zod';
 import type { Column } from './columns.js';
 import { yesNo } from './commands/ops-common.js';

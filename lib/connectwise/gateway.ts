@@ -1,6 +1,7 @@
 import { ConnectWiseHttpError, InputValidationError } from '../errors.js';
 import { andConditions, equalsCondition } from './conditions.js';
 import type { ConnectWiseClient } from './http-client.js';
+import type { ConnectWiseInspectionPort, ManagementTabWriter } from '../publisher/ports/connectwise.js';
 import type {
   Addition,
   Agreement,
@@ -17,44 +18,6 @@ import type {
   SyncResult,
   SystemInfo,
 } from './types.js';
-
-/**
- * What the publisher (and doctor/verify) need from ConnectWise: the port the core is written against.
- * There is deliberately no delete: a configuration that must stop billing is retired by a PATCH.
- */
-export interface ConnectWisePort {
-  findManagementItSolutions(name: string): Promise<ManagementItSolution[]>;
-  findConfigurationTypes(name: string): Promise<ConfigurationType[]>;
-  listCompanies(): Promise<Company[]>;
-  /** The companies with these ids (deleted ones included, with `deletedFlag`), in requests of at most 100 ids. */
-  listCompaniesByIds(ids: readonly number[]): Promise<Company[]>;
-  listManagementEntries(companyId: number): Promise<ManagementEntry[]>;
-  /** Configurations of a type (by name), optionally on one company. */
-  listConfigurations(typeName: string, companyId?: number): Promise<Configuration[]>;
-  /** One configuration by id (read-back of an uncertain write, a record missing from a listing); undefined on 404. */
-  getConfiguration(id: number): Promise<Configuration | undefined>;
-  createConfiguration(input: NewConfiguration): Promise<Configuration>;
-  patchConfiguration(id: number, operations: readonly PatchOperation[]): Promise<Configuration>;
-  listManagementSetups(): Promise<ManagementSetup[]>;
-  executeManagedItSync(managementId: number): Promise<SyncResult>;
-  /** Number of HTTP attempts sent so far (for reports and benchmarks). */
-  requestCount(): number;
-}
-
-/** Onboarding's one write (contract v3): a company's Management tab entry. Never a PUT, PATCH or DELETE of one. */
-export interface ManagementTabWriter {
-  createManagementEntry(companyId: number, entry: NewManagementEntry): Promise<ManagementEntry>;
-  /** The agreements of these companies, in requests of at most 100 company ids. */
-  listAgreementsOfCompanies(companyIds: readonly number[]): Promise<Agreement[]>;
-}
-
-/** Read-only extras for `cwpub doctor` and `cwpub verify`. */
-export interface ConnectWiseInspectionPort extends ConnectWisePort {
-  systemInfo(): Promise<SystemInfo>;
-  listManagementBackups(): Promise<ManagementBackup[]>;
-  listAgreements(companyId?: number): Promise<Agreement[]>;
-  listAdditions(agreementId: number): Promise<Addition[]>;
-}
 
 const CONFIGURATION_FIELDS = [
   'id',

@@ -2,9 +2,9 @@ import pLimit from 'p-limit';
 import type { Agreement, ManagementBackup, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError, describeError } from '../errors.js';
 import { mappingItemSchema } from '../records/mapping.js';
-import { MAX_IDENTIFIER_LENGTH, formatProblems, validate } from '../schemas.js';
+import { MAX_IDENTIFIER_LENGTH, formatProblems, validate } from '../input/schemas.js';
 import { isOurSolution } from '../publisher/resolution.js';
-import type { Mapping } from '../publisher/ports.js';
+import type { Mapping } from '../publisher/ports/index.js';
 import type {
   AcceptDeps,
   AcceptInput,

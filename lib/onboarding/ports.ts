@@ -1,4 +1,8 @@
-import type { ConnectWiseInspectionPort, ConnectWisePort, ManagementTabWriter } from '../connectwise/gateway.js';
+import type {
+  ConnectWiseInspectionPort,
+  ConnectWisePort,
+  ManagementTabWriter,
+} from '../publisher/ports/connectwise.js';
 import type { Period } from '../period.js';
 import type {
   Account,
@@ -8,8 +12,8 @@ import type {
   ProgressPort,
   SecretsPort,
   UsageRepository,
-} from '../publisher/ports.js';
-import type { ConnectWiseSecret } from '../schemas.js';
+} from '../publisher/ports/index.js';
+import type { ConnectWiseSecret } from '../input/schemas.js';
 
 /** What onboarding needs from ConnectWise: the solution, companies in bulk, Management tabs, and one POST. */
 export type OnboardingConnection = Pick<

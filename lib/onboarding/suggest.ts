@@ -1,6 +1,6 @@
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { SolutionNotFoundError } from '../errors.js';
-import type { ProgressPort } from '../publisher/ports.js';
+import type { ProgressPort } from '../publisher/ports/index.js';
 import { isOurSolution } from '../publisher/resolution.js';
 import { SETUP_LOCATIONS } from '../publisher/setup.js';
 import { formed, rankCandidates, type FormedCompany } from './candidates.js';

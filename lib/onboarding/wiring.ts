@@ -5,7 +5,7 @@ import { SecretsManagerSecrets } from '../aws/secrets.js';
 import type { RuntimeConfig } from '../config.js';
 import { ConnectWiseGateway } from '../connectwise/gateway.js';
 import { ConnectWiseClient } from '../connectwise/http-client.js';
-import type { ProgressPort } from '../publisher/ports.js';
+import type { ProgressPort } from '../publisher/ports/index.js';
 import { createRepositories, type AwsClients } from '../runtime.js';
 import type { AcceptDeps, OnboardingFactory } from './ports.js';
 

@@ -4,7 +4,7 @@ import type { Period } from '../period.js';
 import { isActive, laterPeriodHeld, patchFor, retirePatch, type ManagedStatuses } from './configuration-sync.js';
 import type { Candidate, RetireCandidate } from './plan-clients.js';
 import { notesWithOwnershipLine } from './ownership-line.js';
-import type { ClientResult, OwnedConfiguration } from './ports.js';
+import type { ClientResult, OwnedConfiguration } from './ports/index.js';
 import type { CompanyIndex } from './resolution.js';
 
 /** Why a configuration stops being billed, beyond the contract's per-client reasons. */

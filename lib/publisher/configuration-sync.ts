@@ -1,4 +1,4 @@
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Configuration, NewConfiguration, PatchOperation } from '../connectwise/types.js';
 import { ConnectWiseHttpError, ConnectWiseNetworkError, ConnectWiseResponseError } from '../errors.js';
 import { comparePeriods, makePeriod, type Period } from '../period.js';

@@ -1,9 +1,9 @@
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Configuration } from '../connectwise/types.js';
 import { RETIRE_REASONS } from '../contract.js';
 import type { Period } from '../period.js';
 import { describeError, IncompleteActionError } from '../errors.js';
-import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
+import { MAX_IDENTIFIER_LENGTH } from '../input/schemas.js';
 import {
   changesBilling,
   onCompany,
@@ -17,7 +17,7 @@ import {
 import { createConfiguration, heldPeriod, isActive, patchWithReadBack } from './configuration-sync.js';
 import { ownershipLine } from './ownership-line.js';
 import type { AccountSetup } from './setup.js';
-import type { Account, ClientResult, OwnedConfiguration } from './ports.js';
+import type { Account, ClientResult, OwnedConfiguration } from './ports/index.js';
 
 export interface ExecutionContext {
   readonly connectWise: ConnectWisePort;

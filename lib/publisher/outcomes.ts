@@ -7,7 +7,7 @@ import {
   type StatusCounts,
   type SyncOutcome,
 } from '../contract.js';
-import type { AccountSummary, ClientResult, LedgerEntry, LedgerRow } from './ports.js';
+import type { AccountSummary, ClientResult, LedgerEntry, LedgerRow } from './ports/index.js';
 
 type Counts = Record<ClientStatus, number>;
 

@@ -1,8 +1,8 @@
 import type { RetireReason } from '../contract.js';
 import type { Period } from '../period.js';
-import { formatProblems, type UsageItem } from '../schemas.js';
+import { formatProblems, type UsageItem } from '../input/schemas.js';
 import { describeBilled, desiredConfiguration, type DesiredBackupStats } from './desired-configuration.js';
-import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports.js';
+import type { ClientResult, InvalidItem, Mapping, OwnedConfiguration, Validated } from './ports/index.js';
 
 /** A client whose usage goes to ConnectWise this run. */
 export interface Candidate {
@@ -59,110 +59,53 @@ export function invalidItemReason(kind: string, item: InvalidItem): string {
   return `${kind} item (${describeKey(item.key)}) is invalid: ${formatProblems(item.problems)}`;
 }
 
+/** The plan being built, and what each step of planClients reads. */
+interface Planning {
+  readonly input: PlanInput;
+  readonly include: (clientId: string) => boolean;
+  /** Clients decided so far: one decision per client, first come first served. */
+  readonly known: Set<string>;
+  readonly settled: ClientResult[];
+  readonly candidates: Candidate[];
+  readonly retirements: RetireCandidate[];
+  readonly ownedByClient: ReadonlyMap<string, OwnedConfiguration[]>;
+  readonly usageByClient: ReadonlyMap<string, UsageItem>;
+  readonly badUsageByClient: ReadonlyMap<string, InvalidItem>;
+}
+
 /**
  * Pure: decides from mappings, usage and what the account owns which clients are published, which must
  * stop being billed (disabled, removed, no usage) and which are settled at once. A failed client
  * (invalid item, implausible usage) is never retired: what it is billed stays until the cause is fixed.
  */
 export function planClients(input: PlanInput): ClientPlan {
-  const { period } = input;
   const wanted = input.clientIds ? new Set(input.clientIds) : undefined;
-  const include = (clientId: string) => (wanted === undefined || wanted.has(clientId)) && !input.done?.has(clientId);
-  const settled: ClientResult[] = [];
-  const candidates: Candidate[] = [];
-  const retirements: RetireCandidate[] = [];
-
-  // Every owned configuration, retired ones too: a record can say "retired" while ConnectWise still
-  // bills it (a write that landed after its record failed), and only ConnectWise's flag is the truth.
-  const ownedByClient = new Map<string, OwnedConfiguration[]>();
-  for (const o of input.owned) ownedByClient.set(o.clientId, [...(ownedByClient.get(o.clientId) ?? []), o]);
-  const retireOrSkip = (clientId: string, managedId: string, why: RetireReason, skipReason: string) => {
-    const owned = ownedByClient.get(clientId);
-    if (owned?.length) retirements.push({ clientId, managedId, why, owned });
-    else settled.push({ clientId, managedId, status: 'skipped', reason: skipReason });
+  const p: Planning = {
+    input,
+    include: (clientId) => (wanted === undefined || wanted.has(clientId)) && !input.done?.has(clientId),
+    known: new Set<string>(),
+    settled: [],
+    candidates: [],
+    retirements: [],
+    ownedByClient: ownedByClient(input.owned),
+    usageByClient: new Map(input.usage.items.map((u) => [u.clientId, u])),
+    badUsageByClient: badUsageByClient(input.usage.invalid, input.period),
   };
-
-  const usageByClient = new Map(input.usage.items.map((u) => [u.clientId, u]));
-  const badUsageByClient = new Map<string, InvalidItem>();
-  for (const bad of input.usage.invalid) {
-    const clientId = bad.key.usageKey?.slice(period.key.length + 1);
-    if (clientId) badUsageByClient.set(clientId, bad);
-  }
-
-  const known = new Set<string>();
-  // Planning such a client without the record could create a second configuration or leave one billed.
-  for (const bad of input.ownedInvalid ?? []) {
-    const clientId = bad.key.clientId ?? '';
-    if (known.has(clientId)) continue;
-    known.add(clientId);
-    if (!include(clientId)) continue;
-    const mapping = input.mappings.items.find((m) => m.clientId === clientId);
-    settled.push({
-      clientId,
-      managedId: mapping?.managedId ?? '',
-      status: 'failed',
-      reason: `${invalidItemReason('ownership', bad)}; fix the record in the Ledger table (or delete it), then publish again`,
-    });
-  }
-  for (const bad of input.mappings.invalid) {
-    const clientId = bad.key.clientId ?? '';
-    if (known.has(clientId)) continue;
-    known.add(clientId);
-    if (!include(clientId)) continue;
-    settled.push({
-      clientId,
-      managedId: bad.key.managedId ?? '',
-      status: 'failed',
-      reason: invalidItemReason('mapping', bad),
-    });
-  }
+  settleInvalidItems(p);
   for (const mapping of input.mappings.items) {
-    if (known.has(mapping.clientId)) continue;
-    known.add(mapping.clientId);
-    if (!include(mapping.clientId)) continue;
-    const base = { clientId: mapping.clientId, managedId: mapping.managedId };
-    if (!mapping.enabled) {
-      retireOrSkip(mapping.clientId, mapping.managedId, 'disabled', 'mapping is disabled');
-      continue;
-    }
-    const badUsage = badUsageByClient.get(mapping.clientId);
-    if (badUsage) {
-      settled.push({ ...base, status: 'failed', reason: invalidItemReason('usage', badUsage) });
-      continue;
-    }
-    const item = usageByClient.get(mapping.clientId);
-    if (!item) {
-      retireOrSkip(mapping.clientId, mapping.managedId, 'noUsage', `no usage recorded for ${period.key}`);
-      continue;
-    }
-    const desired = desiredConfiguration(item, mapping, period);
-    const gb = { usageGb: item.billableSpaceGb, billableSpaceGb: desired.billableSpaceGb };
-    // The plausibility guard works on the billed value (contract v3), like everything after it.
-    if (desired.billableSpaceGb > input.maxBillableSpaceGb) {
-      const what = describeBilled(item, mapping);
-      settled.push({
-        ...base,
-        status: 'failed',
-        ...gb,
-        reason:
-          `${what} for ${period.key} is above the account's limit of ${input.maxBillableSpaceGb} GB ` +
-          '(maxBillableSpaceGb): check the metering, or raise maxBillableSpaceGb on the account if it is real',
-      });
-      continue;
-    }
-    candidates.push({ ...base, clientName: mapping.clientName, ...gb, desired });
+    if (decideOnce(p, mapping.clientId)) planMapping(p, mapping);
   }
   // Mapping removed: the client is known only from what the account owns.
-  for (const [clientId, owned] of ownedByClient) {
-    if (known.has(clientId) || !include(clientId)) continue;
-    known.add(clientId);
+  for (const [clientId, owned] of p.ownedByClient) {
+    if (p.known.has(clientId) || !p.include(clientId)) continue;
+    p.known.add(clientId);
     const last = [...owned].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;
-    retirements.push({ clientId, managedId: last.managedId, why: 'removed', owned });
+    p.retirements.push({ clientId, managedId: last.managedId, why: 'removed', owned });
   }
   if (input.reportUnknownClients) {
     for (const clientId of wanted ?? []) {
-      if (!known.has(clientId) && !input.done?.has(clientId)) {
-        settled.push({
+      if (!p.known.has(clientId) && !input.done?.has(clientId)) {
+        p.settled.push({
           clientId,
           managedId: '',
           status: 'failed',
@@ -171,5 +114,95 @@ export function planClients(input: PlanInput): ClientPlan {
       }
     }
   }
-  return { candidates, retirements, settled };
+  return { candidates: p.candidates, retirements: p.retirements, settled: p.settled };
+}
+
+/**
+ * Every owned configuration, retired ones too: a record can say "retired" while ConnectWise still
+ * bills it (a write that landed after its record failed), and only ConnectWise's flag is the truth.
+ */
+function ownedByClient(owned: readonly OwnedConfiguration[]): Map<string, OwnedConfiguration[]> {
+  const byClient = new Map<string, OwnedConfiguration[]>();
+  for (const o of owned) byClient.set(o.clientId, [...(byClient.get(o.clientId) ?? []), o]);
+  return byClient;
+}
+
+function badUsageByClient(invalid: readonly InvalidItem[], period: Period): Map<string, InvalidItem> {
+  const byClient = new Map<string, InvalidItem>();
+  for (const bad of invalid) {
+    const clientId = bad.key.usageKey?.slice(period.key.length + 1);
+    if (clientId) byClient.set(clientId, bad);
+  }
+  return byClient;
+}
+
+/** Marks the client decided; true when it was not yet and this run includes it. */
+function decideOnce(p: Planning, clientId: string): boolean {
+  if (p.known.has(clientId)) return false;
+  p.known.add(clientId);
+  return p.include(clientId);
+}
+
+/** Clients whose ownership record or mapping cannot be read fail, before anything is planned for them. */
+function settleInvalidItems(p: Planning): void {
+  // Planning such a client without the record could create a second configuration or leave one billed.
+  for (const bad of p.input.ownedInvalid ?? []) {
+    const clientId = bad.key.clientId ?? '';
+    if (!decideOnce(p, clientId)) continue;
+    const mapping = p.input.mappings.items.find((m) => m.clientId === clientId);
+    p.settled.push({
+      clientId,
+      managedId: mapping?.managedId ?? '',
+      status: 'failed',
+      reason: `${invalidItemReason('ownership', bad)}; fix the record in the Ledger table (or delete it), then publish again`,
+    });
+  }
+  for (const bad of p.input.mappings.invalid) {
+    const clientId = bad.key.clientId ?? '';
+    if (!decideOnce(p, clientId)) continue;
+    p.settled.push({
+      clientId,
+      managedId: bad.key.managedId ?? '',
+      status: 'failed',
+      reason: invalidItemReason('mapping', bad),
+    });
+  }
+}
+
+/** Retires what the client still owns, or skips it when it owns nothing. */
+function retireOrSkip(p: Planning, mapping: Mapping, why: RetireReason, skipReason: string): void {
+  const { clientId, managedId } = mapping;
+  const owned = p.ownedByClient.get(clientId);
+  if (owned?.length) p.retirements.push({ clientId, managedId, why, owned });
+  else p.settled.push({ clientId, managedId, status: 'skipped', reason: skipReason });
+}
+
+/** One mapped client: retire or skip (disabled, no usage), fail (bad usage, implausible), or publish. */
+function planMapping(p: Planning, mapping: Mapping): void {
+  const { period, maxBillableSpaceGb } = p.input;
+  const base = { clientId: mapping.clientId, managedId: mapping.managedId };
+  if (!mapping.enabled) return retireOrSkip(p, mapping, 'disabled', 'mapping is disabled');
+  const badUsage = p.badUsageByClient.get(mapping.clientId);
+  if (badUsage) {
+    p.settled.push({ ...base, status: 'failed', reason: invalidItemReason('usage', badUsage) });
+    return;
+  }
+  const item = p.usageByClient.get(mapping.clientId);
+  if (!item) return retireOrSkip(p, mapping, 'noUsage', `no usage recorded for ${period.key}`);
+  const desired = desiredConfiguration(item, mapping, period);
+  const gb = { usageGb: item.billableSpaceGb, billableSpaceGb: desired.billableSpaceGb };
+  // The plausibility guard works on the billed value (contract v3), like everything after it.
+  if (desired.billableSpaceGb > maxBillableSpaceGb) {
+    const what = describeBilled(item, mapping);
+    p.settled.push({
+      ...base,
+      status: 'failed',
+      ...gb,
+      reason:
+        `${what} for ${period.key} is above the account's limit of ${maxBillableSpaceGb} GB ` +
+        '(maxBillableSpaceGb): check the metering, or raise maxBillableSpaceGb on the account if it is real',
+    });
+    return;
+  }
+  p.candidates.push({ ...base, clientName: mapping.clientName, ...gb, desired });
 }

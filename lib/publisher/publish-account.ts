@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Configuration, ManagementSetup } from '../connectwise/types.js';
 import { IncompleteActionError, RunDeadlineError, RunLockLostError, describeError, serializeError } from '../errors.js';
 import type { Period } from '../period.js';
@@ -26,7 +26,7 @@ import type {
   OwnedConfiguration,
   PublisherDeps,
   SyncOutcome,
-} from './ports.js';
+} from './ports/index.js';
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
 import { triggerOwedSync } from './sync.js';

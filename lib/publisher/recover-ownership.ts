@@ -1,8 +1,8 @@
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Configuration } from '../connectwise/types.js';
 import { heldPeriod, isActive } from './configuration-sync.js';
 import { hasOwnershipLine } from './ownership-line.js';
-import type { OwnedConfiguration } from './ports.js';
+import type { OwnedConfiguration } from './ports/index.js';
 
 export interface RecoveryInput {
   readonly connectWise: ConnectWisePort;

@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { Company, ManagementEntry, ManagementItSolution } from '../connectwise/types.js';
 import { RunDeadlineError } from '../errors.js';
-import type { ProgressPort as Progress } from './ports.js';
+import type { ProgressPort as Progress } from './ports/index.js';
+import { NO_PROGRESS } from './ports/reporting.js';
 
 /** Every non-deleted company with its Management tab entries (all solutions), for doctor and verify. */
 export interface ManagementTab {
@@ -170,7 +171,7 @@ async function readTabs(
   const live = new Map(companies.map((c) => [c.id, c]));
   const read = new Set(earlier.flatMap((chunk) => chunk.companyIds));
   const todo = companies.filter((c) => !read.has(c.id)).sort((a, b) => a.id - b.id);
-  const progress = options.progress ?? SILENT;
+  const progress = options.progress ?? NO_PROGRESS;
   progress.start(companies.length, 'Reading Management tabs');
   // Tabs an earlier invocation of the run read count as done.
   if (todo.length < companies.length) progress.increment(companies.length - todo.length);
@@ -239,8 +240,6 @@ function indexHolding(holding: LookupChunk['holding']): Map<string, Company[]> {
   for (const list of index.values()) list.sort((a, b) => a.id - b.id);
   return index;
 }
-
-const SILENT: Progress = { start: () => undefined, increment: () => undefined, stop: () => undefined };
 
 function foundOf(index: CompanyIndex, wanted: ReadonlySet<string>): Map<string, number[]> {
   const found = new Map<string, number[]>();

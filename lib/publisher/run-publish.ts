@@ -3,7 +3,7 @@ import { DETAIL_TYPES } from '../contract.js';
 import { AccountDisabledError, AccountNotFoundError, serializeError } from '../errors.js';
 import { parsePeriod, previousPeriod, type Period } from '../period.js';
 import { carriedOptions, type CarriedOptions, type RunOptions } from '../records/run-options.js';
-import { formatProblems } from '../schemas.js';
+import { formatProblems } from '../input/schemas.js';
 import { accountFailed, countResults, eventDetail, needsSync, runCounts, summarize } from './outcomes.js';
 import {
   earlierResults,
@@ -14,7 +14,7 @@ import {
   type ConfirmRetirements,
 } from './publish-account.js';
 import { stallVerdict } from './time-budget.js';
-import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports.js';
+import type { Account, AccountSummary, InvalidItem, PublisherDeps, RunSummary } from './ports/index.js';
 
 export { accountFailed, runFailed } from './outcomes.js';
 

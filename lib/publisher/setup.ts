@@ -1,4 +1,4 @@
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { ConfigurationType, ManagementItSolution, ManagementSetup } from '../connectwise/types.js';
 import { ConfigurationTypeInactiveError, ConfigurationTypeNotFoundError, SolutionNotFoundError } from '../errors.js';
 

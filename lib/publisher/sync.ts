@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 import type { SyncOutcome } from '../contract.js';
 import { RunDeadlineError, describeError, serializeError } from '../errors.js';
-import type { AccountStateRepository } from './ports.js';
+import type { AccountStateRepository } from './ports/index.js';
 import { SETUP_LOCATIONS, primaryManagementSetup } from './setup.js';
 
 /**

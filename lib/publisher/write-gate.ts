@@ -1,4 +1,4 @@
-import type { ConnectWisePort } from '../connectwise/gateway.js';
+import type { ConnectWisePort } from './ports/connectwise.js';
 
 /**
  * Lease left that a write needs before it is sent: more than one request can take (the client's

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ACCOUNT_DEFAULTS } from '../contract.js';
-import { conditionSafeName, keySchema } from '../schemas.js';
+import { conditionSafeName, keySchema } from '../input/schemas.js';
 import { booleanText, field, itemSchema, positiveText, type ItemOf, type RecordOf } from './field.js';
 
 /** The Accounts item (contract "DynamoDB items"): one row per attribute, one item per ConnectWise site. */

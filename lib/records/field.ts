@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { InvalidItem } from '../publisher/ports.js';
-import { validate, type ValidationProblem } from '../schemas.js';
+import type { InvalidItem } from '../publisher/ports/index.js';
+import { validate, type ValidationProblem } from '../input/schemas.js';
 
 /**
  * One row per field of a stored record (STYLE.md "Declare a shape once"): its schema, whether DynamoDB

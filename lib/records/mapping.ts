@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { keySchema, MAX_IDENTIFIER_LENGTH } from '../schemas.js';
+import { keySchema, MAX_IDENTIFIER_LENGTH } from '../input/schemas.js';
 import { booleanText, field, gbSchema, gbText, itemSchema, type ItemOf, type RecordOf } from './field.js';
 
 /**
@@ -9,7 +9,7 @@ import { booleanText, field, gbSchema, gbText, itemSchema, type ItemOf, type Rec
  */
 export const MAPPING_FIELDS = {
   accountId: field({ schema: z.string().min(1), presence: 'key', help: 'the account', label: 'Account' }),
-  // The same rules as the CLI's (lib/ops/item-keys.ts): a hand-edited item is checked like typed input.
+  // The same rules as the CLI's (lib/imports/item-keys.ts): a hand-edited item is checked like typed input.
   clientId: field({
     schema: keySchema(MAX_IDENTIFIER_LENGTH),
     presence: 'key',

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { InputValidationError } from '../errors.js';
-import { parseOrThrow } from '../schemas.js';
+import { parseOrThrow } from '../input/schemas.js';
 
 /**
  * The run options, declared once (STYLE.md "Declare a shape once"): each with its schema, default,

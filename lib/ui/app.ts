@@ -37,15 +37,7 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
       { suggestionWaitMs: wait },
     );
 
-  /** The dry run of the account (nothing written), shown with `Confirm publish`. */
-  const preview = async (c: Context, m: PageModel, extras: PageExtras = {}) => {
-    if (!m.account) return c.html(renderPage(m), 400);
-    try {
-      return c.html(renderPage(m, { ...extras, preview: await jobs.preview(m.account.accountId, m.period) }));
-    } catch (error) {
-      return c.html(renderPage(m, { ...extras, alert: `The preview could not run: ${describeError(error)}` }), 502);
-    }
-  };
+  const preview = (c: Context, m: PageModel, extras: PageExtras = {}) => renderPreview(c, jobs, m, extras);
 
   const app = new Hono();
   app.use('*', securityHeaders, options.access);
@@ -81,29 +73,7 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
     });
   });
 
-  app.post('/save', async (c) => {
-    const form = await c.req.parseBody({ all: true });
-    const m = await model(contextOf(form));
-    if (!m.account) return c.html(renderPage(m), 400);
-    const rows = rowInputs(form);
-    const result = await saveRows(deps, {
-      account: m.account,
-      period: m.period,
-      rows,
-      accept: values(form, 'accept'),
-      acceptAll: value(form, 'acceptAll') === '1',
-    });
-    if (!result.ok) {
-      const inputs = new Map(rows.map((r) => [r.clientId, r]));
-      return c.html(renderPage(m, { alert: result.message, problems: result.problems, inputs }), 422);
-    }
-    cache.forget(m.account.accountId);
-    const after = await model(contextOf(form));
-    if (value(form, 'intent') === 'save-publish') return preview(c, after, { notice: result.message });
-    const id = randomUUID();
-    notices.set(id, result.message);
-    return c.redirect(pageQuery(after, { page: String(after.page), notice: id }), 303);
-  });
+  app.post('/save', (c) => handleSave(c, { deps, cache, jobs, notices, model }));
 
   app.post('/publish/preview', async (c) => preview(c, await model(contextOf(await c.req.parseBody({ all: true })))));
 
@@ -124,6 +94,50 @@ export function createPageApp(deps: PageDeps, options: PageAppOptions) {
   });
 
   return Object.assign(app, { jobs });
+}
+
+/** What the save route shares with the app. */
+interface SaveState {
+  readonly deps: PageDeps;
+  readonly cache: SuggestionsCache;
+  readonly jobs: PublishJobs;
+  readonly notices: Map<string, string>;
+  readonly model: (query: { account?: string; period?: string; q?: string; page?: string }) => Promise<PageModel>;
+}
+
+/** The dry run of the account (nothing written), shown with `Confirm publish`. */
+async function renderPreview(c: Context, jobs: PublishJobs, m: PageModel, extras: PageExtras = {}) {
+  if (!m.account) return c.html(renderPage(m), 400);
+  try {
+    return c.html(renderPage(m, { ...extras, preview: await jobs.preview(m.account.accountId, m.period) }));
+  } catch (error) {
+    return c.html(renderPage(m, { ...extras, alert: `The preview could not run: ${describeError(error)}` }), 502);
+  }
+}
+
+/** Saves the page's edited rows; then shows the problems, previews a publish, or goes back to the page. */
+async function handleSave(c: Context, s: SaveState) {
+  const form = await c.req.parseBody({ all: true });
+  const m = await s.model(contextOf(form));
+  if (!m.account) return c.html(renderPage(m), 400);
+  const rows = rowInputs(form);
+  const result = await saveRows(s.deps, {
+    account: m.account,
+    period: m.period,
+    rows,
+    accept: values(form, 'accept'),
+    acceptAll: value(form, 'acceptAll') === '1',
+  });
+  if (!result.ok) {
+    const inputs = new Map(rows.map((r) => [r.clientId, r]));
+    return c.html(renderPage(m, { alert: result.message, problems: result.problems, inputs }), 422);
+  }
+  s.cache.forget(m.account.accountId);
+  const after = await s.model(contextOf(form));
+  if (value(form, 'intent') === 'save-publish') return renderPreview(c, s.jobs, after, { notice: result.message });
+  const id = randomUUID();
+  s.notices.set(id, result.message);
+  return c.redirect(pageQuery(after, { page: String(after.page), notice: id }), 303);
 }
 
 function contextOf(form: Form) {

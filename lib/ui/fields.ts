@@ -1,7 +1,7 @@
-import type { Mapping } from '../publisher/ports.js';
+import type { Mapping } from '../publisher/ports/index.js';
 import { mergeRecord, readText } from '../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../records/mapping.js';
-import { MAX_IDENTIFIER_LENGTH } from '../schemas.js';
+import { MAX_IDENTIFIER_LENGTH } from '../input/schemas.js';
 
 /**
  * The page's editable fields: which mapping attributes it edits and with which control. Column

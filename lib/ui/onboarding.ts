@@ -3,7 +3,7 @@ import { acceptSuggestions } from '../onboarding/accept.js';
 import type { AcceptDeps, Suggestion as CoreSuggestion } from '../onboarding/ports.js';
 import { suggestMappings } from '../onboarding/suggest.js';
 import { parsePeriod } from '../period.js';
-import type { Account, AccountsRepository } from '../publisher/ports.js';
+import type { Account, AccountsRepository } from '../publisher/ports/index.js';
 
 /**
  * The page's port to onboarding (contract v3 "Onboarding: Managed-ID suggestions"). The JSON shapes

@@ -1,4 +1,4 @@
-import type { Mapping, PublisherDeps } from '../publisher/ports.js';
+import type { Mapping, PublisherDeps } from '../publisher/ports/index.js';
 import type { Onboarding } from './onboarding.js';
 
 /** What Save writes besides reading: the mappings repository's write side (DynamoMappingsRepository). */

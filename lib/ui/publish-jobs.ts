@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HELD_RETIREMENT_PREFIX } from '../contract.js';
 import { describeError } from '../errors.js';
 import { runPublish } from '../publisher/run-publish.js';
-import type { AccountSummary, ClientResult, ProgressPort } from '../publisher/ports.js';
+import type { AccountSummary, ClientResult, ProgressPort } from '../publisher/ports/index.js';
 import type { PageDeps } from './page-deps.js';
 
 /** The preview's counts (contract v3: publish, retire, unchanged, failed, held retirements). */

@@ -2,7 +2,7 @@ import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { outcomeWords } from '../cli/commands/publish.js';
 import { formatGb } from '../cli/listing.js';
-import type { AccountSummary, ClientResult, LedgerEntry } from '../publisher/ports.js';
+import type { AccountSummary, ClientResult, LedgerEntry } from '../publisher/ports/index.js';
 import { includedGbText, PAGE_FIELDS, type PageFieldKey, type RowInput } from './fields.js';
 import type { ClientRow, PageModel } from './page-model.js';
 import { PAGE_SIZE } from './page-deps.js';

@@ -1,7 +1,7 @@
 import { formatGb } from '../cli/listing.js';
-import { applyImport } from '../ops/apply-import.js';
-import { summarizePlan, type ImportChange } from '../ops/import-plan.js';
-import type { Account, Mapping } from '../publisher/ports.js';
+import { applyImport } from '../imports/apply-import.js';
+import { summarizePlan, type ImportChange } from '../imports/import-plan.js';
+import type { Account, Mapping } from '../publisher/ports/index.js';
 import { checkRow, isEdited, type PageField, type RowInput } from './fields.js';
 import type { AcceptOutcome } from './onboarding.js';
 import { loadRows } from './page-model.js';

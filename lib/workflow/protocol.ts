@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import { CLIENT_STATUS_NAMES, type ClientStatus } from '../contract.js';
 import { carriedRequestSchema, RUN_OPTIONS } from '../records/run-options.js';
-import { accountIdSchema } from '../schemas.js';
+import { accountIdSchema } from '../input/schemas.js';
 
 /**
  * The protocol between the state machine (infra/publish-workflow.ts, infra/fan-out.ts) and the
- * function (functions/publish/handler.ts, lib/lambda-tasks.ts), in one place: the task names, each
+ * function (functions/publish/handler.ts, lib/input/lambda-tasks.ts), in one place: the task names, each
  * task's payload and answer, and which of the answer's fields the state machine keeps per account.
  * Both sides import it, so a task or a count is renamed in one place.
  */

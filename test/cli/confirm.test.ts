@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { CliContext } from '../../lib/cli/context.js';
 import { retirementPrompt } from '../../lib/cli/commands/publish.js';
-import type { ClientResult } from '../../lib/publisher/ports.js';
+import type { ClientResult } from '../../lib/publisher/ports/index.js';
 
 const retirements: ClientResult[] = [
   { clientId: 'c-7', managedId: 'M-7', status: 'planned', action: 'retire', reason: 'its mapping is disabled' },

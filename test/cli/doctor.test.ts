@@ -1,4 +1,4 @@
-import type { DoctorCheck, DoctorReport } from '../../lib/ops/doctor.js';
+import type { DoctorCheck, DoctorReport } from '../../lib/doctor/run-doctor.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
 import {

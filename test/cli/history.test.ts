@@ -11,7 +11,7 @@ import type {
   Mapping,
   OwnedConfiguration,
   RunRecord,
-} from '../../lib/publisher/ports.js';
+} from '../../lib/publisher/ports/index.js';
 import type { AwsClients } from '../../lib/runtime.js';
 import { accountFixture } from '../support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { VerifyReport } from '../../lib/ops/verify.js';
+import type { VerifyReport } from '../../lib/verify/reconcile.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
 import {

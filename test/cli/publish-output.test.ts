@@ -3,7 +3,7 @@ import { outcomeWords, renderSummary } from '../../lib/cli/commands/publish.js';
 import { statusesToList } from '../../lib/cli/listing.js';
 import { displayFor } from '../../lib/cli/terminal.js';
 import { CLIENT_STATUS_NAMES } from '../../lib/contract.js';
-import type { AccountSummary, ClientResult, RunSummary } from '../../lib/publisher/ports.js';
+import type { AccountSummary, ClientResult, RunSummary } from '../../lib/publisher/ports/index.js';
 
 const display = (width: number, color = false) =>
   displayFor({ write: () => true, isTTY: true, columns: width }, color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });

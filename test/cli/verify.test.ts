@@ -1,6 +1,6 @@
 import { ConnectWiseGateway } from '../../lib/connectwise/gateway.js';
 import { ConnectWiseClient } from '../../lib/connectwise/http-client.js';
-import type { VerifyReport } from '../../lib/ops/verify.js';
+import type { VerifyReport } from '../../lib/verify/reconcile.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
 import {

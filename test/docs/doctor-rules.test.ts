@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DOCTOR_RULES_PAGE, renderDoctorRules } from '../../scripts/doctor-rules.js';
-import { DOCTOR_PACK } from '../../lib/ops/doctor/pack.js';
+import { DOCTOR_PACK } from '../../lib/doctor/pack.js';
 
 describe('docs/doctor-rules.md', () => {
   it('is what `npm run docs:doctor` writes from the rule pack today (re-run it after changing a rule)', () => {

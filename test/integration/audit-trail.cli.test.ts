@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../../lib/publisher/ports.js';
+import type { HistoryEntry } from '../../lib/publisher/ports/index.js';
 import { TABLES } from '../support/local-aws.js';
 import { Harness } from './harness.js';
 

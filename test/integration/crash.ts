@@ -1,6 +1,6 @@
 import pino from 'pino';
-import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
-import type { ConnectWiseFactory } from '../../lib/publisher/ports.js';
+import type { ConnectWisePort } from '../../lib/publisher/ports/connectwise.js';
+import type { ConnectWiseFactory } from '../../lib/publisher/ports/index.js';
 import { connectWiseFactory } from '../../lib/runtime.js';
 
 /** Which call the process dies at: `before` it is sent, or `after` ConnectWise applied it. */

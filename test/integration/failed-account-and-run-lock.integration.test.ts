@@ -4,7 +4,7 @@ import { DynamoRunLock } from '../../lib/aws/ownership-repository.js';
 import { readConfig } from '../../lib/config.js';
 import { RUN_LOCK_LEASE_MS } from '../../lib/contract.js';
 import { RunDeadlineError, StoreError } from '../../lib/errors.js';
-import type { PublisherDeps } from '../../lib/publisher/ports.js';
+import type { PublisherDeps } from '../../lib/publisher/ports/index.js';
 import { runPublish } from '../../lib/publisher/run-publish.js';
 import { createAwsClients } from '../../lib/runtime.js';
 import {

@@ -3,7 +3,7 @@ import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lib/aws/dynamo-client.js';
 import { DynamoRunLock } from '../../lib/aws/ownership-repository.js';
 import { RUN_LOCK_LEASE_MS } from '../../lib/contract.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { TABLES } from '../support/local-aws.js';
 import { Harness, type TestAccount } from './harness.js';
 

@@ -6,7 +6,7 @@ import { readConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { createAwsClients } from '../../lib/runtime.js';
 import { createHandler, type InvocationContext } from '../../functions/publish/handler.js';
-import type { PublisherDeps, RunSummary } from '../../lib/publisher/ports.js';
+import type { PublisherDeps, RunSummary } from '../../lib/publisher/ports/index.js';
 import { startLocalAws, TABLES, type LocalAws } from '../support/local-aws.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import type { BackupBillingSetup, BackupBillingSetupOptions } from '../simulator/seed.js';

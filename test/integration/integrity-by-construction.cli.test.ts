@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { Harness, type TestAccount } from './harness.js';
 
 /** Contract v3 through `cwpub publish` (in-process, the real CLI): the operator's re-tries of held clients. */

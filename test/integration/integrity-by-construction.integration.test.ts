@@ -1,6 +1,6 @@
 import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAccountStateRepository } from '../../lib/aws/ownership-repository.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { TABLES } from '../support/local-aws.js';
 import { dyingConnectWise, hookedConnectWise } from './crash.js';
 import { Harness, results, type TestAccount } from './harness.js';

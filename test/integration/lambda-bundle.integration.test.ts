@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { PUBLISH_BUNDLING, PUBLISH_ENTRY } from '../../infra/bundling.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { loadPublishStateMachine } from '../support/local-state-machine.js';
 import { Harness, type TestAccount } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basicToken } from '../../lib/connectwise/redact.js';
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { TABLES } from '../support/local-aws.js';
 import { Harness } from './harness.js';

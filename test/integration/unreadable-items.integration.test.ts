@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { RunSummary } from '../../lib/publisher/ports.js';
+import type { RunSummary } from '../../lib/publisher/ports/index.js';
 import { TABLES } from '../support/local-aws.js';
 import { Harness, type TestAccount } from './harness.js';
 

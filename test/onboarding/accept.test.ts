@@ -3,7 +3,7 @@ import { acceptSuggestions } from '../../lib/onboarding/accept.js';
 import type { AcceptDeps, OnboardingConnection } from '../../lib/onboarding/ports.js';
 import { suggestMappings } from '../../lib/onboarding/suggest.js';
 import { makePeriod } from '../../lib/period.js';
-import type { Account, Mapping } from '../../lib/publisher/ports.js';
+import type { Account, Mapping } from '../../lib/publisher/ports/index.js';
 import type { Agreement, Company, ManagementEntry, NewManagementEntry } from '../../lib/connectwise/types.js';
 
 const PERIOD = makePeriod(2026, 10);

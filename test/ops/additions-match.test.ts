@@ -3,7 +3,7 @@ import {
   pairAdditions,
   textNames,
   type BillableConfiguration,
-} from '../../lib/ops/additions-match.js';
+} from '../../lib/verify/additions-match.js';
 import type { Addition, Configuration } from '../../lib/connectwise/types.js';
 
 const config = (id: number, deviceIdentifier: string, gb: number, name = `Config ${id}`): BillableConfiguration => ({

@@ -1,5 +1,5 @@
-import { applyImport, type ImportStore } from '../../lib/ops/apply-import.js';
-import { summarizePlan, type ImportChange } from '../../lib/ops/import-plan.js';
+import { applyImport, type ImportStore } from '../../lib/imports/apply-import.js';
+import { summarizePlan, type ImportChange } from '../../lib/imports/import-plan.js';
 import { StoreError } from '../../lib/errors.js';
 
 interface Item {

@@ -5,7 +5,7 @@ import {
   parseCsvTable,
   readCsv,
   type CsvSpec,
-} from '../../lib/ops/csv-file.js';
+} from '../../lib/imports/csv-file.js';
 
 const SPEC: CsvSpec = { required: ['clientId', 'managedId'], optional: ['clientName', 'enabled'] };
 const bytes = (text: string) => new TextEncoder().encode(text);

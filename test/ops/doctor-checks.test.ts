@@ -1,4 +1,4 @@
-import { runDoctor, type DoctorReport } from '../../lib/ops/doctor.js';
+import { runDoctor, type DoctorReport } from '../../lib/doctor/run-doctor.js';
 import { SecretUnreadableError } from '../../lib/errors.js';
 import { ACCOUNT, FakeInspection, doctorDeps, mapping, unauthorized } from './fakes-ops.js';
 

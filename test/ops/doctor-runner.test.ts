@@ -1,4 +1,4 @@
-import { orderRules, runRules, fail, ok, warn, type Rule } from '../../lib/ops/doctor/runner.js';
+import { orderRules, runRules, fail, ok, warn, type Rule } from '../../lib/doctor/runner.js';
 
 interface Ctx {
   readonly log: string[];

@@ -1,4 +1,4 @@
-import type { ConnectWiseInspectionPort } from '../../lib/connectwise/gateway.js';
+import type { ConnectWiseInspectionPort } from '../../lib/publisher/ports/connectwise.js';
 import type {
   Addition,
   Agreement,
@@ -14,8 +14,8 @@ import type {
   SystemInfo,
 } from '../../lib/connectwise/types.js';
 import { ConnectWiseHttpError } from '../../lib/errors.js';
-import type { DoctorDeps } from '../../lib/ops/doctor.js';
-import { NO_PROGRESS } from '../../lib/ops/progress.js';
+import type { DoctorDeps } from '../../lib/doctor/run-doctor.js';
+import { NO_PROGRESS } from '../../lib/cli/progress.js';
 import type {
   Account,
   InvalidItem,
@@ -24,8 +24,8 @@ import type {
   OwnedConfiguration,
   OwnershipRepository,
   Validated,
-} from '../../lib/publisher/ports.js';
-import type { UsageItem } from '../../lib/schemas.js';
+} from '../../lib/publisher/ports/index.js';
+import type { UsageItem } from '../../lib/input/schemas.js';
 import { accountFixture, SECRET } from '../support/fixtures.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Company, ManagementEntry } from '../../lib/connectwise/types.js';
 import { loadManagementTab, resolveManagedId, type ManagementTab } from '../../lib/publisher/resolution.js';
-import { NO_PROGRESS, progressFor, type Progress } from '../../lib/ops/progress.js';
-import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
+import { NO_PROGRESS, progressFor, type Progress } from '../../lib/cli/progress.js';
+import type { ConnectWisePort } from '../../lib/publisher/ports/connectwise.js';
 
 const SOLUTION = { id: 11, name: 'Backup Cloud' };
 const company = (id: number): Company => ({ id, identifier: `C${id}`, name: `Company ${id}` });

@@ -1,6 +1,6 @@
-import { itemsToWrite } from '../../lib/ops/import-plan.js';
-import { parseMappingsCsv, planMappingsImport, type MappingRow } from '../../lib/ops/mappings-import.js';
-import type { Mapping } from '../../lib/publisher/ports.js';
+import { itemsToWrite } from '../../lib/imports/import-plan.js';
+import { parseMappingsCsv, planMappingsImport, type MappingRow } from '../../lib/imports/mappings-import.js';
+import type { Mapping } from '../../lib/publisher/ports/index.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,4 +1,4 @@
-import { checkPeriod, parseGb, parseUsageCsv, periodsOf, planUsageImport } from '../../lib/ops/usage-import.js';
+import { checkPeriod, parseGb, parseUsageCsv, periodsOf, planUsageImport } from '../../lib/imports/usage-import.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const NOW = new Date('2026-11-15T12:00:00Z');

@@ -1,9 +1,9 @@
 import type { Addition, Company, ManagementEntry } from '../../lib/connectwise/types.js';
-import { agreementsToRead, reconcile, type VerifyInput, type VerifyReport } from '../../lib/ops/verify.js';
-import { billsNow } from '../../lib/ops/verify/billing-model.js';
+import { agreementsToRead, reconcile, type VerifyInput, type VerifyReport } from '../../lib/verify/reconcile.js';
+import { billsNow } from '../../lib/verify/billing-model.js';
 import { makePeriod } from '../../lib/period.js';
-import type { LedgerEntry } from '../../lib/publisher/ports.js';
-import type { UsageItem } from '../../lib/schemas.js';
+import type { LedgerEntry } from '../../lib/publisher/ports/index.js';
+import type { UsageItem } from '../../lib/input/schemas.js';
 import { ACCOUNT, SOLUTION, TYPE, agreement, company, configuration, mapping, owned } from './fakes-ops.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Addition, Company, ManagementEntry } from '../../lib/connectwise/types.js';
-import { agreementsToRead, reconcile, type VerifyInput } from '../../lib/ops/verify.js';
+import { agreementsToRead, reconcile, type VerifyInput } from '../../lib/verify/reconcile.js';
 import { makePeriod } from '../../lib/period.js';
-import type { LedgerEntry } from '../../lib/publisher/ports.js';
-import type { UsageItem } from '../../lib/schemas.js';
+import type { LedgerEntry } from '../../lib/publisher/ports/index.js';
+import type { UsageItem } from '../../lib/input/schemas.js';
 import { ACCOUNT, SOLUTION, TYPE, agreement, company, configuration, mapping, owned } from './fakes-ops.js';
 
 const PERIOD = makePeriod(2026, 10);

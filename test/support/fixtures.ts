@@ -1,5 +1,5 @@
-import type { Account } from '../../lib/publisher/ports.js';
-import type { ConnectWiseSecret } from '../../lib/schemas.js';
+import type { Account } from '../../lib/publisher/ports/index.js';
+import type { ConnectWiseSecret } from '../../lib/input/schemas.js';
 
 /**
  * The fixtures every kind of test shares: one definition of an account item and a ConnectWise

@@ -7,8 +7,8 @@ import {
 } from '../../lib/aws/dynamodb-repositories.js';
 import { ACCOUNT_DEFAULTS } from '../../lib/contract.js';
 import { previousPeriod } from '../../lib/period.js';
-import type { Mapping } from '../../lib/publisher/ports.js';
-import type { UsageItem } from '../../lib/schemas.js';
+import type { Mapping } from '../../lib/publisher/ports/index.js';
+import type { UsageItem } from '../../lib/input/schemas.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLocalAws, TABLES, type LocalAws } from './local-aws.js';
 

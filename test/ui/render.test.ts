@@ -1,4 +1,4 @@
-import type { Account } from '../../lib/publisher/ports.js';
+import type { Account } from '../../lib/publisher/ports/index.js';
 import type { PageModel } from '../../lib/ui/page-model.js';
 import { renderPage } from '../../lib/ui/render.js';
 

@@ -5,9 +5,9 @@ import { ConnectWiseGateway } from '../../lib/connectwise/gateway.js';
 import { ConnectWiseClient } from '../../lib/connectwise/http-client.js';
 import type { PatchOperation } from '../../lib/connectwise/types.js';
 import { ConnectWiseHttpError, RunDeadlineError, StoreError } from '../../lib/errors.js';
-import type { OwnedConfiguration } from '../../lib/publisher/ports.js';
+import type { OwnedConfiguration } from '../../lib/publisher/ports/index.js';
 import { runAccountStep, runPublish, type AccountStep } from '../../lib/publisher/run-publish.js';
-import type { ConnectWiseSecret } from '../../lib/schemas.js';
+import type { ConnectWiseSecret } from '../../lib/input/schemas.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 /**

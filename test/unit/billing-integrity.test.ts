@@ -1,5 +1,5 @@
 import { runPublish } from '../../lib/publisher/run-publish.js';
-import type { ClientResult } from '../../lib/publisher/ports.js';
+import type { ClientResult } from '../../lib/publisher/ports/index.js';
 import { InputValidationError } from '../../lib/errors.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 

@@ -1,4 +1,4 @@
-import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
+import type { ConnectWisePort } from '../../lib/publisher/ports/connectwise.js';
 import type { Company, ManagementEntry } from '../../lib/connectwise/types.js';
 import { RunDeadlineError } from '../../lib/errors.js';
 import { resolveManagedIds, type LookupChunk, type LookupJournal } from '../../lib/publisher/resolution.js';

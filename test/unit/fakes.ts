@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { ConnectWisePort } from '../../lib/connectwise/gateway.js';
+import type { ConnectWisePort } from '../../lib/publisher/ports/connectwise.js';
 import type {
   Company,
   Configuration,
@@ -34,8 +34,8 @@ import type {
   PublisherDeps,
   UsageRepository,
   Validated,
-} from '../../lib/publisher/ports.js';
-import type { UsageItem } from '../../lib/schemas.js';
+} from '../../lib/publisher/ports/index.js';
+import type { UsageItem } from '../../lib/input/schemas.js';
 import { accountFixture, SECRET } from '../support/fixtures.js';
 
 /** An in-memory ConnectWise behind the port, recording every call, for unit tests of the core. */

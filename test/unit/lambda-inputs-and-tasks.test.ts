@@ -3,7 +3,7 @@ import { createHandler } from '../../functions/publish/handler.js';
 import type { ExecutionStarter } from '../../lib/aws/state-machine.js';
 import type { RuntimeConfig } from '../../lib/config.js';
 import { RunDeadlineError } from '../../lib/errors.js';
-import type { PublisherDeps } from '../../lib/publisher/ports.js';
+import type { PublisherDeps } from '../../lib/publisher/ports/index.js';
 import { runAccountStep, runPublish, type AccountStep } from '../../lib/publisher/run-publish.js';
 import { createAwsClients } from '../../lib/runtime.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';

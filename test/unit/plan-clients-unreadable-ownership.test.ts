@@ -1,6 +1,6 @@
 import { parsePeriod } from '../../lib/period.js';
 import { planClients } from '../../lib/publisher/plan-clients.js';
-import type { InvalidItem, Mapping, OwnedConfiguration } from '../../lib/publisher/ports.js';
+import type { InvalidItem, Mapping, OwnedConfiguration } from '../../lib/publisher/ports/index.js';
 
 const period = parsePeriod('2026-09', new Date('2026-11-01T00:00:00Z'));
 const mapping = (clientId: string): Mapping => ({

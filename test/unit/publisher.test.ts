@@ -1,6 +1,6 @@
 import { runPublish } from '../../lib/publisher/run-publish.js';
 import { ConnectWiseHttpError, SecretError } from '../../lib/errors.js';
-import type { ClientResult } from '../../lib/publisher/ports.js';
+import type { ClientResult } from '../../lib/publisher/ports/index.js';
 import { ACCOUNT, FakeConnectWise, MemoryStore, byClient, makeDeps } from './fakes.js';
 
 describe('Function: runPublish', () => {

@@ -1,6 +1,6 @@
 import { REPUBLISH_SOURCE } from '../../lib/contract.js';
-import { parsePublishInput } from '../../lib/publish-input.js';
-import { parseLambdaTask } from '../../lib/lambda-tasks.js';
+import { parsePublishInput } from '../../lib/input/publish-input.js';
+import { parseLambdaTask } from '../../lib/input/lambda-tasks.js';
 import { fromItem, mergeRecord, toItem, sameRecord } from '../../lib/records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../../lib/records/mapping.js';
 import { carriedOptions, cliSwitches, RUN_OPTIONS } from '../../lib/records/run-options.js';

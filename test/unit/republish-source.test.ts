@@ -1,5 +1,5 @@
 import { InputValidationError } from '../../lib/errors.js';
-import { parsePublishInput } from '../../lib/publish-input.js';
+import { parsePublishInput } from '../../lib/input/publish-input.js';
 
 describe('Republish Requested: who may trigger a run (contract v3)', () => {
   const event = (source: unknown) => ({

@@ -6,7 +6,7 @@ import { SecretError } from '../../lib/errors.js';
 import { accountItemSchema } from '../../lib/records/account.js';
 import { mappingItemSchema } from '../../lib/records/mapping.js';
 import { usageItemSchema } from '../../lib/records/usage.js';
-import { validate, formatProblems } from '../../lib/schemas.js';
+import { validate, formatProblems } from '../../lib/input/schemas.js';
 
 const goodSecret = {
   site: 'api-na.myconnectwise.net',

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { AccountNotFoundError } from '../../errors.js';
-import type { InvalidItem } from '../../publisher/ports.js';
+import type { InvalidItem } from '../../publisher/ports/index.js';
 import { ACCOUNT_FIELDS, accountItemSchema } from '../../records/account.js';
-import { formatProblems } from '../../schemas.js';
+import { formatProblems } from '../../input/schemas.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CLIENT_STATUSES, CLIENT_STATUS_NAMES } from '../../contract.js';
 import { InputValidationError } from '../../errors.js';
-import type { HistoryEntry, LedgerEntry, OwnedConfiguration } from '../../publisher/ports.js';
+import type { HistoryEntry, LedgerEntry, OwnedConfiguration } from '../../publisher/ports/index.js';
 import { renderColumns, type Column } from '../columns.js';
 import { addProse } from '../help.js';
 import { EXIT, type CliContext } from '../context.js';

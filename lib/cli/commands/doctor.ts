@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDoctor, type CheckStatus, type DoctorCheck, type DoctorReport } from '../../ops/doctor.js';
+import { runDoctor, type CheckStatus, type DoctorCheck, type DoctorReport } from '../../doctor/run-doctor.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, foldNote, listingOptions, statusesToList, wrapText, type ListingOptions } from '../listing.js';

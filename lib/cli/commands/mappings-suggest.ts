@@ -4,7 +4,7 @@ import { acceptSuggestions } from '../../onboarding/accept.js';
 import type { AcceptOutcome, AcceptPlan, AcceptReport, Suggestion, SuggestionReport } from '../../onboarding/ports.js';
 import { suggestMappings } from '../../onboarding/suggest.js';
 import { createOnboardingDeps } from '../../onboarding/wiring.js';
-import { requireValidAccount, selectAccount } from '../../ops/select-account.js';
+import { requireValidAccount, selectAccount } from '../select-account.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { keyArgument } from '../keys.js';

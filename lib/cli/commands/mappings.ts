@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
-import { csvHelp } from '../../ops/csv-file.js';
-import { MAPPINGS_CSV, parseMappingsCsv, planMappingsImport } from '../../ops/mappings-import.js';
-import { accountIdOf, selectAccount } from '../../ops/select-account.js';
+import { csvHelp } from '../../imports/csv-file.js';
+import { MAPPINGS_CSV, parseMappingsCsv, planMappingsImport } from '../../imports/mappings-import.js';
+import { accountIdOf, selectAccount } from '../select-account.js';
 import { describeValues } from '../../records/field.js';
 import { MAPPING_FIELDS, mappingItemSchema } from '../../records/mapping.js';
 import { renderColumns } from '../columns.js';

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { InputValidationError } from '../../errors.js';
-import { applyImport, type ImportStore } from '../../ops/apply-import.js';
-import { formatCsvProblem, type CsvProblem } from '../../ops/csv-file.js';
-import { describeChange, itemsToWrite, type ImportChange, type ImportPlan } from '../../ops/import-plan.js';
+import { applyImport, type ImportStore } from '../../imports/apply-import.js';
+import { formatCsvProblem, type CsvProblem } from '../../imports/csv-file.js';
+import { describeChange, itemsToWrite, type ImportChange, type ImportPlan } from '../../imports/import-plan.js';
 import { parsePeriod, previousPeriod, type Period } from '../../period.js';
 import { renderColumns } from '../columns.js';
 import type { CliContext } from '../context.js';

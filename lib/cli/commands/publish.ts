@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CLIENT_STATUSES, CLIENT_STATUS_NAMES, HELD_RETIREMENT_PREFIX, type ClientStatus } from '../../contract.js';
 import { runFailed, runPublish, type PublishRun } from '../../publisher/run-publish.js';
 import { cliSwitches, RUN_OPTIONS, type RunOptions } from '../../records/run-options.js';
-import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports.js';
+import type { AccountSummary, ClientResult, RunSummary } from '../../publisher/ports/index.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import {

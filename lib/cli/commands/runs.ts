@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import stringWidth from 'string-width';
 import { RUN_STATUS_NAMES } from '../../contract.js';
 import { InputValidationError } from '../../errors.js';
-import type { AccountsRepository, HistoryEntry, PublisherDeps, RunRecord } from '../../publisher/ports.js';
+import type { AccountsRepository, HistoryEntry, PublisherDeps, RunRecord } from '../../publisher/ports/index.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, formatGb, toCsv, wrapText } from '../listing.js';

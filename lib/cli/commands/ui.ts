@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { selectAccount } from '../../ops/select-account.js';
+import { selectAccount } from '../select-account.js';
 import { createPageApp } from '../../ui/app.js';
 import { localAccess, newToken } from '../../ui/local-access.js';
 import { createOnboardingDeps } from '../../onboarding/wiring.js';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { createDocumentClient } from '../../aws/dynamo-client.js';
 import { makePeriod } from '../../period.js';
-import { accountIdOf, selectAccount } from '../../ops/select-account.js';
-import { parseUsageCsv, periodsOf, planUsageImport } from '../../ops/usage-import.js';
-import { deleteUsageItems } from '../../ops/usage-store.js';
-import type { UsageItem } from '../../schemas.js';
+import { accountIdOf, selectAccount } from '../select-account.js';
+import { parseUsageCsv, periodsOf, planUsageImport } from '../../imports/usage-import.js';
+import { deleteUsageItems } from '../../aws/usage-store.js';
+import type { UsageItem } from '../../input/schemas.js';
 import { renderColumns, type Column } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import { count, formatGb } from '../listing.js';

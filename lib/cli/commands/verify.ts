@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { requireValidAccount, selectAccount } from '../../ops/select-account.js';
-import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../ops/verify.js';
-import { runVerify } from '../../ops/verify-run.js';
+import { requireValidAccount, selectAccount } from '../select-account.js';
+import type { ClientCheck, Mismatch, Note, VerifyReport } from '../../verify/reconcile.js';
+import { runVerify } from '../../verify/run-verify.js';
 import { renderColumns } from '../columns.js';
 import { EXIT, type CliContext } from '../context.js';
 import {
