@@ -415,12 +415,12 @@ function compare(op: CompareOp, a: string | number | boolean, b: string | number
   }
 }
 
-/**
- * Compiles a parsed condition against a resource's schema: unknown fields and type
- * mismatches throw ConditionError; the result evaluates a rendered record.
- */
-export function compileConditions(node: ConditionNode, api: OpenApi, schemaName: string): Predicate {
-  const resolve = (path: string[]): { path: string[]; type: FieldType } => {
+type FieldResolver = (path: string[]) => { path: string[]; type: FieldType };
+type Node<K extends ConditionNode['kind']> = Extract<ConditionNode, { kind: K }>;
+
+/** Resolves a field path (or top-level alias) against the schema; only scalar fields compare. */
+function fieldResolver(api: OpenApi, schemaName: string): FieldResolver {
+  return (path) => {
     const effective = path.length === 1 && ALIASES[path[0] as string] ? (ALIASES[path[0] as string] as string[]) : path;
     const prop = api.resolvePath(schemaName, effective);
     const field = path.join('/');
@@ -431,101 +431,125 @@ export function compileConditions(node: ConditionNode, api: OpenApi, schemaName:
     }
     return { path: effective, type };
   };
+}
 
+/** Three-valued AND: false wins, otherwise unknown (null) unless both are true. */
+function andPredicate(l: Predicate, r: Predicate): Predicate {
+  return (rec) => {
+    const a = l(rec);
+    if (a === false) return false;
+    const b = r(rec);
+    if (b === false) return false;
+    return a === true && b === true ? true : null;
+  };
+}
+
+/** Three-valued OR: true wins, otherwise unknown (null) unless both are false. */
+function orPredicate(l: Predicate, r: Predicate): Predicate {
+  return (rec) => {
+    const a = l(rec);
+    if (a === true) return true;
+    const b = r(rec);
+    if (b === true) return true;
+    return a === false && b === false ? false : null;
+  };
+}
+
+function notPredicate(inner: Predicate): Predicate {
+  return (rec) => {
+    const v = inner(rec);
+    return v === null ? null : !v;
+  };
+}
+
+function comparePredicate(node: Node<'compare'>, resolve: FieldResolver): Predicate {
+  const { path, type } = resolve(node.path);
+  const field = node.path.join('/');
+  checkLiteral(field, type, node.value);
+  if (type === 'boolean' && node.op !== '=' && node.op !== '!=') {
+    throw new ConditionError(`field '${field}' is a boolean: only = and != apply`);
+  }
+  const lit = literalValue(node.value);
+  const op = node.op;
+  if (lit === null) {
+    if (op !== '=' && op !== '!=')
+      throw new ConditionError(`null can only be compared with = or != (field '${field}')`);
+    return (rec) => {
+      const v = getPath(rec, path);
+      const isNull = v === null || v === undefined;
+      return op === '=' ? isNull : !isNull;
+    };
+  }
+  return (rec) => {
+    const v = toComparable(type, getPath(rec, path));
+    if (v === null) return null;
+    return compare(op, v, lit);
+  };
+}
+
+function textMatchPredicate(node: Node<'like' | 'contains'>, resolve: FieldResolver): Predicate {
+  const { path, type } = resolve(node.path);
+  const field = node.path.join('/');
+  if (type !== 'string') throw new ConditionError(`${node.kind} applies to text fields only; '${field}' is a ${type}`);
+  const negated = node.negated;
+  const test =
+    node.kind === 'like'
+      ? (
+          (re: RegExp) => (s: string) =>
+            re.test(s)
+        )(likeToRegExp(node.value))
+      : (
+          (needle: string) => (s: string) =>
+            s.toLowerCase().includes(needle)
+        )(node.value.toLowerCase());
+  return (rec) => {
+    const v = getPath(rec, path);
+    if (v === null || v === undefined) return null;
+    const hit = test(String(v));
+    return negated ? !hit : hit;
+  };
+}
+
+function inListPredicate(node: Node<'in'>, resolve: FieldResolver): Predicate {
+  const { path, type } = resolve(node.path);
+  const field = node.path.join('/');
+  for (const lit of node.values) {
+    if (lit.type === 'null') throw new ConditionError(`null is not allowed in an in-list (field '${field}')`);
+    checkLiteral(field, type, lit);
+  }
+  const set = new Set(node.values.map(literalValue));
+  const negated = node.negated;
+  return (rec) => {
+    const v = toComparable(type, getPath(rec, path));
+    if (v === null) return null;
+    const hit = set.has(v);
+    return negated ? !hit : hit;
+  };
+}
+
+/**
+ * Compiles a parsed condition against a resource's schema: unknown fields and type
+ * mismatches throw ConditionError; the result evaluates a rendered record.
+ */
+export function compileConditions(node: ConditionNode, api: OpenApi, schemaName: string): Predicate {
+  const resolve = fieldResolver(api, schemaName);
   switch (node.kind) {
-    case 'and': {
-      const l = compileConditions(node.left, api, schemaName);
-      const r = compileConditions(node.right, api, schemaName);
-      return (rec) => {
-        const a = l(rec);
-        if (a === false) return false;
-        const b = r(rec);
-        if (b === false) return false;
-        return a === true && b === true ? true : null;
-      };
-    }
-    case 'or': {
-      const l = compileConditions(node.left, api, schemaName);
-      const r = compileConditions(node.right, api, schemaName);
-      return (rec) => {
-        const a = l(rec);
-        if (a === true) return true;
-        const b = r(rec);
-        if (b === true) return true;
-        return a === false && b === false ? false : null;
-      };
-    }
-    case 'not': {
-      const inner = compileConditions(node.operand, api, schemaName);
-      return (rec) => {
-        const v = inner(rec);
-        return v === null ? null : !v;
-      };
-    }
-    case 'compare': {
-      const { path, type } = resolve(node.path);
-      const field = node.path.join('/');
-      checkLiteral(field, type, node.value);
-      if (type === 'boolean' && node.op !== '=' && node.op !== '!=') {
-        throw new ConditionError(`field '${field}' is a boolean: only = and != apply`);
-      }
-      const lit = literalValue(node.value);
-      const op = node.op;
-      if (lit === null) {
-        if (op !== '=' && op !== '!=')
-          throw new ConditionError(`null can only be compared with = or != (field '${field}')`);
-        return (rec) => {
-          const v = getPath(rec, path);
-          const isNull = v === null || v === undefined;
-          return op === '=' ? isNull : !isNull;
-        };
-      }
-      return (rec) => {
-        const v = toComparable(type, getPath(rec, path));
-        if (v === null) return null;
-        return compare(op, v, lit);
-      };
-    }
+    case 'and':
+      return andPredicate(
+        compileConditions(node.left, api, schemaName),
+        compileConditions(node.right, api, schemaName),
+      );
+    case 'or':
+      return orPredicate(compileConditions(node.left, api, schemaName), compileConditions(node.right, api, schemaName));
+    case 'not':
+      return notPredicate(compileConditions(node.operand, api, schemaName));
+    case 'compare':
+      return comparePredicate(node, resolve);
     case 'like':
-    case 'contains': {
-      const { path, type } = resolve(node.path);
-      const field = node.path.join('/');
-      if (type !== 'string')
-        throw new ConditionError(`${node.kind} applies to text fields only; '${field}' is a ${type}`);
-      const negated = node.negated;
-      const test =
-        node.kind === 'like'
-          ? (
-              (re: RegExp) => (s: string) =>
-                re.test(s)
-            )(likeToRegExp(node.value))
-          : (
-              (needle: string) => (s: string) =>
-                s.toLowerCase().includes(needle)
-            )(node.value.toLowerCase());
-      return (rec) => {
-        const v = getPath(rec, path);
-        if (v === null || v === undefined) return null;
-        const hit = test(String(v));
-        return negated ? !hit : hit;
-      };
-    }
-    case 'in': {
-      const { path, type } = resolve(node.path);
-      const field = node.path.join('/');
-      for (const lit of node.values) {
-        if (lit.type === 'null') throw new ConditionError(`null is not allowed in an in-list (field '${field}')`);
-        checkLiteral(field, type, lit);
-      }
-      const set = new Set(node.values.map(literalValue));
-      const negated = node.negated;
-      return (rec) => {
-        const v = toComparable(type, getPath(rec, path));
-        if (v === null) return null;
-        const hit = set.has(v);
-        return negated ? !hit : hit;
-      };
-    }
+    case 'contains':
+      return textMatchPredicate(node, resolve);
+    case 'in':
+      return inListPredicate(node, resolve);
   }
 }
 

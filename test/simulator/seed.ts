@@ -184,22 +184,27 @@ export interface SimulatorSeed {
   moveManagedId(managedId: string, toCompanyId: number, options?: { solutionId?: number }): ManagementEntryRecord;
 }
 
-export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
-  const check = (schemaName: string, obj: Record<string, unknown>, what: string): void => {
-    const issues: FieldIssue[] = [];
-    api.validateObject(api.schema(schemaName), obj, '', issues, { checkRequired: true, ignore: ['id', '_info'] });
-    if (issues.length > 0) throw new Error(`seed.${what}: ${issues.map((i) => i.message).join(' ')}`);
-  };
-  const need = <T>(value: T | undefined, message: string): T => {
-    if (value === undefined) throw new Error(message);
-    return value;
-  };
-  const companyRef = (companyId: number, what: string): StoredRef => {
-    const company = need(state.companies.get(companyId), `seed.${what}: company ${companyId} does not exist`);
-    return { id: company.id, identifier: company.identifier, name: company.name };
-  };
+/**
+ * What the seed helpers share. `seed` is the whole seed (helpers build on each other); read it
+ * only inside a helper, never while the seed is being assembled.
+ */
+interface SeedTools {
+  state: SimulatorState;
+  /** Throws unless `obj` is a valid `schemaName` record (required fields included). */
+  check(schemaName: string, obj: Record<string, unknown>, what: string): void;
+  need<T>(value: T | undefined, message: string): T;
+  companyRef(companyId: number, what: string): StoredRef;
+  readonly seed: SimulatorSeed;
+}
 
-  const seed: SimulatorSeed = {
+/** Companies, Management IT solutions and their Management tab entries. */
+function organizationSeeds({
+  state,
+  check,
+  need,
+  companyRef,
+}: SeedTools): Pick<SimulatorSeed, 'company' | 'managementItSolution' | 'managementEntry'> {
+  return {
     company(input) {
       const data = { identifier: input.identifier, name: input.name, deletedFlag: input.deletedFlag ?? false };
       check('Company', data, 'company');
@@ -255,7 +260,15 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         _info: state.newInfo(),
       });
     },
+  };
+}
 
+/** Configuration types and statuses, the Management record, and configurations. */
+function configurationSeeds(
+  tools: SeedTools,
+): Pick<SimulatorSeed, 'configurationType' | 'configurationStatus' | 'management' | 'configuration'> {
+  const { state, check, need, companyRef } = tools;
+  return {
     configurationType(input) {
       const data = { name: input.name, inactiveFlag: input.inactiveFlag ?? false };
       check('ConfigurationType', data, 'configurationType');
@@ -289,13 +302,13 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         input.addedConfigurationStatusId,
         () =>
           state.configurationStatuses.find((s) => s.defaultFlag) ??
-          seed.configurationStatus({ description: 'Active', defaultFlag: true }),
+          tools.seed.configurationStatus({ description: 'Active', defaultFlag: true }),
       );
       const deleted = statusRef(
         input.deletedConfigurationStatusId,
         () =>
           state.configurationStatuses.find((s) => s.closedFlag) ??
-          seed.configurationStatus({ description: 'Inactive', closedFlag: true }),
+          tools.seed.configurationStatus({ description: 'Inactive', closedFlag: true }),
       );
       const data: Record<string, unknown> = {
         addedConfigurationStatus: added,
@@ -308,6 +321,49 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       return state.management.insert({ ...data, _info: state.newInfo() } as unknown as WithoutId<ManagementRecord>);
     },
 
+    configuration(input) {
+      const { companyId, typeId, statusId, managedInformation, ...fields } = input;
+      const company = companyRef(companyId, 'configuration');
+      const type =
+        typeId === undefined
+          ? need(
+              state.configurationTypes.find(
+                (t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase(),
+              ),
+              `seed.configuration: no typeId and no '${state.backupConfigurationTypeName}' configuration type`,
+            )
+          : need(
+              state.configurationTypes.get(typeId),
+              `seed.configuration: configuration type ${typeId} does not exist`,
+            );
+      const status =
+        statusId === undefined
+          ? state.configurationStatuses.find((s) => s.defaultFlag)
+          : need(state.configurationStatuses.get(statusId), `seed.configuration: status ${statusId} does not exist`);
+      const data: Record<string, unknown> = {
+        activeFlag: true,
+        billFlag: false,
+        ...fields,
+        type: { id: type.id, name: type.name },
+        company,
+      };
+      if (status) data.status = { id: status.id, name: status.description };
+      check('Company.Configuration', data, 'configuration');
+      const row = { ...data, _info: state.newInfo() } as unknown as WithoutId<ConfigurationRecord>;
+      if (managedInformation) row.managedInformation = { ...managedInformation };
+      return state.configurations.insert(row);
+    },
+  };
+}
+
+/** Products, agreement types, agreements and Management Backup setups. */
+function billingSeeds({
+  state,
+  check,
+  need,
+  companyRef,
+}: SeedTools): Pick<SimulatorSeed, 'catalogItem' | 'agreementType' | 'agreement' | 'managementBackup'> {
+  return {
     catalogItem(input) {
       const data = {
         identifier: input.identifier,
@@ -373,54 +429,27 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         throw new Error(`seed.managementBackup: agreement type ${type.id} already has Management Backup ${taken.id}`);
       return state.managementBackups.insert({ ...data, _info: state.newInfo() });
     },
+  };
+}
 
-    configuration(input) {
-      const { companyId, typeId, statusId, managedInformation, ...fields } = input;
-      const company = companyRef(companyId, 'configuration');
-      const type =
-        typeId === undefined
-          ? need(
-              state.configurationTypes.find(
-                (t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase(),
-              ),
-              `seed.configuration: no typeId and no '${state.backupConfigurationTypeName}' configuration type`,
-            )
-          : need(
-              state.configurationTypes.get(typeId),
-              `seed.configuration: configuration type ${typeId} does not exist`,
-            );
-      const status =
-        statusId === undefined
-          ? state.configurationStatuses.find((s) => s.defaultFlag)
-          : need(state.configurationStatuses.get(statusId), `seed.configuration: status ${statusId} does not exist`);
-      const data: Record<string, unknown> = {
-        activeFlag: true,
-        billFlag: false,
-        ...fields,
-        type: { id: type.id, name: type.name },
-        company,
-      };
-      if (status) data.status = { id: status.id, name: status.description };
-      check('Company.Configuration', data, 'configuration');
-      const row = { ...data, _info: state.newInfo() } as unknown as WithoutId<ConfigurationRecord>;
-      if (managedInformation) row.managedInformation = { ...managedInformation };
-      return state.configurations.insert(row);
-    },
-
+/** The whole backup billing setup in one call. */
+function billingSetupSeeds(tools: SeedTools): Pick<SimulatorSeed, 'backupBillingSetup'> {
+  const { state } = tools;
+  return {
     backupBillingSetup(options = {}) {
       const activeStatus =
         state.configurationStatuses.find((s) => s.defaultFlag) ??
-        seed.configurationStatus({ description: 'Active', defaultFlag: true });
+        tools.seed.configurationStatus({ description: 'Active', defaultFlag: true });
       const inactiveStatus =
         state.configurationStatuses.find((s) => s.closedFlag) ??
-        seed.configurationStatus({ description: 'Inactive', closedFlag: true });
+        tools.seed.configurationStatus({ description: 'Inactive', closedFlag: true });
       const configurationType =
         state.configurationTypes.find(
           (t) => t.name.toLowerCase() === state.backupConfigurationTypeName.toLowerCase(),
-        ) ?? seed.configurationType({ name: state.backupConfigurationTypeName });
+        ) ?? tools.seed.configurationType({ name: state.backupConfigurationTypeName });
       const statusNamed = (description: string): ConfigurationStatusRecord =>
         state.configurationStatuses.find((s) => s.description.toLowerCase() === description.toLowerCase()) ??
-        seed.configurationStatus({ description });
+        tools.seed.configurationStatus({ description });
       const addedStatus =
         options.addedConfigurationStatus === undefined ? activeStatus : statusNamed(options.addedConfigurationStatus);
       const deletedStatus =
@@ -429,7 +458,10 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
           : statusNamed(options.deletedConfigurationStatus);
       let management =
         state.management.all()[0] ??
-        seed.management({ addedConfigurationStatusId: addedStatus.id, deletedConfigurationStatusId: deletedStatus.id });
+        tools.seed.management({
+          addedConfigurationStatusId: addedStatus.id,
+          deletedConfigurationStatusId: deletedStatus.id,
+        });
       if (options.addedConfigurationStatus !== undefined || options.deletedConfigurationStatus !== undefined) {
         // The record already existed (ConnectWise has exactly one): name the requested statuses on it.
         management = state.management.replace({
@@ -438,15 +470,15 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
           deletedConfigurationStatus: { id: deletedStatus.id, name: deletedStatus.description },
         });
       }
-      const solution = seed.managementItSolution({ name: options.solutionName ?? 'Backup Cloud' });
-      const catalogItem = seed.catalogItem({
+      const solution = tools.seed.managementItSolution({ name: options.solutionName ?? 'Backup Cloud' });
+      const catalogItem = tools.seed.catalogItem({
         identifier: options.itemIdentifier ?? 'BACKUP-GB',
         description: 'Cloud backup storage (GB)',
         price: options.price ?? 0.1,
         cost: options.cost ?? 0.02,
       });
-      const agreementType = seed.agreementType({ name: options.agreementTypeName ?? 'Managed Services' });
-      const managementBackup = seed.managementBackup({
+      const agreementType = tools.seed.agreementType({ name: options.agreementTypeName ?? 'Managed Services' });
+      const managementBackup = tools.seed.managementBackup({
         agreementTypeId: agreementType.id,
         catalogItemId: catalogItem.id,
         billingLevel: options.billingLevel ?? 'Detail',
@@ -466,15 +498,23 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         managementBackup,
       };
     },
+  };
+}
 
+/** Our clients, other customers and other vendors' integrations. */
+function clientSeeds(
+  tools: SeedTools,
+): Pick<SimulatorSeed, 'backupClient' | 'noiseCompanies' | 'otherVendorConfiguration'> {
+  const { state, check } = tools;
+  return {
     backupClient(setup, input) {
-      const company = seed.company({ identifier: input.identifier, name: input.name });
-      const agreement = seed.agreement({
+      const company = tools.seed.company({ identifier: input.identifier, name: input.name });
+      const agreement = tools.seed.agreement({
         name: `${input.name} managed services`.slice(0, 100),
         companyId: company.id,
         typeId: setup.agreementType.id,
       });
-      const entry = seed.managementEntry(company.id, {
+      const entry = tools.seed.managementEntry(company.id, {
         groupIdentifier: input.managedId,
         solutionId: setup.solution.id,
         deviceType: 'BackupStats',
@@ -492,7 +532,7 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
           ? undefined
           : (state.managementItSolutions.find(
               (x) => x.name.toLowerCase() === options.otherSolutionName?.toLowerCase(),
-            ) ?? seed.managementItSolution({ name: options.otherSolutionName }));
+            ) ?? tools.seed.managementItSolution({ name: options.otherSolutionName }));
       const out: CompanyRecord[] = [];
       for (let i = 1; i <= n; i++) {
         const identifier = `${prefix}${i}`;
@@ -503,7 +543,7 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         if (i === 1 || i === n) check('Company', data, 'noiseCompanies');
         const company = state.companies.insert({ ...data, status: { id: 1, name: 'Active' }, _info: state.newInfo() });
         if (solution)
-          seed.managementEntry(company.id, {
+          tools.seed.managementEntry(company.id, {
             groupIdentifier: `${prefix}-${i}`,
             solutionId: solution.id,
             deviceType: 'BackupStats',
@@ -517,11 +557,11 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
       const solutionName = options.solutionName ?? 'Other Vendor Backup';
       const solution =
         state.managementItSolutions.find((x) => x.name.toLowerCase() === solutionName.toLowerCase()) ??
-        seed.managementItSolution({ name: solutionName });
+        tools.seed.managementItSolution({ name: solutionName });
       const managedId = options.managedId === undefined ? `OTHER-${options.deviceIdentifier}` : options.managedId;
       const result: OtherVendorConfiguration = {
         solution,
-        configuration: seed.configuration({
+        configuration: tools.seed.configuration({
           companyId,
           name: `${solutionName} ${options.deviceIdentifier}`.slice(0, 100),
           deviceIdentifier: options.deviceIdentifier,
@@ -531,14 +571,20 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         }),
       };
       if (managedId !== null)
-        result.entry = seed.managementEntry(companyId, {
+        result.entry = tools.seed.managementEntry(companyId, {
           groupIdentifier: managedId,
           solutionId: solution.id,
           deviceType: 'BackupStats',
         });
       return result;
     },
+  };
+}
 
+/** Changes an MSP makes by hand after the setup. */
+function moveSeeds(tools: SeedTools): Pick<SimulatorSeed, 'moveManagedId'> {
+  const { state, need } = tools;
+  return {
     moveManagedId(managedId, toCompanyId, options = {}) {
       const target = need(
         state.companies.get(toCompanyId),
@@ -564,7 +610,7 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         );
         agreementId = (
           existing ??
-          seed.agreement({
+          tools.seed.agreement({
             name: `${target.name} managed services`.slice(0, 100),
             companyId: toCompanyId,
             typeId: oldAgreement.type.id,
@@ -572,13 +618,47 @@ export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
         ).id;
       }
       state.managementEntries.delete(entry.id);
-      return seed.managementEntry(toCompanyId, {
+      return tools.seed.managementEntry(toCompanyId, {
         groupIdentifier: managedId,
         solutionId: entry.managementSolution.id,
         deviceType: entry.deviceType ?? null,
         ...(agreementId === undefined ? {} : { agreementId }),
       });
     },
+  };
+}
+
+export function createSeed(state: SimulatorState, api: OpenApi): SimulatorSeed {
+  const check = (schemaName: string, obj: Record<string, unknown>, what: string): void => {
+    const issues: FieldIssue[] = [];
+    api.validateObject(api.schema(schemaName), obj, '', issues, { checkRequired: true, ignore: ['id', '_info'] });
+    if (issues.length > 0) throw new Error(`seed.${what}: ${issues.map((i) => i.message).join(' ')}`);
+  };
+  const need = <T>(value: T | undefined, message: string): T => {
+    if (value === undefined) throw new Error(message);
+    return value;
+  };
+  const companyRef = (companyId: number, what: string): StoredRef => {
+    const company = need(state.companies.get(companyId), `seed.${what}: company ${companyId} does not exist`);
+    return { id: company.id, identifier: company.identifier, name: company.name };
+  };
+
+  const tools: SeedTools = {
+    state,
+    check,
+    need,
+    companyRef,
+    get seed() {
+      return seed;
+    },
+  };
+  const seed: SimulatorSeed = {
+    ...organizationSeeds(tools),
+    ...configurationSeeds(tools),
+    ...billingSeeds(tools),
+    ...billingSetupSeeds(tools),
+    ...clientSeeds(tools),
+    ...moveSeeds(tools),
   };
   return seed;
 }
