@@ -15,17 +15,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { pino } from 'pino';
 import { createHandler } from '../functions/publish/handler.js';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
-import {
-  DynamoAccountsRepository,
-  DynamoMappingsRepository,
-  DynamoUsageRepository,
-} from '../lib/aws/dynamodb-repositories.js';
+import { DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
 import { readConfig } from '../lib/config.js';
 import { SiteGovernorRegistry } from '../lib/connectwise/site-governor.js';
 import { connectWiseFactory, createAwsClients } from '../lib/runtime.js';
 import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
 import { loadPublishStateMachine, type LocalStateMachine } from '../test/support/local-state-machine.js';
-import { startSimulator, type Simulator } from '../test/simulator/index.js';
+import type { Simulator } from '../test/simulator/index.js';
+import { seedBenchSite } from './bench-seed.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const PERIOD = '2026-09';
@@ -44,28 +41,12 @@ interface Scenario {
 
 async function seed(aws: LocalAws, accountId: string, s: Scenario): Promise<Simulator> {
   const db = createDocumentClient(new DynamoDBClient({}));
-  const sim = await startSimulator({ latencyMs: 2 });
-  const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
-  for (let c = 0; c < s.companies; c++)
-    sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
-  if (s.noise > 0) sim.seed.noiseCompanies(s.noise);
-  aws.standIns.secrets.set(
-    `cwpub/${accountId}`,
-    JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }),
-  );
-  await new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE).put({
-    accountId,
-    secretId: `cwpub/${accountId}`,
-    managementItName: 'Backup Cloud',
-    enabled: true,
-    configurationTypeName: 'Backup Stats',
-    maxBillableSpaceGb: 1_000_000,
+  const { sim, clientIds: ids } = await seedBenchSite(aws, db, accountId, {
+    ...s,
+    latencyMs: 2,
     requestsPerMinute: RATE,
+    maxBillableSpaceGb: 1_000_000,
   });
-  const ids = Array.from({ length: s.clients }, (_, i) => `client-${String(i).padStart(5, '0')}`);
-  await new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE).putMany(
-    ids.map((clientId, i) => ({ accountId, clientId, managedId: `M-${i % s.companies}`, enabled: true })),
-  );
   await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(
     ids.map((clientId, i) => ({
       accountId,

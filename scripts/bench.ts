@@ -11,11 +11,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { pino } from 'pino';
 import { createDocumentClient } from '../lib/aws/dynamo-client.js';
-import {
-  DynamoAccountsRepository,
-  DynamoMappingsRepository,
-  DynamoUsageRepository,
-} from '../lib/aws/dynamodb-repositories.js';
+import { DynamoAccountsRepository, DynamoUsageRepository } from '../lib/aws/dynamodb-repositories.js';
 import { readConfig } from '../lib/config.js';
 import { ACCOUNT_DEFAULTS } from '../lib/contract.js';
 import { makePeriod, type Period } from '../lib/period.js';
@@ -23,8 +19,9 @@ import type { PublisherDeps } from '../lib/publisher/ports/index.js';
 import { runPublish } from '../lib/publisher/run-publish.js';
 import { createAwsClients, createPublisherDeps } from '../lib/runtime.js';
 import { startLocalAws, TABLES, type LocalAws } from '../test/support/local-aws.js';
-import { startSimulator, type Simulator } from '../test/simulator/index.js';
+import type { Simulator } from '../test/simulator/index.js';
 import { benchPacing } from './bench-pacing.js';
+import { seedBenchSite } from './bench-seed.js';
 
 const { values } = parseArgs({
   options: {
@@ -74,28 +71,11 @@ async function seedAccount(
     periods: Period[];
   },
 ): Promise<Simulator> {
-  const sim = await startSimulator({ latencyMs: options.latency });
-  const setup = sim.seed.backupBillingSetup({ solutionName: 'Backup Cloud' });
-  for (let c = 0; c < options.companies; c++)
-    sim.seed.backupClient(setup, { identifier: `Company${c}`, name: `Company ${c}`, managedId: `M-${c}` });
-  if (options.noise > 0) sim.seed.noiseCompanies(options.noise);
-  aws.standIns.secrets.set(
-    `cwpub/${accountId}`,
-    JSON.stringify({ site: sim.url, ...sim.credentials, codebase: sim.codebase }),
-  );
-  await new DynamoAccountsRepository(db, TABLES.ACCOUNTS_TABLE).put({
-    accountId,
-    secretId: `cwpub/${accountId}`,
-    managementItName: 'Backup Cloud',
-    enabled: true,
-    configurationTypeName: 'Backup Stats',
+  const { sim, clientIds: ids } = await seedBenchSite(aws, db, accountId, {
+    ...options,
+    latencyMs: options.latency,
     maxBillableSpaceGb: ACCOUNT_DEFAULTS.maxBillableSpaceGb,
-    requestsPerMinute: options.requestsPerMinute,
   });
-  const ids = Array.from({ length: options.clients }, (_, i) => `client-${String(i).padStart(5, '0')}`);
-  await new DynamoMappingsRepository(db, TABLES.MAPPINGS_TABLE).putMany(
-    ids.map((clientId, i) => ({ accountId, clientId, managedId: `M-${i % options.companies}`, enabled: true })),
-  );
   for (const period of options.periods) {
     await new DynamoUsageRepository(db, TABLES.USAGE_TABLE).putMany(
       ids.map((clientId, i) => ({
