@@ -29,7 +29,7 @@ import type {
 } from './ports/index.js';
 import { resolveManagedIds } from './resolution.js';
 import { loadAccountSetup, primaryManagementSetup, type AccountSetup } from './setup.js';
-import { triggerOwedSync } from './sync.js';
+import { triggerOwedSync, triggerSync } from './sync.js';
 import { finishReserveMs, noProgressReason } from './time-budget.js';
 import { guardWrites, WRITE_LEASE_MARGIN_MS } from './write-gate.js';
 
@@ -119,23 +119,26 @@ export async function publishAccount(
   if (!options.dryRun) {
     const busy = await deps.runLock.acquire(account.accountId, options.runId);
     if (busy) {
-      const error =
-        `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; nothing was written. ` +
-        'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
       log.warn({ heldBy: busy.heldBy }, 'account busy');
       // A continuation that finds the account taken still reports what its earlier invocations did.
-      const earlier = options.dryRun
-        ? []
-        : await earlierResults(deps, {
-            runId: options.runId,
-            accountId: account.accountId,
-            period: options.period.key,
-          });
+      const earlier = await earlierResults(deps, {
+        runId: options.runId,
+        accountId: account.accountId,
+        period: options.period.key,
+      });
+      const wrote = earlier.length > 0;
+      const error =
+        `another run (${busy.heldBy}, since ${busy.since}) is publishing account ${account.accountId}; ` +
+        `nothing${wrote ? ' more' : ''} was written. ` +
+        'Publish again when it has finished (a crashed run frees the account within 5 minutes)';
+      // What earlier invocations changed keeps the sync owed: the run holding the account triggers it.
+      const sync = wrote && needsSync(earlier) ? { syncReason: 'left to the run that holds the account (owed)' } : {};
       return {
-        summary: summarize(account.accountId, earlier, 'not-needed', 0, { error }),
+        summary: summarize(account.accountId, earlier, 'not-needed', 0, { error, ...sync }),
         done: true,
         ownedActiveAtStart: 0,
-        busy: true,
+        // Busy with nothing of its own: no run record. A continuation that wrote keeps its record.
+        busy: !wrote,
       };
     }
   }
@@ -677,9 +680,15 @@ class AccountRun {
               // What was written before the failure stays owned (a move's new configuration above all).
               const done = error instanceof IncompleteActionError ? (error.done as OwnedConfiguration[]) : [];
               const cause = error instanceof IncompleteActionError ? error.cause : error;
-              // Stopped before writing anything for the client: it is left for the next run, not failed.
-              if (error instanceof RunDeadlineError || (cause instanceof RunLockLostError && done.length === 0)) {
-                if (error instanceof RunDeadlineError) this.deadline ??= error.message;
+              // Out of time or lock before a write was sent (also midway: a move's old configuration, one of
+              // several retirements): no outcome is recorded, so the next invocation (or run) plans the
+              // client again from what is owned — never a failure that leaves two configurations billed.
+              if (cause instanceof RunDeadlineError || cause instanceof RunLockLostError) {
+                if (cause instanceof RunDeadlineError) this.deadline ??= cause.message;
+                if (done.length && !options.dryRun) {
+                  await deps.ownership.put(done);
+                  this.recorded += done.length;
+                }
                 deferred++;
                 return;
               }
@@ -702,6 +711,9 @@ class AccountRun {
     const progress = this.deps.progress?.(this.account.accountId);
     progress?.start(1, 'Management sync');
     try {
+      // A failed run's last word holds no lock: another run may be changing the account meanwhile, so its
+      // sync never settles the owed one (that run's later changes would look synced). It stays owed.
+      if (this.leaseUntil === undefined) return await triggerSync(() => this.connect(), this.log);
       return await triggerOwedSync(() => this.connect(), { ...this.deps, logger: this.log }, this.account.accountId);
     } finally {
       progress?.stop();

@@ -6,7 +6,7 @@ import { ConnectWiseClient } from '../../lib/connectwise/http-client.js';
 import type { PatchOperation } from '../../lib/connectwise/types.js';
 import { ConnectWiseHttpError, RunDeadlineError, StoreError } from '../../lib/errors.js';
 import type { OwnedConfiguration } from '../../lib/publisher/ports/index.js';
-import { runAccountStep, runPublish, type AccountStep } from '../../lib/publisher/run-publish.js';
+import { finishFailedAccount, runAccountStep, runPublish, type AccountStep } from '../../lib/publisher/run-publish.js';
 import type { ConnectWiseSecret } from '../../lib/input/schemas.js';
 import { ACCOUNT, FakeConnectWise, MANAGEMENT_WITH_STATUSES, MemoryStore, byClient, makeDeps } from './fakes.js';
 
@@ -122,6 +122,105 @@ describe('Billing integrity after failures, retries and timeouts', () => {
     at(PAST.oct);
     cw.calls = [];
     deps.sent.length = 0;
+  });
+
+  describe('a continuation that finds the account taken', () => {
+    it('still records its run when earlier invocations retired a client', async () => {
+      // Invocation 1 of run-x retired client-d (its Ledger row), then its lease ran out and run-y took the account.
+      await deps.memory.record([
+        {
+          accountId: 'acct-1',
+          period: '2026-10',
+          runId: 'run-x',
+          at: PAST.oct.toISOString(),
+          clientId: 'client-d',
+          managedId: 'M-D',
+          status: 'retired',
+          reason: 'billing stopped',
+        } as never,
+      ]);
+      expect(await deps.runLock.acquire('acct-1', 'run-y')).toBeUndefined();
+      const second = await runAccountStep({ ...firstStep('run-x'), invocation: 2 }, deps, { continues: true });
+      expect(second.summary.retired).toBe(1);
+      expect(deps.memory.runs.some((r) => r.runId === 'run-x')).toBe(true);
+    });
+  });
+
+  describe('the owed sync beside a failed run', () => {
+    it("a failed run finishing beside a live run does not settle the live run's later changes as synced", async () => {
+      let tick = 0;
+      const base = PAST.oct.getTime();
+      deps = { ...deps, clock: () => new Date(base + 10 * tick++) };
+      const realPatch = cw.patchConfiguration.bind(cw);
+      let patches = 0;
+      cw.patchConfiguration = async (id: number, operations: readonly PatchOperation[]) => {
+        patches++;
+        // Run A (an earlier run whose invocation failed for good) is finished by the state machine now.
+        if (patches === 3) await finishFailedAccount({ ...firstStep('run-a'), error: 'States.Timeout' }, deps);
+        return realPatch(id, operations);
+      };
+      const realSync = cw.executeManagedItSync.bind(cw);
+      let syncs = 0;
+      cw.executeManagedItSync = async (id: number) => {
+        syncs++;
+        if (syncs === 2) throw new Error('connection reset during the sync'); // run B's own sync fails
+        return realSync(id);
+      };
+      // run-a left something to sync (a retirement its earlier invocation recorded)
+      await deps.memory.record([
+        {
+          accountId: 'acct-1',
+          period: '2026-10',
+          runId: 'run-a',
+          at: PAST.oct.toISOString(),
+          clientId: 'client-x',
+          managedId: 'M-X',
+          status: 'retired',
+        } as never,
+      ]);
+      const b = await runAccountStep(firstStep('run-b'), deps);
+      expect(b.summary.published).toBeGreaterThan(0);
+      expect(b.summary.sync).toBe('failed');
+      // B changed configurations after A's sync started and its own sync failed: the sync must stay owed.
+      expect(await deps.memory.syncOwedSince('acct-1')).toBeDefined();
+    });
+  });
+
+  describe('running out of time inside a retirement', () => {
+    it('continues a move whose old-configuration PATCH runs out of time, never failing it (never billed twice)', async () => {
+      moveManagedIdB();
+      const old = active('client-b')[0]!;
+      const real = cw.patchConfiguration.bind(cw);
+      let once = true;
+      cw.patchConfiguration = async (id: number, operations: readonly PatchOperation[]) => {
+        if (once && id === old.id) {
+          once = false;
+          throw new RunDeadlineError('the site governor: the wait passes the run deadline');
+        }
+        return real(id, operations);
+      };
+      const first = await runAccountStep(firstStep('run-m'), deps, { continues: true });
+      const second = first.done ? first : await runAccountStep(firstStep('run-m'), deps, { continues: true });
+      expect(active('client-b')).toHaveLength(1);
+      expect(byClient(second.summary)['client-b']!.status).toBe('published');
+    });
+    it('continues a retirement whose PATCH runs out of time, never failing it (not billed after leaving)', async () => {
+      store.usage = store.usage.filter((u) => !(u.clientId === 'client-d' && u.period === '2026-10'));
+      const old = active('client-d')[0]!;
+      const real = cw.patchConfiguration.bind(cw);
+      let once = true;
+      cw.patchConfiguration = async (id: number, operations: readonly PatchOperation[]) => {
+        if (once && id === old.id) {
+          once = false;
+          throw new RunDeadlineError('the site governor: the wait passes the run deadline');
+        }
+        return real(id, operations);
+      };
+      const first = await runAccountStep(firstStep('run-r'), deps, { continues: true });
+      const second = first.done ? first : await runAccountStep(firstStep('run-r'), deps, { continues: true });
+      expect(active('client-d')).toHaveLength(0);
+      expect(byClient(second.summary)['client-d']!.status).toBe('retired');
+    });
   });
 
   describe('failed writes and retried or timed-out invocations', () => {

@@ -10,7 +10,7 @@ describe('the owed Management sync (contract v3)', () => {
     return { cw, deps: makeDeps(store, cw) };
   };
 
-  it("is triggered by a failed account's last word, and settled", async () => {
+  it("is triggered by a failed account's last word, and stays owed (that word holds no lock)", async () => {
     const { cw, deps } = setup();
     await deps.memory.oweSync('acct-1', 'run-0', '2026-11-01T05:00:00.000Z');
     const summary = await finishFailedAccount(
@@ -19,6 +19,9 @@ describe('the owed Management sync (contract v3)', () => {
     );
     expect(summary.sync).toBe('triggered');
     expect(cw.writes()).toEqual(['POST sync 1']);
+    // Another run may be changing the account meanwhile: only a run holding the lock settles the owed sync.
+    expect(await deps.memory.syncOwedSince('acct-1')).toBe('2026-11-01T05:00:00.000Z');
+    expect((await runPublish({ accountId: 'acct-1', period: '2026-10' }, deps)).accounts[0]!.sync).toBe('triggered');
     expect(await deps.memory.syncOwedSince('acct-1')).toBeUndefined();
   });
 
