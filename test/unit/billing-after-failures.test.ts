@@ -187,37 +187,39 @@ describe('Billing integrity after failures, retries and timeouts', () => {
   });
 
   describe('running out of time inside a retirement', () => {
-    it('continues a move whose old-configuration PATCH runs out of time, never failing it (never billed twice)', async () => {
-      moveManagedIdB();
-      const old = active('client-b')[0]!;
+    /** The PATCH of this configuration finds the run out of time once (the governor's wait passes the deadline). */
+    const deadlineOnce = (configurationId: number): void => {
       const real = cw.patchConfiguration.bind(cw);
       let once = true;
       cw.patchConfiguration = async (id: number, operations: readonly PatchOperation[]) => {
-        if (once && id === old.id) {
+        if (once && id === configurationId) {
           once = false;
           throw new RunDeadlineError('the site governor: the wait passes the run deadline');
         }
         return real(id, operations);
       };
-      const first = await runAccountStep(firstStep('run-m'), deps, { continues: true });
-      const second = first.done ? first : await runAccountStep(firstStep('run-m'), deps, { continues: true });
+    };
+
+    /** Two invocations of one run: the first stops unfinished, with no outcome for the client. */
+    const twoInvocations = async (runId: string, clientId: string) => {
+      const first = await runAccountStep(firstStep(runId), deps, { continues: true });
+      expect(first.done).toBe(false);
+      expect(byClient(first.summary)[clientId]).toBeUndefined();
+      return runAccountStep(firstStep(runId), deps, { continues: true });
+    };
+
+    it('continues a move whose old-configuration PATCH runs out of time, never failing it (never billed twice)', async () => {
+      moveManagedIdB();
+      deadlineOnce(active('client-b')[0]!.id);
+      const second = await twoInvocations('run-m', 'client-b');
       expect(active('client-b')).toHaveLength(1);
       expect(byClient(second.summary)['client-b']!.status).toBe('published');
     });
+
     it('continues a retirement whose PATCH runs out of time, never failing it (not billed after leaving)', async () => {
       store.usage = store.usage.filter((u) => !(u.clientId === 'client-d' && u.period === '2026-10'));
-      const old = active('client-d')[0]!;
-      const real = cw.patchConfiguration.bind(cw);
-      let once = true;
-      cw.patchConfiguration = async (id: number, operations: readonly PatchOperation[]) => {
-        if (once && id === old.id) {
-          once = false;
-          throw new RunDeadlineError('the site governor: the wait passes the run deadline');
-        }
-        return real(id, operations);
-      };
-      const first = await runAccountStep(firstStep('run-r'), deps, { continues: true });
-      const second = first.done ? first : await runAccountStep(firstStep('run-r'), deps, { continues: true });
+      deadlineOnce(active('client-d')[0]!.id);
+      const second = await twoInvocations('run-r', 'client-d');
       expect(active('client-d')).toHaveLength(0);
       expect(byClient(second.summary)['client-d']!.status).toBe('retired');
     });
